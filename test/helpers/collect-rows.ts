@@ -1,0 +1,46 @@
+/**
+ * Drives a provider session the way the load does, without a target: an in-memory RowSink that
+ * applies backpressure every `pauseEvery` rows, and a WarningCounter. For provider-level tests
+ * (the same assertions run against the wire-protocol test servers and, in the containers suite,
+ * against real images).
+ */
+import type { CopyValue, RowSink, SourcePlan, SourceSession, WarningCode, WarningCounter } from '../../src/providers/provider.js';
+
+export interface Collected {
+  plan: SourcePlan;
+  rows: Array<Array<string | null>>;
+  warnings: Map<string, number>;
+  /** How often the sink asked the source to pause. */
+  pauses: number;
+}
+
+export async function collectRows(session: SourceSession, opts: { limit?: number; pauseEvery?: number; signal?: AbortSignal; plan?: SourcePlan } = {}): Promise<Collected> {
+  const plan = opts.plan ?? await session.describe();
+  const limit = opts.limit ?? Number.MAX_SAFE_INTEGER;
+  const pauseEvery = opts.pauseEvery ?? 1000;
+  const rows: Array<Array<string | null>> = [];
+  const warnings = new Map<string, number>();
+  let pauses = 0;
+  let waiting: (() => void) | undefined;
+  const sink: RowSink = {
+    get full() { return rows.length >= limit; },
+    write(row: CopyValue[]) {
+      rows.push(row.map((v) => (v === null ? null : Buffer.isBuffer(v) ? v.toString('utf8') : v)));
+      if (rows.length % pauseEvery === 0) {
+        pauses++;
+        setImmediate(() => { const w = waiting; waiting = undefined; w?.(); });
+        return false;
+      }
+      return true;
+    },
+    drained() { return new Promise<void>((resolve) => { waiting = resolve; }); },
+  };
+  const counter: WarningCounter = {
+    count(code: WarningCode, column: string, n = 1) {
+      const key = `${code}:${column}`;
+      warnings.set(key, (warnings.get(key) ?? 0) + n);
+    },
+  };
+  await session.streamRows(plan, sink, { limit, warnings: counter, signal: opts.signal ?? new AbortController().signal });
+  return { plan, rows, warnings, pauses };
+}
