@@ -21,19 +21,17 @@ export async function collectRows(session: SourceSession, opts: { limit?: number
   const rows: Array<Array<string | null>> = [];
   const warnings = new Map<string, number>();
   let pauses = 0;
-  let waiting: (() => void) | undefined;
   const sink: RowSink = {
     get full() { return rows.length >= limit; },
     write(row: CopyValue[]) {
       rows.push(row.map((v) => (v === null ? null : Buffer.isBuffer(v) ? v.toString('utf8') : v)));
       if (rows.length % pauseEvery === 0) {
         pauses++;
-        setImmediate(() => { const w = waiting; waiting = undefined; w?.(); });
         return false;
       }
       return true;
     },
-    drained() { return new Promise<void>((resolve) => { waiting = resolve; }); },
+    drained() { return new Promise<void>((resolve) => setImmediate(resolve)); },
   };
   const counter: WarningCounter = {
     count(code: WarningCode, column: string, n = 1) {
