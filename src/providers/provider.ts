@@ -52,9 +52,18 @@ export interface SessionOptions {
   statementTimeoutMs: number;
   /** Rows fetched per round trip where the protocol has pages (Hive), or the cursor fetch size. */
   fetchRows: number;
-  /** Directory of CA certificates for verify-ca / verify-full, from the settings. */
+  /** CA certificate file (PEM) for sslmode verify-ca / verify-full, from the settings. */
   caFile?: string;
+  /** What the target database can store, for types that need an extension there (absent: assume plain PostgreSQL, no PostGIS). */
+  target?: TargetCapabilities;
   log: Logger;
+}
+
+export interface TargetCapabilities {
+  /** PostGIS is installed in the target: geometry/geography columns can be kept. */
+  postgis: boolean;
+  /** server_version_num of the target, e.g. 150018. */
+  serverVersionNum: number;
 }
 
 /** One importable column, in the order `streamRows` emits values. */
@@ -78,6 +87,11 @@ export interface SourcePlan {
   skipped: SkippedColumn[];
   /** Remote single-column integer primary key, if the source has one (CARTO `cartodb_id`, SPEC §12). */
   primaryKey?: string;
+  /**
+   * True when the source can stream PostgreSQL binary COPY data whose columns are exactly the
+   * plan's local types (postgres → postgres): the load then takes `streamBinaryCopy`.
+   */
+  binaryCopy?: boolean;
 }
 
 /** Where a provider counts lossy-but-legal conversions; the load turns counts into warnings. */
@@ -114,6 +128,18 @@ export interface RemoteTable {
   kind: 'table' | 'view' | 'other';
 }
 
+/**
+ * The consumer of raw COPY BINARY bytes (load/binary-copy-sink.ts): counts tuples to enforce
+ * the row limit exactly and forwards the bytes to the target's `COPY … FROM STDIN (FORMAT binary)`.
+ */
+export interface BinaryCopySink {
+  /** Accepts bytes exactly as `COPY … TO STDOUT (FORMAT binary)` produced them, in any chunking. Returns false on backpressure. */
+  write(chunk: Buffer): boolean;
+  drained(): Promise<void>;
+  /** True once the probe tuple (limit reached) arrived: stop the remote COPY and resolve. */
+  readonly full: boolean;
+}
+
 /** An open connection to one remote database, scoped to one job. */
 export interface SourceSession {
   /** Describes the request's table or query and maps its columns to local types (casts are the provider's). */
@@ -126,6 +152,11 @@ export interface SourceSession {
    * reject with ConnectorError('CANCELLED').
    */
   streamRows(plan: SourcePlan, sink: RowSink, opts: StreamOptions): Promise<void>;
+  /**
+   * Optional fast path, used when `plan.binaryCopy`: streams `COPY (SELECT …) TO STDOUT (FORMAT
+   * binary)` bytes into `sink` without decoding rows. Same backpressure, limit and cancel rules.
+   */
+  streamBinaryCopy?(plan: SourcePlan, sink: BinaryCopySink, opts: StreamOptions): Promise<void>;
   /** Up to `limit` tables and views visible to the user, schema-qualified. */
   listTables(limit: number): Promise<RemoteTable[]>;
   /** Releases the connection(s); safe to call twice and after errors. */

@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+/**
+ * `connector-bridge`: migrate, run, start (embedded default), status, import (SPEC §9).
+ */
+import { Command } from 'commander';
+import pg from 'pg';
+import { loadConfig, type ConfigFlags } from './config.js';
+import { startEmbedded, type EmbeddedServer } from './db/embedded.js';
+import { migrate } from './db/migrate.js';
+import { createLogger, redactUrl } from './log.js';
+import { startOperationsServer } from './ops/server.js';
+import { Sidecar } from './sidecar/worker.js';
+import { printStatus, runImportCommand } from './cli-commands.js';
+import { VERSION } from './version.js';
+
+const program = new Command()
+  .name('connector-bridge')
+  .description('Database connectors that live inside PostgreSQL')
+  .version(VERSION)
+  .option('--database-url <url>', 'target PostgreSQL (env DATABASE_URL)')
+  .option('--api-schema <schema>', 'schema for the cdb_connector_* functions (default public)')
+  .option('--concurrency <n>', 'jobs run at once (env CONNECTOR_CONCURRENCY, default 4)')
+  .option('--poll-interval <ms>', 'backstop poll interval (env CONNECTOR_POLL_INTERVAL_MS, default 5000)')
+  .option('--metrics-port <port>', 'serve /metrics and /healthz (env METRICS_PORT)')
+  .option('--http-port <port>', 'serve the CARTO-compatible HTTP API (env HTTP_PORT)')
+  .option('--data-dir <dir>', 'embedded PostgreSQL data directory (default .data)');
+
+function config() {
+  return loadConfig(program.opts<ConfigFlags>());
+}
+
+function requireUrl(url: string | undefined): string {
+  if (!url) {
+    console.error('DATABASE_URL is not set. Set it (or pass --database-url), or use `connector-bridge start` for the embedded PostgreSQL.');
+    process.exit(2);
+  }
+  return url;
+}
+
+/** Runs the sidecar until SIGTERM/SIGINT, then stops gracefully and exits 0. */
+async function runSidecar(databaseUrl: string, onStopped?: () => Promise<void>): Promise<void> {
+  const cfg = config();
+  const log = createLogger({ level: cfg.logLevel });
+  const sidecar = new Sidecar({ databaseUrl, concurrency: cfg.concurrency, pollIntervalMs: cfg.pollIntervalMs, shutdownGraceMs: cfg.shutdownGraceMs, log });
+  await sidecar.start();
+  const ops = cfg.metricsPort !== undefined ? await startOperationsServer({ port: cfg.metricsPort, sidecar, log }) : undefined;
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    await ops?.close();
+    await sidecar.stop();
+    await onStopped?.();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+program.command('migrate').description('install or upgrade the SQL API in the target database').action(async () => {
+  const cfg = config();
+  const applied = await migrate({ databaseUrl: requireUrl(cfg.databaseUrl), apiSchema: cfg.apiSchema, log: createLogger({ level: cfg.logLevel }) });
+  console.log(applied.length ? `applied: ${applied.join(', ')}` : 'already up to date');
+});
+
+program.command('run').description('run the sidecar against DATABASE_URL').action(async () => {
+  await runSidecar(requireUrl(config().databaseUrl));
+});
+
+program.command('start').description('migrate and run; starts an embedded PostgreSQL under .data/ when DATABASE_URL is not set').action(async () => {
+  const cfg = config();
+  const log = createLogger({ level: cfg.logLevel });
+  let embedded: EmbeddedServer | undefined;
+  let url = cfg.databaseUrl;
+  if (!url) {
+    embedded = await startEmbedded(cfg.dataDir, log);
+    url = embedded.url;
+  }
+  await migrate({ databaseUrl: url, apiSchema: cfg.apiSchema, log });
+  await runSidecar(url, async () => { await embedded?.stop(); });
+  console.log(`\nconnector-bridge ${VERSION} is running. Connect with:\n\n  psql "${embedded ? url : redactUrl(url)}"\n`);
+});
+
+program.command('status').description('recent imports and live sidecars').option('--limit <n>', 'imports to show', '20').action(async (opts: { limit: string }) => {
+  await printStatus(requireUrl(config().databaseUrl), Number(opts.limit));
+});
+
+program.command('import').description("enqueue an import: connector-bridge import '<json>' (or JSON on stdin, which keeps the password out of `ps`)")
+  .argument('[json]', 'the request, e.g. {"connector": {...}}; omit or "-" to read stdin')
+  .option('--wait', 'wait for the result, showing progress')
+  .action(async (json: string | undefined, opts: { wait?: boolean }) => {
+    const code = await runImportCommand(requireUrl(config().databaseUrl), json, Boolean(opts.wait));
+    process.exit(code);
+  });
+
+program.parseAsync().catch((err: unknown) => {
+  console.error(err instanceof pg.DatabaseError ? `ERROR: ${err.message}${err.detail ? `\nDETAIL: ${err.detail}` : ''}` : err);
+  process.exit(1);
+});

@@ -1,0 +1,49 @@
+/**
+ * Configuration from flags and environment (SPEC §9). Flags win over the environment.
+ */
+import { DEFAULTS } from './sidecar/worker.js';
+
+export interface Config {
+  databaseUrl?: string;
+  concurrency: number;
+  pollIntervalMs: number;
+  shutdownGraceMs: number;
+  metricsPort?: number;
+  httpPort?: number;
+  apiSchema: string;
+  logLevel: string;
+  dataDir: string;
+}
+
+function intFrom(value: string | undefined, name: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+export interface ConfigFlags {
+  databaseUrl?: string;
+  concurrency?: string;
+  pollInterval?: string;
+  metricsPort?: string;
+  httpPort?: string;
+  apiSchema?: string;
+  dataDir?: string;
+}
+
+export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const concurrency = intFrom(flags.concurrency ?? env.CONNECTOR_CONCURRENCY, 'CONNECTOR_CONCURRENCY') ?? DEFAULTS.concurrency;
+  if (concurrency < 1) throw new Error('CONNECTOR_CONCURRENCY must be at least 1');
+  return {
+    databaseUrl: flags.databaseUrl ?? (env.DATABASE_URL || undefined),
+    concurrency,
+    pollIntervalMs: intFrom(flags.pollInterval ?? env.CONNECTOR_POLL_INTERVAL_MS, 'CONNECTOR_POLL_INTERVAL_MS') ?? DEFAULTS.pollIntervalMs,
+    shutdownGraceMs: intFrom(env.CONNECTOR_SHUTDOWN_GRACE_MS, 'CONNECTOR_SHUTDOWN_GRACE_MS') ?? DEFAULTS.shutdownGraceMs,
+    metricsPort: intFrom(flags.metricsPort ?? env.METRICS_PORT, 'METRICS_PORT'),
+    httpPort: intFrom(flags.httpPort ?? env.HTTP_PORT, 'HTTP_PORT'),
+    apiSchema: flags.apiSchema ?? env.CDB_CONNECTOR_API_SCHEMA ?? 'public',
+    logLevel: env.LOG_LEVEL ?? 'info',
+    dataDir: flags.dataDir ?? env.CONNECTOR_DATA_DIR ?? '.data',
+  };
+}

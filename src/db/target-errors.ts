@@ -1,0 +1,30 @@
+/**
+ * Errors raised by the target PostgreSQL while loading, mapped to what the user should do.
+ * A code-less I/O error means the target is unavailable: the job is handed back, not failed.
+ */
+import { ConnectorError } from '../errors.js';
+import { isTargetUnavailable } from './pool.js';
+
+export class TargetUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`target database unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+export function classifyTargetError(err: unknown): ConnectorError | TargetUnavailableError {
+  if (err instanceof ConnectorError || err instanceof TargetUnavailableError) return err;
+  if (isTargetUnavailable(err)) return new TargetUnavailableError(err);
+  const e = err as { code?: string; message?: string; where?: string; detail?: string };
+  const context = [e.detail, e.where].filter(Boolean).join('; ');
+  const text = `${e.message ?? String(err)}${context ? ` (${context})` : ''}`;
+  if (e.code === '22021' || e.code === '22P05') {
+    return new ConnectorError('ENCODING_ERROR', `Text cannot be stored in the target database's encoding: ${text}`, { cause: err });
+  }
+  if (e.code === '42501') {
+    return new ConnectorError('INVALID_PARAMETERS', `The importing role lacks a privilege in the target database: ${text}`, { cause: err });
+  }
+  if (e.code?.startsWith('22')) {
+    return new ConnectorError('CONNECTOR_ERROR', `PostgreSQL rejected a value from the remote server: ${text}`, { cause: err });
+  }
+  return new ConnectorError('INTERNAL', `Target database error: ${text}`, { cause: err });
+}

@@ -1,0 +1,171 @@
+/**
+ * Rows → PostgreSQL COPY text format, written straight into large Buffers (the RowSink of the
+ * provider contract). This is the hot path of every import: per row there is one call, no
+ * object, no string concatenation; Buffer values are scanned byte by byte with a lookup table
+ * and copied in runs (issue 7: raw bytes escaped into 256 KB Buffers measured 0.98× the C pipe,
+ * strings joined per row 1.16×, an object per row through a Transform 3.1×).
+ *
+ * COPY text escaping: `\` → `\\`, TAB → `\t`, LF → `\n`, CR → `\r`; NULL → `\N`. NUL bytes cannot
+ * be stored in PostgreSQL text: they are dropped and counted per column (warning
+ * `nul_bytes_removed`). The row limit is enforced here: the sink accepts `maxRows` rows, and the
+ * next one (the probe) only marks the import as truncated.
+ */
+import type { Writable } from 'node:stream';
+import type { CopyValue, RowSink } from '../providers/provider.js';
+
+/** Flush threshold: big enough to amortise stream overhead, small enough for flat memory. */
+const CHUNK_BYTES = 256 * 1024;
+/** Worst case growth of one escaped byte (`\` + letter). */
+const ESCAPE_GROWTH = 2;
+/** A UTF-16 code unit needs at most 3 UTF-8 bytes. */
+const UTF8_BYTES_PER_CODE_UNIT = 3;
+
+const BACKSLASH = 0x5c;
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const NUL = 0x00;
+const NULL_MARKER = Buffer.from('\\N');
+
+/** 0 = copy as is, 1 = escape with the letter in ESCAPE_LETTER, 2 = drop (NUL). */
+const BYTE_CLASS = new Uint8Array(256);
+const ESCAPE_LETTER = new Uint8Array(256);
+BYTE_CLASS[BACKSLASH] = 1; ESCAPE_LETTER[BACKSLASH] = BACKSLASH;
+BYTE_CLASS[TAB] = 1; ESCAPE_LETTER[TAB] = 0x74; // t
+BYTE_CLASS[LF] = 1; ESCAPE_LETTER[LF] = 0x6e; // n
+BYTE_CLASS[CR] = 1; ESCAPE_LETTER[CR] = 0x72; // r
+BYTE_CLASS[NUL] = 2;
+
+const STRING_NEEDS_ESCAPE = /[\\\t\n\r\0]/;
+
+export interface CopyEncoderOptions {
+  /** Rows to write at most; one more row marks the import truncated (SPEC §4.3). */
+  maxRows: number;
+  columnCount: number;
+}
+
+export class CopyTextEncoder implements RowSink {
+  private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  private pos = 0;
+  private rowCount = 0;
+  private bytesOut = 0;
+  private probeSeen = false;
+  /** NUL bytes dropped, per column index. */
+  readonly nulBytesRemoved: number[];
+
+  constructor(private readonly out: Writable, private readonly opts: CopyEncoderOptions) {
+    this.nulBytesRemoved = new Array<number>(opts.columnCount).fill(0);
+  }
+
+  get full(): boolean {
+    return this.probeSeen;
+  }
+
+  /** True when the source had more rows than maxRows (the probe row arrived). */
+  get truncated(): boolean {
+    return this.probeSeen;
+  }
+
+  get rows(): number {
+    return this.rowCount;
+  }
+
+  /** COPY bytes handed to the target so far (for metrics and the benchmark). */
+  get bytes(): number {
+    return this.bytesOut + this.pos;
+  }
+
+  write(row: CopyValue[]): boolean {
+    if (this.rowCount >= this.opts.maxRows) {
+      this.probeSeen = true;
+      return false;
+    }
+    const n = row.length;
+    for (let i = 0; i < n; i++) {
+      if (i > 0) this.putByte(TAB);
+      const value = row[i]!;
+      if (value === null) this.putBuffer(NULL_MARKER);
+      else if (typeof value === 'string') this.putString(value, i);
+      else this.putEscapedBytes(value, i);
+    }
+    this.putByte(LF);
+    this.rowCount++;
+    if (this.pos >= CHUNK_BYTES - 1024) return this.flush();
+    return true;
+  }
+
+  drained(): Promise<void> {
+    if (!this.out.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onDrain = () => { cleanup(); resolve(); };
+      const onError = (err: Error) => { cleanup(); reject(err); };
+      const onClose = () => { cleanup(); reject(new Error('COPY stream closed')); };
+      const cleanup = () => {
+        this.out.off('drain', onDrain);
+        this.out.off('error', onError);
+        this.out.off('close', onClose);
+      };
+      this.out.on('drain', onDrain);
+      this.out.on('error', onError);
+      this.out.on('close', onClose);
+    });
+  }
+
+  /** Writes what is buffered; returns the stream's backpressure answer. */
+  flush(): boolean {
+    if (this.pos === 0) return !this.out.writableNeedDrain;
+    const data = this.chunk.subarray(0, this.pos);
+    this.bytesOut += this.pos;
+    this.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    this.pos = 0;
+    return this.out.write(data);
+  }
+
+  private ensure(bytes: number): void {
+    if (this.pos + bytes <= this.chunk.length) return;
+    this.flush();
+    if (bytes > this.chunk.length) this.chunk = Buffer.allocUnsafe(bytes);
+  }
+
+  private putByte(byte: number): void {
+    if (this.pos >= this.chunk.length) this.ensure(1);
+    this.chunk[this.pos++] = byte;
+  }
+
+  private putBuffer(buf: Buffer): void {
+    this.ensure(buf.length);
+    buf.copy(this.chunk, this.pos);
+    this.pos += buf.length;
+  }
+
+  private putString(value: string, column: number): void {
+    if (STRING_NEEDS_ESCAPE.test(value)) {
+      this.putEscapedBytes(Buffer.from(value, 'utf8'), column);
+      return;
+    }
+    this.ensure(value.length * UTF8_BYTES_PER_CODE_UNIT);
+    this.pos += this.chunk.write(value, this.pos, 'utf8');
+  }
+
+  private putEscapedBytes(value: Buffer, column: number): void {
+    const len = value.length;
+    this.ensure(len * ESCAPE_GROWTH);
+    const chunk = this.chunk;
+    let pos = this.pos;
+    let runStart = 0;
+    for (let i = 0; i < len; i++) {
+      const cls = BYTE_CLASS[value[i]!]!;
+      if (cls === 0) continue;
+      if (i > runStart) pos += value.copy(chunk, pos, runStart, i);
+      if (cls === 1) {
+        chunk[pos++] = BACKSLASH;
+        chunk[pos++] = ESCAPE_LETTER[value[i]!]!;
+      } else {
+        this.nulBytesRemoved[column]!++;
+      }
+      runStart = i + 1;
+    }
+    if (len > runStart) pos += value.copy(chunk, pos, runStart, len);
+    this.pos = pos;
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Loads rows into a brand-new local table, all in ONE transaction on one connection:
+ *
+ *   begin; set local role <owner>; create table <staging>; copy <staging> from stdin (freeze);
+ *   … rows … ; pick a free name; alter table <staging> rename to <name>; <mark job complete>; commit
+ *
+ * Nothing is visible to anyone until the commit, and the commit makes the table and the job's
+ * `complete` state visible together. A crash, a cancel or a failed COPY rolls everything back,
+ * so no half-loaded or orphaned table can exist (SPEC §4.4, §9). COPY FREEZE is allowed because
+ * the table was created in the same transaction, and saves the later hint-bit rewrite.
+ * The table is created as the job's owner (SET LOCAL ROLE) so ownership and privileges are the
+ * caller's, never the sidecar's.
+ */
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { CopyTextEncoder } from './copy-encoder.js';
+import { copyFromSql, createTableSql, qi, qualified, type LocalColumn } from './ddl.js';
+import { withSuffix } from './identifiers.js';
+import type { TableLoad } from './table-load.js';
+
+export interface NewTableLoadOptions {
+  schema: string;
+  owner: string;
+  columns: LocalColumn[];
+  maxRows: number;
+  /** Unique per job, so concurrent loads never share a staging name. */
+  stagingName: string;
+}
+
+/** Advisory-lock namespace for "choose a free table name" (first key of the two-int form). */
+const NAME_LOCK_NAMESPACE = 0x43444231; // 'CDB1'
+
+export async function beginNewTableLoad(client: pg.PoolClient, opts: NewTableLoadOptions): Promise<TableLoad> {
+  await client.query('begin');
+  try {
+    await client.query(`set local role ${qi(opts.owner)}`);
+    await client.query(createTableSql(opts.schema, opts.stagingName, opts.columns));
+  } catch (err) {
+    await client.query('rollback').catch(() => undefined);
+    throw err;
+  }
+  const stream = client.query(copyFrom(copyFromSql(opts.schema, opts.stagingName, opts.columns, { freeze: true })));
+  const encoder = new CopyTextEncoder(stream, { maxRows: opts.maxRows, columnCount: opts.columns.length });
+  let copyError: Error | undefined;
+  stream.on('error', (err) => { copyError ??= err; });
+
+  return {
+    encoder,
+    stream,
+    async endCopy() {
+      encoder.flush();
+      await new Promise<void>((resolve, reject) => {
+        if (copyError) return reject(copyError);
+        stream.once('finish', resolve);
+        stream.once('error', reject);
+        stream.end();
+      });
+      return Number(stream.rowCount);
+    },
+    async commit(baseName, beforeCommit) {
+      await client.query('reset role');
+      await client.query('select pg_advisory_xact_lock($1, hashtext($2))', [NAME_LOCK_NAMESPACE, `${opts.schema}.${baseName}`]);
+      const name = await findFreeTableName(client, opts.schema, baseName);
+      await client.query(`alter table ${qualified(opts.schema, opts.stagingName)} rename to ${qi(name)}`);
+      await beforeCommit(name);
+      await client.query('commit');
+      return name;
+    },
+    async abort(reason) {
+      if (!stream.destroyed) stream.destroy(reason); // sends CopyFail: the server drops the COPY
+      await new Promise((r) => setImmediate(r));
+      await client.query('rollback').catch(() => undefined);
+    },
+  };
+}
+
+/** `base`, else `base_1`, `base_2`, … : a new import never overwrites an existing relation (SPEC §4.4). */
+export async function findFreeTableName(client: pg.ClientBase, schema: string, base: string): Promise<string> {
+  const { rows } = await client.query<{ relname: string }>(
+    `select c.relname from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = $1 and (c.relname = $2 or c.relname like $3)`,
+    [schema, base, `${base.slice(0, 50).replace(/[\\%_]/g, '\\$&')}%`],
+  );
+  const taken = new Set(rows.map((r) => r.relname));
+  let name = base;
+  for (let n = 1; taken.has(name); n++) name = withSuffix(base, n);
+  return name;
+}

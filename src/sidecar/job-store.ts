@@ -1,0 +1,144 @@
+/**
+ * Every statement the sidecar runs against cdb_connectors.jobs. Each update is conditional on
+ * `worker_id`, so a sidecar that lost its lease (and the job with it) can never overwrite the
+ * state written by the sidecar that re-claimed the job.
+ */
+import type pg from 'pg';
+import type { JobRow } from './job.js';
+
+export interface Warning {
+  code: string;
+  message: string;
+}
+
+/**
+ * Claim advisory lock: claims are serialised across sidecars (they take milliseconds) so the
+ * per-role concurrency count cannot be raced past its limit by two sidecars at once.
+ */
+const CLAIM_LOCK_KEY = 0x43444232; // 'CDB2'
+
+const CLAIM_SQL = `
+with settings as (
+  select coalesce((select (value #>> '{}')::int from cdb_connectors.settings where name = 'max_concurrent_jobs_per_role'), 3) as per_role
+), running as (
+  select owner, count(*) as n from cdb_connectors.jobs
+   where state = 'importing' and lease_expires_at >= now() group by owner
+), candidate as (
+  select j.id, j.worker_id as previous_worker_id
+    from cdb_connectors.jobs j
+   where ((j.state = 'enqueued' and j.run_after <= now())
+          or (j.state = 'importing' and j.lease_expires_at < now()))
+     and not j.cancel_requested
+     and coalesce((select n from running r where r.owner = j.owner), 0) < (select per_role from settings)
+   order by j.created_at
+   limit 1
+   for update of j skip locked
+)
+update cdb_connectors.jobs j
+   set state = 'importing', worker_id = $1, attempt = j.attempt + 1, started_at = now(),
+       lease_expires_at = now() + make_interval(secs => $2), rows_fetched = 0, backend_pid = null,
+       error_code = null, error_message = null, updated_at = now()
+  from candidate c
+ where j.id = c.id
+returning j.id, j.sync_id, j.provider, j.params, j.requested_name, j.target_schema, j.owner, j.attempt, c.previous_worker_id`;
+
+export async function claimJob(client: pg.ClientBase, workerId: string, leaseSeconds: number): Promise<JobRow | undefined> {
+  await client.query('begin');
+  try {
+    await client.query('select pg_advisory_xact_lock($1)', [CLAIM_LOCK_KEY]);
+    const { rows } = await client.query<JobRow>(CLAIM_SQL, [workerId, leaseSeconds]);
+    await client.query('commit');
+    return rows[0];
+  } catch (err) {
+    await client.query('rollback').catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Jobs cancelled while still queued were finished by the SQL trigger; a running one is ours to finish. */
+export async function readSecret(db: pg.Pool, jobId: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ password: string }>('select password from cdb_connectors.job_secrets where job_id = $1', [jobId]);
+  return rows[0]?.password;
+}
+
+export interface TickResult {
+  /** False when the job is no longer ours (lease lost and re-claimed, or deleted). */
+  owned: boolean;
+  cancelRequested: boolean;
+}
+
+/** Progress + heartbeat in one statement (SPEC §3: rows_fetched at least every 2 s). */
+export async function tickJob(db: pg.Pool, jobId: string, workerId: string, rowsFetched: number, leaseSeconds: number): Promise<TickResult> {
+  const { rows } = await db.query<{ cancel_requested: boolean }>(
+    `update cdb_connectors.jobs
+        set rows_fetched = $3, lease_expires_at = now() + make_interval(secs => $4), updated_at = now()
+      where id = $1 and worker_id = $2 and state = 'importing'
+      returning cancel_requested`,
+    [jobId, workerId, rowsFetched, leaseSeconds],
+  );
+  return { owned: rows.length === 1, cancelRequested: rows[0]?.cancel_requested ?? false };
+}
+
+export async function recordBackendPid(db: pg.Pool, jobId: string, workerId: string, pid: number): Promise<void> {
+  await db.query('update cdb_connectors.jobs set backend_pid = $3 where id = $1 and worker_id = $2', [jobId, workerId, pid]);
+}
+
+export interface CompletedJob {
+  tableName: string;
+  rowsImported: number;
+  columnsImported: number;
+  warnings: Warning[];
+}
+
+/** Runs inside the load transaction, so the table and `complete` become visible together. */
+export async function markComplete(client: pg.ClientBase, jobId: string, workerId: string, done: CompletedJob): Promise<void> {
+  const { rowCount } = await client.query(
+    `update cdb_connectors.jobs
+        set state = 'complete', table_name = $3, rows_imported = $4, rows_fetched = $4, columns_imported = $5,
+            warnings = $6::jsonb, finished_at = now(), updated_at = now(), lease_expires_at = null
+      where id = $1 and worker_id = $2 and state = 'importing'`,
+    [jobId, workerId, done.tableName, done.rowsImported, done.columnsImported, JSON.stringify(done.warnings)],
+  );
+  if (rowCount !== 1) throw new LostJobError(jobId);
+}
+
+export async function markFailed(db: pg.Pool, jobId: string, workerId: string, state: 'failure' | 'cancelled', code: number, message: string, warnings: Warning[]): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `update cdb_connectors.jobs
+        set state = $3, error_code = $4, error_message = $5, warnings = $6::jsonb, finished_at = now(), updated_at = now(), lease_expires_at = null
+      where id = $1 and worker_id = $2 and state = 'importing'`,
+    [jobId, workerId, state, code, message, JSON.stringify(warnings)],
+  );
+  return rowCount === 1;
+}
+
+/** Gives a job back to the queue (shutdown, target outage): another sidecar re-runs it from the start. */
+export async function handBack(db: pg.Pool, jobId: string, workerId: string): Promise<void> {
+  await db.query(
+    `update cdb_connectors.jobs set state = 'enqueued', worker_id = null, lease_expires_at = null, rows_fetched = 0, updated_at = now()
+      where id = $1 and worker_id = $2 and state = 'importing'`,
+    [jobId, workerId],
+  );
+}
+
+export async function appendLog(db: pg.Pool, jobId: string, level: 'debug' | 'info' | 'warn' | 'error', message: string): Promise<void> {
+  await db.query('insert into cdb_connectors.job_log (job_id, level, message) values ($1, $2, $3)', [jobId, level, message]);
+}
+
+/**
+ * Ends the load connection of a previous attempt if it still lingers (its sidecar died while the
+ * server kept the transaction open), so its rows can never be committed after we re-run.
+ */
+export async function terminatePreviousLoad(db: pg.Pool, applicationName: string): Promise<number> {
+  const { rows } = await db.query<{ ended: boolean }>(
+    'select pg_terminate_backend(pid) as ended from pg_stat_activity where application_name = $1 and pid <> pg_backend_pid()',
+    [applicationName],
+  );
+  return rows.filter((r) => r.ended).length;
+}
+
+export class LostJobError extends Error {
+  constructor(jobId: string) {
+    super(`job ${jobId} is no longer owned by this worker (lease expired and re-claimed, or deleted)`);
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * A claimed job as the sidecar sees it, and its conversion to the provider's SourceRequest.
+ */
+import type { ProviderName, SourceRequest, SslMode } from '../providers/provider.js';
+
+export interface JobRow {
+  id: string;
+  sync_id: string | null;
+  provider: ProviderName;
+  /** Normalised `connector` object (SQL API), password replaced by "***". */
+  params: ConnectorParams;
+  requested_name: string;
+  target_schema: string;
+  owner: string;
+  attempt: number;
+  /** The worker that held the job before this claim (set when a lease expired). */
+  previous_worker_id: string | null;
+}
+
+export interface ConnectorParams {
+  provider: ProviderName;
+  connection: { server: string; port: number; database: string; username?: string; password?: string; sslmode?: SslMode; [extra: string]: unknown };
+  schema?: string;
+  table?: string;
+  sql_query?: string;
+  import_as?: string;
+  encoding?: string;
+}
+
+export function toSourceRequest(params: ConnectorParams, password: string | undefined): SourceRequest {
+  const { password: _redacted, ...connection } = params.connection;
+  return {
+    provider: params.provider,
+    connection: { ...connection, ...(password !== undefined ? { password } : {}) },
+    schema: params.schema,
+    table: params.table,
+    sqlQuery: params.sql_query,
+    encoding: params.encoding,
+  };
+}
+
+/** The application_name of a job's load connection: lets a re-claiming sidecar find and end it. */
+export function loadApplicationName(jobId: string): string {
+  return `cdb_connectors job ${jobId}`;
+}

@@ -1,0 +1,160 @@
+/**
+ * Runs one claimed job along the straight line of STYLE.md:
+ *   settings → connect → describe (casts) → prepare target → COPY rows → finalize (one commit)
+ * and records the outcome. Every failure path rolls the load back, so nothing half-loaded is ever
+ * visible; a target outage or a shutdown hands the job back instead of failing it.
+ */
+import type { Logger } from 'pino';
+import type pg from 'pg';
+import { readTargetCapabilities } from '../db/capabilities.js';
+import { classifyTargetError, TargetUnavailableError } from '../db/target-errors.js';
+import { ConnectorError, redactSecrets, toConnectorError } from '../errors.js';
+import { jobLogger } from '../log.js';
+import type { ColumnPlan, SourcePlan, SourceSession } from '../providers/provider.js';
+import { getProvider } from '../providers/registry.js';
+import type { LocalColumn } from '../load/ddl.js';
+import { toLocalIdentifier, uniqueLocalIdentifiers } from '../load/identifiers.js';
+import { beginNewTableLoad } from '../load/new-table.js';
+import type { TableLoad } from '../load/table-load.js';
+import { assertHostAllowed } from './allowed-hosts.js';
+import { loadApplicationName, toSourceRequest, type JobRow } from './job.js';
+import { appendLog, handBack, LostJobError, markComplete, markFailed, readSecret, recordBackendPid, terminatePreviousLoad, type Warning } from './job-store.js';
+import { readSettings, type Settings } from './settings.js';
+import { JobLostError, startTicker, type Ticker } from './ticker.js';
+import { rowLimitWarning, skippedColumnsWarning, WarningCounts } from './warnings.js';
+
+export interface RunnerDeps {
+  pool: pg.Pool;
+  workerId: string;
+  log: Logger;
+}
+
+/** Abort reason when the sidecar stops: the job goes back to the queue. */
+export class ShutdownError extends Error {
+  constructor() { super('sidecar shutting down'); }
+}
+
+export interface JobOutcome {
+  state: 'complete' | 'failure' | 'cancelled' | 'handed_back' | 'lost';
+  errorCode?: number;
+  rows?: number;
+}
+
+export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortController): Promise<JobOutcome> {
+  const log = jobLogger(deps.log, job.id, { provider: job.provider, attempt: job.attempt });
+  const { signal } = controller;
+  const counts = new WarningCounts();
+  let password: string | undefined;
+  let session: SourceSession | undefined;
+  let loadClient: pg.PoolClient | undefined;
+  let load: TableLoad | undefined;
+  let ticker: Ticker | undefined;
+  let plan: SourcePlan | undefined;
+  let failed = false;
+  try {
+    const settings = await readSettings(deps.pool);
+    ticker = startTicker({ pool: deps.pool, jobId: job.id, workerId: deps.workerId, leaseSeconds: settings.leaseSeconds, log, controller, rows: () => load?.encoder.rows ?? 0 });
+    if (!settings.enabledProviders.includes(job.provider)) {
+      throw new ConnectorError('PROVIDER_DISABLED', `Provider ${job.provider} is disabled on this database (setting enabled_providers).`);
+    }
+    if (job.attempt > 1) await terminatePreviousLoad(deps.pool, loadApplicationName(job.id));
+    password = await readSecret(deps.pool, job.id);
+    const request = toSourceRequest(job.params, password);
+    await assertHostAllowed(request.connection.server, settings.allowedHosts);
+    const provider = await getProvider(job.provider);
+    await appendLog(deps.pool, job.id, 'info', `Connecting to ${job.provider} server ${request.connection.server}:${request.connection.port}`);
+    session = await untilAborted(provider.connect(request, {
+      connectTimeoutMs: settings.connectTimeoutMs, statementTimeoutMs: settings.statementTimeoutMs,
+      fetchRows: settings.fetchRows, log, caFile: settings.raw.ssl_ca_file as string | undefined,
+      target: await readTargetCapabilities(deps.pool),
+    }), signal, (late) => void late.close());
+    plan = await session.describe();
+    const columns = localColumns(plan, settings);
+    await appendLog(deps.pool, job.id, 'info', `Importing ${columns.length} columns${plan.skipped.length ? `, skipping ${plan.skipped.length}` : ''}`);
+
+    loadClient = await deps.pool.connect();
+    await loadClient.query('select set_config($1, $2, false)', ['application_name', loadApplicationName(job.id)]);
+    const pid = (await loadClient.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+    await recordBackendPid(deps.pool, job.id, deps.workerId, pid);
+    load = await beginNewTableLoad(loadClient, {
+      schema: job.target_schema, owner: job.owner, columns, maxRows: settings.maxRows,
+      stagingName: `cdb_import_${job.id.replace(/-/g, '')}`,
+    });
+    load.stream.on('error', (err) => controller.abort(classifyTargetError(err)));
+
+    await session.streamRows(plan, load.encoder, { limit: settings.maxRows + 1, warnings: counts, signal });
+    if (signal.aborted) throw signal.reason;
+    const rows = await load.endCopy();
+    load.encoder.nulBytesRemoved.forEach((n, i) => { if (n > 0) counts.count('nul_bytes_removed', columns[i]!.name, n); });
+    const warnings: Warning[] = [
+      ...skippedColumnsWarning(plan.skipped),
+      ...counts.toWarnings(),
+      ...(load.encoder.truncated ? [rowLimitWarning(settings.maxRows)] : []),
+    ];
+    const baseName = toLocalIdentifier(job.requested_name, settings.maxIdentifierLength);
+    const tableName = await load.commit(baseName, (name) => markComplete(loadClient!, job.id, deps.workerId, {
+      tableName: name, rowsImported: rows, columnsImported: columns.length, warnings,
+    }));
+    log.info({ table: tableName, rows }, 'import complete');
+    await appendLog(deps.pool, job.id, 'info', `Imported ${rows} rows into ${job.target_schema}.${tableName}`).catch(() => undefined);
+    return { state: 'complete', rows };
+  } catch (thrown) {
+    failed = true;
+    const err = signal.aborted && !(thrown instanceof ConnectorError && thrown.errorName !== 'CANCELLED') ? signal.reason : thrown;
+    await load?.abort(err instanceof Error ? err : new Error(String(err)));
+    return finishWithError(deps, job, log, err, password, counts, plan);
+  } finally {
+    ticker?.stop();
+    await session?.close().catch(() => undefined);
+    // A connection that saw a failed or aborted COPY is not reused.
+    loadClient?.release(failed);
+  }
+}
+
+async function finishWithError(deps: RunnerDeps, job: JobRow, log: Logger, thrown: unknown, password: string | undefined, counts: WarningCounts, plan: SourcePlan | undefined): Promise<JobOutcome> {
+  if (thrown instanceof LostJobError || thrown instanceof JobLostError) {
+    log.warn('lease lost: another worker re-runs this job');
+    return { state: 'lost' };
+  }
+  const target = thrown instanceof ShutdownError ? thrown : classifyTargetError(thrown);
+  if (target instanceof ShutdownError || target instanceof TargetUnavailableError) {
+    log.warn({ reason: target.message }, 'handing the job back to the queue');
+    await handBack(deps.pool, job.id, deps.workerId).catch((err) => log.warn({ err }, 'hand-back failed; the lease will expire'));
+    return { state: 'handed_back' };
+  }
+  const error = toConnectorError(target);
+  const message = redactSecrets(error.message, [password]);
+  const state = error.errorName === 'CANCELLED' ? 'cancelled' : 'failure';
+  const warnings = [...(plan ? skippedColumnsWarning(plan.skipped) : []), ...counts.toWarnings()];
+  log.warn({ error_code: error.code, error: message }, `import ${state}`);
+  await markFailed(deps.pool, job.id, deps.workerId, state, error.code, message, warnings)
+    .catch((err) => log.error({ err }, 'could not record the failure; the lease will expire and the job re-run'));
+  await appendLog(deps.pool, job.id, 'error', `${error.code}: ${message}`).catch(() => undefined);
+  return { state, errorCode: error.code };
+}
+
+function localColumns(plan: SourcePlan, settings: Settings): LocalColumn[] {
+  if (plan.columns.length > settings.maxColumns) {
+    throw new ConnectorError('TOO_MANY_COLUMNS',
+      `The source has ${plan.columns.length} importable columns; at most ${settings.maxColumns} are allowed (setting max_columns). Select fewer columns with sql_query.`);
+  }
+  if (plan.columns.length === 0) {
+    const skipped = plan.skipped.map((c) => `${c.remoteName} (${c.remoteType})`).join(', ');
+    throw new ConnectorError('NO_IMPORTABLE_COLUMNS', `No column has an importable type${skipped ? `: ${skipped}` : ''}. Cast the columns to standard types with sql_query.`);
+  }
+  const names = uniqueLocalIdentifiers(plan.columns.map((c: ColumnPlan) => c.remoteName), [], settings.maxIdentifierLength);
+  return plan.columns.map((c, i) => ({ name: names[i]!, type: c.localType }));
+}
+
+/** Rejects with the abort reason as soon as the signal fires; a late result is handed to `onLate`. */
+async function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, onLate: (value: T) => void): Promise<T> {
+  if (signal.aborted) { promise.then(onLate, () => undefined); throw signal.reason; }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => { promise.then(onLate, () => undefined); reject(signal.reason); };
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => { signal.removeEventListener('abort', onAbort); resolve(value); },
+      (err) => { signal.removeEventListener('abort', onAbort); reject(err); },
+    );
+  });
+}

@@ -1,0 +1,55 @@
+/**
+ * Settings (SPEC §6) as the sidecar uses them, read per job so that a DBA's UPDATE applies to the
+ * next job without a restart. Values are validated by a trigger in SQL; here we only convert.
+ */
+import type pg from 'pg';
+
+export interface Settings {
+  maxRows: number;
+  maxColumns: number;
+  maxIdentifierLength: number;
+  maxListedTables: number;
+  minIntervalSeconds: number;
+  maxRetries: number;
+  maxConcurrentJobsPerRole: number;
+  maxSyncsPerRole: number | null;
+  enabledProviders: string[];
+  connectTimeoutMs: number;
+  statementTimeoutMs: number;
+  allowedHosts: string[];
+  leaseSeconds: number;
+  fetchRows: number;
+  /** Every setting by name, for features that add their own (sync, cartodbfy, …). */
+  raw: Record<string, unknown>;
+}
+
+const DEFAULTS: Record<string, unknown> = {
+  max_rows: 1_000_000, max_columns: 256, max_identifier_length: 63, max_listed_tables: 500,
+  min_interval: 900, max_retries: 10, max_concurrent_jobs_per_role: 3, max_syncs_per_role: null,
+  enabled_providers: ['mysql', 'postgres', 'sqlserver', 'hive'], connect_timeout: 30, statement_timeout: 3600,
+  allowed_hosts: [], lease_seconds: 60, fetch_rows: 10_000,
+};
+
+export async function readSettings(db: pg.Pool | pg.ClientBase): Promise<Settings> {
+  const { rows } = await db.query<{ name: string; value: unknown }>('select name, value from cdb_connectors.settings');
+  const raw: Record<string, unknown> = { ...DEFAULTS };
+  for (const row of rows) raw[row.name] = row.value;
+  const num = (name: string) => Number(raw[name]);
+  return {
+    maxRows: num('max_rows'),
+    maxColumns: num('max_columns'),
+    maxIdentifierLength: num('max_identifier_length'),
+    maxListedTables: num('max_listed_tables'),
+    minIntervalSeconds: num('min_interval'),
+    maxRetries: num('max_retries'),
+    maxConcurrentJobsPerRole: num('max_concurrent_jobs_per_role'),
+    maxSyncsPerRole: raw.max_syncs_per_role === null ? null : num('max_syncs_per_role'),
+    enabledProviders: (raw.enabled_providers as string[]) ?? [],
+    connectTimeoutMs: num('connect_timeout') * 1000,
+    statementTimeoutMs: num('statement_timeout') * 1000,
+    allowedHosts: (raw.allowed_hosts as string[]) ?? [],
+    leaseSeconds: num('lease_seconds'),
+    fetchRows: num('fetch_rows'),
+    raw,
+  };
+}

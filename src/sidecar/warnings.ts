@@ -1,0 +1,45 @@
+/**
+ * Turns what a load counted into the job's `warnings` array of `{code, message}` (SPEC §3):
+ * one entry per code, naming the columns and counts, so a user sees at a glance what changed.
+ */
+import type { SkippedColumn } from '../providers/provider.js';
+import type { Warning } from './job-store.js';
+
+const EXPLANATIONS: Record<string, string> = {
+  zero_dates: 'zero or partial-zero dates became NULL',
+  time_out_of_range: 'TIME values outside 00:00:00–24:00:00 became NULL',
+  nul_bytes_removed: 'NUL bytes were removed from text (PostgreSQL cannot store them)',
+  invalid_values: 'values invalid for the column type became NULL',
+  timestamp_rounded: 'timestamps with more than microsecond precision were rounded to microseconds',
+};
+
+/** Collects per-code, per-column counts while rows stream. */
+export class WarningCounts {
+  private readonly counts = new Map<string, Map<string, number>>();
+
+  count(code: string, column: string, n = 1): void {
+    let byColumn = this.counts.get(code);
+    if (!byColumn) this.counts.set(code, (byColumn = new Map()));
+    byColumn.set(column, (byColumn.get(column) ?? 0) + n);
+  }
+
+  toWarnings(): Warning[] {
+    const out: Warning[] = [];
+    for (const [code, byColumn] of this.counts) {
+      const parts = [...byColumn].filter(([, n]) => n > 0).map(([column, n]) => `${column}: ${n}`);
+      if (parts.length === 0) continue;
+      out.push({ code, message: `${EXPLANATIONS[code] ?? code} (${parts.join(', ')})` });
+    }
+    return out;
+  }
+}
+
+export function skippedColumnsWarning(skipped: readonly SkippedColumn[]): Warning[] {
+  if (skipped.length === 0) return [];
+  const list = skipped.map((c) => `${c.remoteName} (${c.remoteType})`).join(', ');
+  return [{ code: 'skipped_columns', message: `Columns with types that cannot be imported were skipped: ${list}` }];
+}
+
+export function rowLimitWarning(maxRows: number): Warning {
+  return { code: 'row_limit', message: `The source has more than ${maxRows} rows; only the first ${maxRows} were imported (setting max_rows).` };
+}

@@ -1,0 +1,177 @@
+/**
+ * The sidecar: registers itself in cdb_connectors.workers, listens for jobs, claims up to
+ * `concurrency` at a time, runs them, and shuts down gracefully (SPEC §9).
+ */
+import { EventEmitter } from 'node:events';
+import os from 'node:os';
+import crypto from 'node:crypto';
+import type { Logger } from 'pino';
+import type pg from 'pg';
+import { createPool } from '../db/pool.js';
+import { VERSION } from '../version.js';
+import { claimJob, handBack } from './job-store.js';
+import type { JobRow } from './job.js';
+import { startListener, type Listener } from './listener.js';
+import { runJob, ShutdownError, type JobOutcome } from './runner.js';
+import { cancelledByUser } from './ticker.js';
+
+export interface SidecarOptions {
+  databaseUrl: string;
+  /** Jobs run at once by this sidecar (CONNECTOR_CONCURRENCY). */
+  concurrency: number;
+  /** Backstop poll when no notification arrives (SPEC §9: default 5 s). */
+  pollIntervalMs: number;
+  /** How long SIGTERM waits for running jobs before handing them back. */
+  shutdownGraceMs: number;
+  log: Logger;
+  workerId?: string;
+}
+
+export const DEFAULTS = { concurrency: 4, pollIntervalMs: 5000, shutdownGraceMs: 30_000 } as const;
+
+/** Workers refresh `last_seen_at` this often; the workers view calls one dead after a lease. */
+const WORKER_HEARTBEAT_MS = 10_000;
+
+export interface SidecarEvents {
+  claimed: [job: JobRow];
+  finished: [job: JobRow, outcome: JobOutcome];
+}
+
+export class Sidecar extends EventEmitter<SidecarEvents> {
+  readonly workerId: string;
+  readonly pool: pg.Pool;
+  private listener: Listener | undefined;
+  private readonly running = new Map<string, { job: JobRow; controller: AbortController; done: Promise<JobOutcome> }>();
+  private stopping = false;
+  private filling = false;
+  private fillAgain = false;
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(private readonly opts: SidecarOptions) {
+    super();
+    this.workerId = opts.workerId ?? `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
+    // Each running job holds one load connection; progress, claims and the worker row share the rest.
+    this.pool = createPool({ connectionString: opts.databaseUrl, max: opts.concurrency * 2 + 2, applicationName: `cdb_connectors worker ${this.workerId}` });
+  }
+
+  get listening(): boolean {
+    return this.listener?.alive ?? false;
+  }
+
+  get runningJobs(): number {
+    return this.running.size;
+  }
+
+  async start(): Promise<void> {
+    await this.registerWorker();
+    this.listener = await startListener(this.opts.databaseUrl, {
+      onNotification: (n) => {
+        if (n.op === 'cancel' && n.id) this.running.get(n.id)?.controller.abort(cancelledByUser());
+        else this.fill();
+      },
+      onConnected: () => { void this.reclaimOrphans().finally(() => this.fill()); },
+    }, this.opts.log);
+    this.timers.push(setInterval(() => this.fill(), this.opts.pollIntervalMs));
+    this.timers.push(setInterval(() => void this.heartbeat(), WORKER_HEARTBEAT_MS));
+    for (const t of this.timers) t.unref();
+    this.opts.log.info({ worker_id: this.workerId, concurrency: this.opts.concurrency }, 'sidecar started');
+  }
+
+  /** Claims jobs until all slots are busy or the queue is empty. Re-entrant calls coalesce. */
+  fill(): void {
+    if (this.stopping) return;
+    if (this.filling) { this.fillAgain = true; return; }
+    this.filling = true;
+    void (async () => {
+      try {
+        do {
+          this.fillAgain = false;
+          while (!this.stopping && this.running.size < this.opts.concurrency) {
+            const client = await this.pool.connect();
+            let job: JobRow | undefined;
+            try {
+              job = await claimJob(client, this.workerId, await this.leaseSeconds());
+            } finally {
+              client.release();
+            }
+            if (!job) break;
+            this.launch(job);
+          }
+        } while (this.fillAgain && !this.stopping);
+      } catch (err) {
+        this.opts.log.warn({ err }, 'claiming jobs failed; will retry on the next poll');
+      } finally {
+        this.filling = false;
+      }
+    })();
+  }
+
+  private launch(job: JobRow): void {
+    const controller = new AbortController();
+    this.emit('claimed', job);
+    const done = runJob({ pool: this.pool, workerId: this.workerId, log: this.opts.log }, job, controller)
+      .catch((err): JobOutcome => {
+        this.opts.log.error({ err, job_id: job.id }, 'job runner crashed');
+        return { state: 'lost' };
+      })
+      .then((outcome) => {
+        this.running.delete(job.id);
+        this.emit('finished', job, outcome);
+        this.fill();
+        return outcome;
+      });
+    this.running.set(job.id, { job, controller, done });
+  }
+
+  private leaseSecondsCache: { value: number; at: number } | undefined;
+  private async leaseSeconds(): Promise<number> {
+    const now = Date.now();
+    if (!this.leaseSecondsCache || now - this.leaseSecondsCache.at > this.opts.pollIntervalMs) {
+      const { rows } = await this.pool.query<{ v: number }>("select (value #>> '{}')::int as v from cdb_connectors.settings where name = 'lease_seconds'");
+      this.leaseSecondsCache = { value: rows[0]?.v ?? 60, at: now };
+    }
+    return this.leaseSecondsCache.value;
+  }
+
+  /** After a reconnect, jobs recorded as ours that we no longer run go back to the queue. */
+  private async reclaimOrphans(): Promise<void> {
+    try {
+      const { rows } = await this.pool.query<{ id: string }>(
+        "select id from cdb_connectors.jobs where worker_id = $1 and state = 'importing'", [this.workerId]);
+      for (const { id } of rows) if (!this.running.has(id)) await handBack(this.pool, id, this.workerId);
+    } catch (err) {
+      this.opts.log.warn({ err }, 'could not check for orphaned jobs');
+    }
+  }
+
+  private async registerWorker(): Promise<void> {
+    await this.pool.query(
+      `insert into cdb_connectors.workers (id, host, pid, version, concurrency) values ($1, $2, $3, $4, $5)
+       on conflict (id) do update set last_seen_at = now()`,
+      [this.workerId, os.hostname(), process.pid, VERSION, this.opts.concurrency],
+    );
+  }
+
+  private async heartbeat(): Promise<void> {
+    await this.pool.query('update cdb_connectors.workers set last_seen_at = now() where id = $1', [this.workerId])
+      .then((r) => (r.rowCount === 0 ? this.registerWorker() : undefined))
+      .catch((err) => this.opts.log.warn({ err }, 'worker heartbeat failed'));
+  }
+
+  /** Stops claiming, lets running jobs finish within the grace period, hands the rest back. */
+  async stop(graceMs = this.opts.shutdownGraceMs): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const t of this.timers) clearInterval(t);
+    await this.listener?.close();
+    const all = Promise.all([...this.running.values()].map((r) => r.done));
+    const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);
+    if (timedOut) {
+      for (const r of this.running.values()) r.controller.abort(new ShutdownError());
+      await all;
+    }
+    await this.pool.query('delete from cdb_connectors.workers where id = $1', [this.workerId]).catch(() => undefined);
+    await this.pool.end();
+    this.opts.log.info({ worker_id: this.workerId }, 'sidecar stopped');
+  }
+}
