@@ -20,7 +20,7 @@ async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Pro
 
 export async function printStatus(url: string, limit: number): Promise<void> {
   await withClient(url, async (c) => {
-    const workers = await c.query('select id, host, pid, version, running_jobs, last_seen_at from cdb_connectors.workers order by started_at');
+    const workers = await c.query('select id, host, pid, version, running_jobs, alive, last_seen_at from cdb_connectors.workers order by started_at');
     console.log(`workers (${workers.rowCount}):`);
     console.table(workers.rows);
     const imports = await c.query(

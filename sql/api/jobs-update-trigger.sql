@@ -7,7 +7,9 @@
 --   importing → state kept; NOTIFY {"op": "cancel", "id": …} on cdb_connectors_jobs so the
 --               sidecar running it aborts the remote query and the COPY and writes 'cancelled';
 --   finished  → nothing to stop: the flag stays false.
--- A user (a role under RLS) cannot lower the flag again once raised.
+-- A user (a role under RLS) cannot lower the flag again once raised. A job handed back to the
+-- queue (importing → enqueued: sidecar shutdown, target outage) with the flag raised is cancelled
+-- there and then: sidecars never claim flagged jobs, so it would otherwise wait forever.
 -- The state tests use OLD and NEW both, so a sidecar that changes the state in the same UPDATE
 -- (e.g. claims the job) is never overridden. Parameters: none. Locks: the UPDATE's row lock.
 create or replace function cdb_connectors.jobs_before_update()
@@ -31,6 +33,12 @@ begin
     elsif old.state in ('complete', 'failure', 'cancelled') then
       new.cancel_requested := false;
     end if;
+  end if;
+  if new.cancel_requested and new.state = 'enqueued' and old.state <> 'enqueued' then
+    new.state := 'cancelled';
+    new.error_code := 1509;
+    new.error_message := 'Cancelled on request before it finished';
+    new.finished_at := now();
   end if;
   return new;
 end

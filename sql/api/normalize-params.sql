@@ -43,10 +43,12 @@ begin
     problems := problems || 'The connector parameter must be a JSON object'::text;
   end if;
   invalid_keys := array(
-    select k.key from jsonb_object_keys(raw) as k(key) where lower(k.key) <> all (top_keys)
-    union all
-    select k.key from unnest(connector.invalid_keys) as k(key) where has_connector
-    order by 1 collate "C");
+    select u.key from (
+      select k.key from jsonb_object_keys(raw) as k(key) where lower(k.key) <> all (top_keys)
+      union all
+      select k.key from unnest(connector.invalid_keys) as k(key) where has_connector
+    ) as u(key)
+    order by u.key collate "C");
   if invalid_keys <> '{}' then
     problems := problems || ('Invalid parameters: ' || array_to_string(invalid_keys, ', '));
   end if;

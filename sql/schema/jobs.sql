@@ -56,8 +56,8 @@ create table cdb_connectors.job_log (
 );
 create index job_log_job on cdb_connectors.job_log (job_id, id);
 
--- Live sidecars (SPEC §3 workers view); rows older than a few leases are stale.
-create table cdb_connectors.workers (
+-- Live sidecars, one row each (users read the cdb_connectors.workers view); rows older than a lease are stale.
+create table cdb_connectors.sidecars (
   id text primary key,
   host text not null,
   pid integer not null,

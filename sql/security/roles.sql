@@ -7,6 +7,9 @@
 do $$
 declare
   role_name text;
+  descriptions constant jsonb := jsonb_build_object(
+    'cdb_connector_user', 'pg-connector-bridge: members may call the cdb_connector_* functions and read their own jobs.',
+    'cdb_connector_admin', 'pg-connector-bridge: members see and cancel the jobs of every role.');
 begin
   foreach role_name in array array['cdb_connector_user', 'cdb_connector_admin'] loop
     if not exists (select from pg_catalog.pg_roles where rolname = role_name) then
@@ -16,17 +19,21 @@ begin
         null; -- another database's migration created it first
       end;
     end if;
+    if pg_catalog.shobj_description(role_name::regrole, 'pg_authid') is distinct from descriptions ->> role_name then
+      begin
+        execute format('comment on role %I is %L', role_name, descriptions ->> role_name);
+      exception when unique_violation or internal_error then
+        null; -- "tuple concurrently updated": a concurrent migration wrote the same comment
+      end;
+    end if;
   end loop;
   -- Admins inherit every user grant, so one GRANT makes a DBA-like API user.
   if not pg_catalog.pg_has_role('cdb_connector_admin', 'cdb_connector_user', 'member') then
     begin
       grant cdb_connector_user to cdb_connector_admin;
-    exception when unique_violation then
+    exception when unique_violation or internal_error then
       null;
     end;
   end if;
 end
 $$;
-
-comment on role cdb_connector_user is 'pg-connector-bridge: members may call the cdb_connector_* functions and read their own jobs.';
-comment on role cdb_connector_admin is 'pg-connector-bridge: members see and cancel the jobs of every role.';

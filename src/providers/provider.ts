@@ -30,6 +30,14 @@ export interface ConnectionParams {
   username?: string;
   password?: string;
   sslmode?: SslMode;
+  /**
+   * sqlserver only: TLS for the TDS connection. `true` (default) encrypts and refuses a server
+   * that cannot; `false` sends everything in clear text; `'strict'` is TDS 8.0 (TLS first, the
+   * certificate is always verified).
+   */
+  encrypt?: boolean | 'strict';
+  /** sqlserver only: accept the server's certificate without verifying it (default true, like sslmode=require). */
+  trustServerCertificate?: boolean;
 }
 
 /** The validated `connector` object of a request, with defaults applied by the SQL API. */

@@ -42,10 +42,18 @@ update cdb_connectors.jobs j
  where j.id = c.id
 returning j.id, j.sync_id, j.provider, j.params, j.requested_name, j.target_schema, j.owner, j.attempt, c.previous_worker_id`;
 
+/** A job asked to stop whose sidecar died is finished as cancelled rather than re-run. */
+const REAP_CANCELLED_SQL = `
+update cdb_connectors.jobs
+   set state = 'cancelled', error_code = 1509, finished_at = now(), updated_at = now(), lease_expires_at = null,
+       error_message = 'The import was cancelled with cdb_connector_cancel; its sidecar stopped before finishing.'
+ where state = 'importing' and lease_expires_at < now() and cancel_requested`;
+
 export async function claimJob(client: pg.ClientBase, workerId: string, leaseSeconds: number): Promise<JobRow | undefined> {
   await client.query('begin');
   try {
     await client.query('select pg_advisory_xact_lock($1)', [CLAIM_LOCK_KEY]);
+    await client.query(REAP_CANCELLED_SQL);
     const { rows } = await client.query<JobRow>(CLAIM_SQL, [workerId, leaseSeconds]);
     await client.query('commit');
     return rows[0];

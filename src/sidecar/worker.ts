@@ -1,5 +1,5 @@
 /**
- * The sidecar: registers itself in cdb_connectors.workers, listens for jobs, claims up to
+ * The sidecar: registers itself in cdb_connectors.sidecars, listens for jobs, claims up to
  * `concurrency` at a time, runs them, and shuts down gracefully (SPEC §9).
  */
 import { EventEmitter } from 'node:events';
@@ -146,14 +146,14 @@ export class Sidecar extends EventEmitter<SidecarEvents> {
 
   private async registerWorker(): Promise<void> {
     await this.pool.query(
-      `insert into cdb_connectors.workers (id, host, pid, version, concurrency) values ($1, $2, $3, $4, $5)
+      `insert into cdb_connectors.sidecars (id, host, pid, version, concurrency) values ($1, $2, $3, $4, $5)
        on conflict (id) do update set last_seen_at = now()`,
       [this.workerId, os.hostname(), process.pid, VERSION, this.opts.concurrency],
     );
   }
 
   private async heartbeat(): Promise<void> {
-    await this.pool.query('update cdb_connectors.workers set last_seen_at = now() where id = $1', [this.workerId])
+    await this.pool.query('update cdb_connectors.sidecars set last_seen_at = now() where id = $1', [this.workerId])
       .then((r) => (r.rowCount === 0 ? this.registerWorker() : undefined))
       .catch((err) => this.opts.log.warn({ err }, 'worker heartbeat failed'));
   }
@@ -170,7 +170,7 @@ export class Sidecar extends EventEmitter<SidecarEvents> {
       for (const r of this.running.values()) r.controller.abort(new ShutdownError());
       await all;
     }
-    await this.pool.query('delete from cdb_connectors.workers where id = $1', [this.workerId]).catch(() => undefined);
+    await this.pool.query('delete from cdb_connectors.sidecars where id = $1', [this.workerId]).catch(() => undefined);
     await this.pool.end();
     this.opts.log.info({ worker_id: this.workerId }, 'sidecar stopped');
   }

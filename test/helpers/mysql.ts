@@ -31,7 +31,7 @@ export async function createMysqlDb(): Promise<MysqlDb> {
       await root.query('create user if not exists ?@? identified by ?', [user, '%', password]);
       await root.query(`grant select on \`${name}\`.* to ?@?`, [user, '%']);
     },
-    connection: (user = rootUser, password) => ({ server: host, port, database: name, username: user, ...(password ? { password } : {}) }),
+    connection: (user = rootUser, password) => ({ server: host, port, database: name, username: user, password: password ?? '' }),
     async drop() {
       await root.query(`drop database if exists \`${name}\``);
       await root.end();

@@ -5,6 +5,7 @@
  * precision/scale/length as type qualifiers).
  */
 import { TokenStream, tokenize } from './lexer.js';
+import { TTypes } from './thrift-api.js';
 
 export type PrimitiveName =
   | 'boolean' | 'tinyint' | 'smallint' | 'int' | 'bigint' | 'float' | 'double' | 'decimal'
@@ -182,15 +183,10 @@ export function typeDesc(t: HiveType): object {
   return { types: [{ primitiveEntry: entry }] };
 }
 
-const TTYPE_ORDER = ['BOOLEAN_TYPE', 'TINYINT_TYPE', 'SMALLINT_TYPE', 'INT_TYPE', 'BIGINT_TYPE', 'FLOAT_TYPE', 'DOUBLE_TYPE',
-  'STRING_TYPE', 'TIMESTAMP_TYPE', 'BINARY_TYPE', 'ARRAY_TYPE', 'MAP_TYPE', 'STRUCT_TYPE', 'UNION_TYPE', 'USER_DEFINED_TYPE',
-  'DECIMAL_TYPE', 'NULL_TYPE', 'DATE_TYPE', 'VARCHAR_TYPE', 'CHAR_TYPE', 'INTERVAL_YEAR_MONTH_TYPE', 'INTERVAL_DAY_TIME_TYPE',
-  'TIMESTAMPLOCALTZ_TYPE'];
-
-/** TTypeId numbers are the enum's declaration order in TCLIService.thrift. */
+/** TTypeId numbers from the generated enum (TCLIService.thrift). */
 export function typeIdValue(name: string): number {
-  const value = TTYPE_ORDER.indexOf(name);
-  if (value < 0) throw new Error(`unknown TTypeId ${name}`);
+  const value = TTypes.TTypeId[name];
+  if (value === undefined) throw new Error(`unknown TTypeId ${name}`);
   return value;
 }
 

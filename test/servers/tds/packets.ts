@@ -7,6 +7,8 @@ import type { Writable } from 'node:stream';
 import { ByteWriter } from './bytes.js';
 
 export const PACKET_HEADER_BYTES = 8;
+/** The length field is header bytes 2–3: checkable before the whole header arrived. */
+const LENGTH_FIELD_END = 4;
 
 export const PacketType = {
   SQL_BATCH: 0x01,
@@ -82,12 +84,13 @@ export class PacketReader {
         this.diverted(rest);
         return;
       }
-      if (head.length < PACKET_HEADER_BYTES) return;
       const type = head[0]!;
-      const status = head[1]!;
+      if (!KNOWN_TYPES.has(type)) throw new ProtocolError(`bad packet header: unknown packet type 0x${type.toString(16)}`);
+      if (head.length < LENGTH_FIELD_END) return;
       const length = head.readUInt16BE(2);
       if (length < PACKET_HEADER_BYTES) throw new ProtocolError(`bad packet header: length ${length} < ${PACKET_HEADER_BYTES}`);
-      if (!KNOWN_TYPES.has(type)) throw new ProtocolError(`bad packet header: unknown packet type 0x${type.toString(16)}`);
+      if (head.length < PACKET_HEADER_BYTES) return;
+      const status = head[1]!;
       if (this.bufferedBytes < length) return;
       const packet = this.take(length);
       if (this.parts.length > 0 && type !== this.partsType) throw new ProtocolError(`packet type 0x${type.toString(16)} inside a 0x${this.partsType.toString(16)} message`);

@@ -1,0 +1,178 @@
+/**
+ * Streams one SELECT into a RowSink: the hot path of every MySQL import.
+ *
+ * mysql2 runs with `rowsAsArray` and `typeCast: false`, so its generated row parser does nothing
+ * but slice each value's bytes out of the socket chunk (no string decoding, no Date, no number);
+ * only columns with a converter (values.ts, charsets.ts) are touched. Measured and chosen in
+ * issue 7 §4; bench/mysql-read.ts measures it against the `mariadb` client.
+ *
+ * Flow control is the socket's: `sink.write` false → `connection.pause()` (mysql2 stops reading
+ * and queues the packets of the chunk at hand) → `await sink.drained()` → `resume()`. Memory
+ * stays at a few socket chunks whatever the table size.
+ *
+ * Ending early (sink full, cancel, timeout, a converter error): the server is told to stop with
+ * KILL QUERY from a second connection and the socket is dropped, so no unread rows are pulled
+ * through; the session reconnects if it is used again. A table SELECT carries `LIMIT n`, so the
+ * row-limit probe normally ends the statement on the server by itself.
+ */
+import type { FieldPacket } from 'mysql2';
+import type { Logger } from 'pino';
+import { ConnectorError, toConnectorError } from '../../errors.js';
+import type { CopyValue, RowSink, SourcePlan, StreamOptions } from '../provider.js';
+import type { CharsetInfo } from './catalog.js';
+import { textDecoderFor, type ValueConverter } from './charsets.js';
+import type { MysqlConnection } from './connection.js';
+import { classifyMysqlError, statementTimeout } from './errors.js';
+import { valueConverterFor } from './values.js';
+
+/** Extra time the client grants the server's own statement timeout before killing the query itself. */
+const CLIENT_TIMEOUT_GRACE_MS = 5_000;
+/** setTimeout fires at once beyond 2^31-1 ms (Node TimeoutOverflowWarning). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const LOCAL_TEXT_TYPES = /^(varchar|text|jsonb|character varying)\b/;
+
+export interface RowSource {
+  conn: MysqlConnection;
+  sql: string;
+  /** The SQL ends in `LIMIT opts.limit`: the server stops by itself at the limit. */
+  limitPushed: boolean;
+  /** sql_query: find plan columns among the result columns by name; table SELECT: by position. */
+  matchByName: boolean;
+  encoding?: string;
+  /** Collation id → charset; needed when `encoding` is given. */
+  charsets?: Map<number, CharsetInfo>;
+  log: Logger;
+}
+
+interface ColumnWiring {
+  /** Result column index per plan column, or null when it is the identity. */
+  projection: number[] | null;
+  convIndex: number[];
+  convFns: ValueConverter[];
+}
+
+export function streamSelect(src: RowSource, plan: SourcePlan, sink: RowSink, opts: StreamOptions): Promise<void> {
+  const { conn } = src;
+  const { raw } = conn;
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    /** reading → draining (LIMIT reached, the end packet follows) or stopping (KILL QUERY under way). */
+    let mode: 'reading' | 'draining' | 'stopping' = 'reading';
+    let rowNo = 0;
+    let wiring: ColumnWiring | undefined;
+
+    const settle = (err?: unknown) => {
+      if (settled) return;
+      settled = true;
+      conn.busy = false;
+      clearTimeout(timer);
+      opts.signal.removeEventListener('abort', onAbort);
+      raw.removeListener('error', onDriverError);
+      if (err === undefined) resolve();
+      else reject(toConnectorError(err));
+    };
+    /** Stops the remote statement, drops the socket, then settles with `err` (none = success). */
+    const stopRemote = (err?: unknown) => {
+      if (mode === 'stopping' || settled) return;
+      mode = 'stopping';
+      void conn.killQuery().then((killError) => {
+        // Best effort: the dropped socket ends the statement at its next write anyway.
+        if (killError) src.log.warn({ err: killError.message }, 'KILL QUERY failed; dropping the MySQL connection');
+        conn.destroy();
+        settle(err);
+      });
+    };
+    const onAbort = () => stopRemote(new ConnectorError('CANCELLED', 'Import cancelled; the MySQL query was stopped'));
+    const onTimeout = () => stopRemote(statementTimeout(conn.ctx, 'the client stopped the statement'));
+    const onDriverError = (err: unknown) => {
+      if (settled || mode === 'stopping') return; // our own KILL QUERY or dropped socket
+      if ((err as { fatal?: boolean }).fatal) conn.destroy();
+      settle(classifyMysqlError(err, conn.ctx));
+    };
+    const onEnd = () => {
+      if (mode !== 'stopping') settle();
+    };
+    const onFields = (fields: FieldPacket[]) => {
+      try {
+        wiring = wireColumns(src, plan, fields, opts);
+      } catch (err) {
+        stopRemote(err);
+      }
+    };
+    const onDrained = () => {
+      if (mode === 'reading' && !settled) raw.resume();
+    };
+    const onSinkError = (err: unknown) => stopRemote(err ?? new Error('the row sink failed'));
+    const onRow = (row: CopyValue[]) => {
+      if (mode !== 'reading') return;
+      const w = wiring!;
+      rowNo++;
+      try {
+        for (let k = 0; k < w.convIndex.length; k++) {
+          const i = w.convIndex[k]!;
+          const v = row[i]!;
+          if (v !== null) row[i] = w.convFns[k]!(v as Buffer, rowNo);
+        }
+        const more = sink.write(w.projection === null ? row : w.projection.map((i) => row[i]!));
+        if (sink.full || rowNo >= opts.limit) {
+          if (src.limitPushed && rowNo >= opts.limit) mode = 'draining';
+          else stopRemote();
+        } else if (!more) {
+          raw.pause();
+          sink.drained().then(onDrained, onSinkError);
+        }
+      } catch (err) {
+        stopRemote(err);
+      }
+    };
+
+    if (opts.signal.aborted) return reject(new ConnectorError('CANCELLED', 'Import cancelled before the MySQL query started'));
+    opts.signal.addEventListener('abort', onAbort, { once: true });
+    const timeoutMs = conn.ctx.statementTimeoutMs + CLIENT_TIMEOUT_GRACE_MS;
+    const timer = conn.ctx.statementTimeoutMs > 0 && timeoutMs <= MAX_TIMER_MS ? setTimeout(onTimeout, timeoutMs) : undefined;
+    conn.busy = true;
+    raw.on('error', onDriverError);
+    const query = raw.query({ sql: src.sql, rowsAsArray: true, typeCast: false });
+    query.on('fields', onFields);
+    query.on('result', onRow as (row: unknown) => void);
+    query.on('error', onDriverError);
+    query.on('end', onEnd);
+  });
+}
+
+function wireColumns(src: RowSource, plan: SourcePlan, fields: FieldPacket[], opts: StreamOptions): ColumnWiring {
+  const indexes = src.matchByName ? matchColumns(plan, fields) : plan.columns.map((_, i) => i);
+  if (!src.matchByName && fields.length !== plan.columns.length) {
+    throw new ConnectorError('CONNECTOR_ERROR', `The MySQL table returned ${fields.length} columns where ${plan.columns.length} were planned; retry the import`);
+  }
+  const identity = indexes.length === fields.length && indexes.every((v, i) => v === i);
+  const wiring: ColumnWiring = { projection: identity ? null : indexes, convIndex: [], convFns: [] };
+  plan.columns.forEach((column, k) => {
+    const i = indexes[k]!;
+    const ctx = { column: column.remoteName, warnings: opts.warnings };
+    const fn = LOCAL_TEXT_TYPES.test(column.localType)
+      ? textDecoderFor(src.encoding, src.charsets?.get(fields[i]!.characterSet ?? -1), column.remoteName)
+      : valueConverterFor(column.localType, ctx);
+    if (fn) {
+      wiring.convIndex.push(i);
+      wiring.convFns.push(fn);
+    }
+  });
+  return wiring;
+}
+
+/** Plan columns in order among the result columns (names may repeat: `a.id, b.id`). */
+function matchColumns(plan: SourcePlan, fields: FieldPacket[]): number[] {
+  const indexes: number[] = [];
+  let next = 0;
+  for (const column of plan.columns) {
+    let i = next;
+    while (i < fields.length && fields[i]!.name !== column.remoteName) i++;
+    if (i === fields.length) {
+      throw new ConnectorError('CONNECTOR_ERROR', `The sql_query no longer returns column "${column.remoteName}"; its result changed since it was described`);
+    }
+    indexes.push(i);
+    next = i + 1;
+  }
+  return indexes;
+}

@@ -1,0 +1,118 @@
+/**
+ * Per-column value converters: MySQL text-protocol bytes → PostgreSQL text input (CopyValue).
+ *
+ * Most columns need none: MySQL already prints integers, DECIMAL, DOUBLE, DATETIME, JSON and
+ * UTF-8 text the way PostgreSQL reads them, so their bytes go to the sink as Buffer slices
+ * (issue 7: the raw-bytes path is what reaches the C pipe). Converters exist only where the
+ * texts differ or PostgreSQL would reject a value MySQL accepts; the happy path of each returns
+ * its input without allocating.
+ */
+import type { CopyValue, WarningCounter } from '../provider.js';
+import type { ValueConverter } from './charsets.js';
+
+const DASH = 0x2d;
+const COLON = 0x3a;
+const DOT = 0x2e;
+const ZERO = 0x30;
+/** `+00`: TIMESTAMP values are read in a UTC session (connection.ts). */
+const UTC_SUFFIX = Buffer.from('+00');
+const HEX_PREFIX = '\\x';
+/** PostgreSQL's time type ends at 24:00:00; MySQL's TIME spans ±838:59:59. */
+const PG_MAX_TIME_HOURS = 24;
+/** 8-character binary text of every byte value, for BIT(n). */
+const BYTE_BITS = Array.from({ length: 256 }, (_, b) => b.toString(2).padStart(8, '0'));
+
+export interface ConverterContext {
+  column: string;
+  warnings: WarningCounter;
+}
+
+/** The converter a column of this local type needs, or null for the raw-bytes path. */
+export function valueConverterFor(localType: string, ctx: ConverterContext): ValueConverter | null {
+  if (localType === 'boolean') return bitToBoolean;
+  const bits = /^bit\((\d+)\)$/.exec(localType);
+  if (bits) return bitString(Number(bits[1]));
+  if (localType === 'bytea') return toByteaHex;
+  if (localType === 'date') return checkedDate(ctx);
+  if (/^timestamptz\b/.test(localType)) return checkedDatetime(ctx, true);
+  if (/^timestamp\b/.test(localType)) return checkedDatetime(ctx, false);
+  if (/^time\b/.test(localType)) return checkedTime(ctx);
+  return null;
+}
+
+const bitToBoolean: ValueConverter = (bytes) => (bytes[bytes.length - 1]! & 1 ? 't' : 'f');
+
+function bitString(width: number): ValueConverter {
+  return (bytes) => {
+    let text = '';
+    for (let i = 0; i < bytes.length; i++) text += BYTE_BITS[bytes[i]!];
+    return text.length >= width ? text.slice(text.length - width) : text.padStart(width, '0');
+  };
+}
+
+const toByteaHex: ValueConverter = (bytes) => HEX_PREFIX + bytes.toString('hex');
+
+const DATE_OK = 0;
+const DATE_ZERO = 1;
+const DATE_INVALID = 2;
+
+/**
+ * Classifies `YYYY-MM-DD…`: zero dates and partial zero dates (`0000-00-00`, `2024-00-10`,
+ * `2024-01-00`, year 0) are MySQL's "no date"; impossible dates (`2024-02-30`, only storable
+ * with ALLOW_INVALID_DATES) PostgreSQL would reject.
+ */
+function classifyDate(b: Buffer): number {
+  if (b.length < 10 || b[4] !== DASH || b[7] !== DASH) return DATE_INVALID;
+  const year = (b[0]! - ZERO) * 1000 + (b[1]! - ZERO) * 100 + (b[2]! - ZERO) * 10 + (b[3]! - ZERO);
+  const month = (b[5]! - ZERO) * 10 + (b[6]! - ZERO);
+  const day = (b[8]! - ZERO) * 10 + (b[9]! - ZERO);
+  if (year === 0 || month === 0 || day === 0) return DATE_ZERO;
+  if (month > 12 || day > daysInMonth(year, month)) return DATE_INVALID;
+  return DATE_OK;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+function rejectDate(state: number, ctx: ConverterContext): null {
+  ctx.warnings.count(state === DATE_ZERO ? 'zero_dates' : 'invalid_values', ctx.column);
+  return null;
+}
+
+function checkedDate(ctx: ConverterContext): ValueConverter {
+  return (bytes) => {
+    const state = classifyDate(bytes);
+    return state === DATE_OK ? bytes : rejectDate(state, ctx);
+  };
+}
+
+function checkedDatetime(ctx: ConverterContext, utc: boolean): ValueConverter {
+  return (bytes): CopyValue => {
+    const state = classifyDate(bytes);
+    if (state !== DATE_OK) return rejectDate(state, ctx);
+    if (!utc) return bytes;
+    const out = Buffer.allocUnsafe(bytes.length + UTC_SUFFIX.length);
+    bytes.copy(out, 0);
+    UTC_SUFFIX.copy(out, bytes.length);
+    return out;
+  };
+}
+
+/** Negative, ≥ 100 h (three hour digits) or beyond 24:00:00 → NULL + `time_out_of_range`. */
+function checkedTime(ctx: ConverterContext): ValueConverter {
+  return (bytes) => {
+    if (timeFitsPostgres(bytes)) return bytes;
+    ctx.warnings.count('time_out_of_range', ctx.column);
+    return null;
+  };
+}
+
+function timeFitsPostgres(b: Buffer): boolean {
+  if (b.length < 8 || b[0] === DASH || b[2] !== COLON) return false;
+  const hours = (b[0]! - ZERO) * 10 + (b[1]! - ZERO);
+  if (hours !== PG_MAX_TIME_HOURS) return hours < PG_MAX_TIME_HOURS;
+  for (let i = 3; i < b.length; i++) if (b[i] !== ZERO && b[i] !== COLON && b[i] !== DOT) return false;
+  return true;
+}

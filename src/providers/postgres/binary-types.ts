@@ -1,0 +1,41 @@
+/**
+ * When the binary COPY fast path is exact (issue 4 §3).
+ *
+ * Binary COPY carries each value in its type's send/recv format and no type identifiers, so two
+ * servers can exchange it only for types whose binary form is the same on both. The cast rules
+ * make every planned value one of these local types (other types are cast to text or numeric in
+ * the remote SELECT), so normally every plan qualifies:
+ *
+ * - integer kinds, float4/8, numeric, bool, text/varchar/bpchar, bytea, uuid, json, jsonb (format
+ *   version 1), date, time, timetz, timestamp(tz), inet/cidr, macaddr(8), bit/varbit: one format
+ *   since PostgreSQL 8.x/9.4 (jsonb), 10 (macaddr8). Text is sent in the client encoding, UTF8 on
+ *   both connections, so differing server encodings are converted exactly as on the text path.
+ * - PostGIS geometry/geography: send/recv are EWKB (the same bytes the hex text form spells),
+ *   stable across PostGIS versions.
+ *
+ * Exceptions that fall back to the text path:
+ * - a remote without integer datetimes (pre-10 builds with --disable-integer-datetimes send
+ *   float8 timestamps);
+ * - interval from PostgreSQL ≥ 17 into an older target: 17 encodes ±infinity as the extreme
+ *   int values, which an older server would store as a huge finite interval instead of rejecting.
+ */
+import type { ColumnPlan, TargetCapabilities } from '../provider.js';
+import type { ServerInfo } from './connection.js';
+
+/** server_version_num of the first release with infinite intervals. */
+const INFINITE_INTERVAL_VERSION = 170000;
+const BINARY_STABLE_TYPE = new RegExp('^(' + [
+  'smallint', 'integer', 'bigint', 'real', 'double precision', 'numeric', 'boolean', 'text', 'character varying',
+  'character', 'bytea', 'uuid', 'json', 'jsonb', 'date', 'time', 'timestamp', 'interval', 'inet', 'cidr',
+  'macaddr', 'macaddr8', 'bit', 'bit varying', 'geometry', 'geography',
+].join('|') + ')\\b');
+
+export function binaryCopyAllowed(columns: readonly ColumnPlan[], server: ServerInfo, target: TargetCapabilities | undefined): boolean {
+  if (!server.integerDatetimes) return false;
+  const targetVersion = target?.serverVersionNum ?? 0;
+  for (const column of columns) {
+    if (!BINARY_STABLE_TYPE.test(column.localType)) return false;
+    if (column.localType.startsWith('interval') && server.versionNum >= INFINITE_INTERVAL_VERSION && targetVersion < INFINITE_INTERVAL_VERSION) return false;
+  }
+  return true;
+}

@@ -1,0 +1,108 @@
+/**
+ * PostgreSQL source types → local types (SPEC §8 "keep the source's exact types"), as data.
+ *
+ * An ordered table, the first matching rule wins (pgloader's DEFAULT_CAST_RULES). Domains are
+ * resolved to their base type first (catalog.ts), so a domain over `numeric(10,2)` is kept as
+ * `numeric(10,2)` and loses only its CHECK. A rule that changes the type also names the cast
+ * that runs in the remote SELECT (`"col"::pg_catalog.text`), so that the value arrives already in
+ * the local type on both paths: the text COPY prints the cast's output, and the binary COPY sends
+ * the local type's binary form (which is what makes the binary fast path possible for every
+ * column, issue 4 §3).
+ */
+
+/** A remote column as catalog.ts normalises it (table attribute or query result column). */
+export interface RemoteColumn {
+  name: string;
+  /** format_type() of the declared type, e.g. `character varying(20)`, `mood`, `integer[]`, `public.geometry(Point,4326)`. */
+  remoteType: string;
+  /** After resolving domains: pg_type.typname, e.g. `int4`, `numeric`, `geometry`, `_int4`. */
+  typeName: string;
+  /** Schema of that type: `pg_catalog` for built-ins. */
+  typeSchema: string;
+  /** pg_type.typtype: b base, c composite, e enum, p pseudo, r range, m multirange. */
+  typtype: string;
+  /** pg_type.typcategory: `A` for arrays. */
+  category: string;
+  /** format_type() of the base type with its typmod, e.g. `numeric(38,10)`, `timestamp(3) with time zone`. */
+  baseType: string;
+  typmod: number;
+}
+
+export interface CastContext {
+  /** The target has PostGIS (SessionOptions.target). */
+  targetPostgis: boolean;
+}
+
+export interface CastRule {
+  /** For humans (README type table, test names). */
+  name: string;
+  when: (column: RemoteColumn, ctx: CastContext) => boolean;
+  /** Local type expression, or null to skip the column. */
+  to: string | ((column: RemoteColumn) => string) | null;
+  /** Type the remote SELECT casts the column to (schema-qualified); absent = the value is used as is. */
+  selectCast?: string;
+}
+
+export interface CastResult {
+  localType: string;
+  selectCast?: string;
+}
+
+/** Built-in types the target always has, kept with their exact modifiers (format_type). */
+export const EXACT_BUILTIN_TYPES = [
+  'int2', 'int4', 'int8', 'float4', 'float8', 'varchar', 'bpchar', 'text', 'date', 'time', 'timetz',
+  'timestamp', 'timestamptz', 'interval', 'bool', 'uuid', 'json', 'jsonb', 'bytea', 'inet', 'cidr',
+  'macaddr', 'macaddr8', 'bit', 'varbit',
+] as const;
+
+/** PostGIS types, kept only when the target has PostGIS too. */
+export const POSTGIS_TYPES = ['geometry', 'geography'] as const;
+
+/** numeric's typmod: ((precision << 16) | scale) + VARHDRSZ (src/backend/utils/adt/numeric.c). */
+const VARHDRSZ = 4;
+const NON_TYPE_CHARS = /[^a-z0-9_ (),]/i;
+
+const builtin = (...names: readonly string[]) => (c: RemoteColumn) => c.typeSchema === 'pg_catalog' && names.includes(c.typeName);
+const postgis = (c: RemoteColumn) => (POSTGIS_TYPES as readonly string[]).includes(c.typeName) && c.typtype === 'b';
+
+/** numeric(p,s) with 0 ≤ s ≤ p; PostgreSQL 15 also allows s < 0 and s > p, which only plain numeric holds everywhere. */
+function plainNumericModifiers(c: RemoteColumn): boolean {
+  if (c.typmod < VARHDRSZ) return false;
+  const packed = c.typmod - VARHDRSZ;
+  const precision = (packed >> 16) & 0xffff;
+  const scale = ((packed & 0x7ff) ^ 1024) - 1024; // 11-bit two's complement since PostgreSQL 15
+  return scale >= 0 && scale <= precision;
+}
+
+/** `public.geometry(Point,4326)` → `geometry(Point,4326)`: the target resolves the name through its own search_path. */
+function unqualified(c: RemoteColumn): string {
+  const modifiers = /\(.*\)$/.exec(c.baseType)?.[0] ?? '';
+  return `${c.typeName}${modifiers}`;
+}
+
+export const POSTGRES_CAST_RULES: readonly CastRule[] = [
+  // Arrays (also of built-ins) print as array literals; the target gets them as text (issue 4 §2).
+  { name: 'arrays → text', when: (c) => c.category === 'A', to: 'text', selectCast: 'pg_catalog.text' },
+  { name: 'enums, composites, ranges, pseudo-types → text', when: (c) => 'ecrmp'.includes(c.typtype), to: 'text', selectCast: 'pg_catalog.text' },
+  { name: 'numeric(p,s) kept', when: (c) => builtin('numeric')(c) && plainNumericModifiers(c), to: (c) => c.baseType },
+  { name: 'numeric without (or with negative-scale) modifiers → numeric', when: builtin('numeric'), to: 'numeric' },
+  // money prints with the remote's lc_monetary ("$1,234.50"); its numeric cast is exact.
+  { name: 'money → numeric', when: builtin('money'), to: 'numeric', selectCast: 'pg_catalog.numeric' },
+  { name: 'built-in types kept exactly', when: (c) => builtin(...EXACT_BUILTIN_TYPES)(c) && !NON_TYPE_CHARS.test(c.baseType), to: (c) => c.baseType },
+  { name: 'PostGIS geometry/geography kept when the target has PostGIS', when: (c, ctx) => postgis(c) && ctx.targetPostgis, to: unqualified },
+  { name: 'PostGIS geometry/geography skipped without PostGIS in the target', when: postgis, to: null },
+  // Other extension and user-defined base types, and built-ins the list above leaves out
+  // (name, "char", xml, tsvector, point, pg_lsn, …): their text form is exact.
+  { name: 'everything else → text', when: () => true, to: 'text', selectCast: 'pg_catalog.text' },
+];
+
+/** The local type and SELECT cast for a column, or null when it must be skipped. */
+export function resolveCast(column: RemoteColumn, ctx: CastContext, rules: readonly CastRule[] = POSTGRES_CAST_RULES): CastResult | null {
+  for (const rule of rules) {
+    if (!rule.when(column, ctx)) continue;
+    if (rule.to === null) return null;
+    const localType = typeof rule.to === 'string' ? rule.to : rule.to(column);
+    return rule.selectCast ? { localType, selectCast: rule.selectCast } : { localType };
+  }
+  return null;
+}

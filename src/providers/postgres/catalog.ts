@@ -1,0 +1,148 @@
+/**
+ * What the remote says about a table or a query, normalised to RemoteColumn, mapped with the cast
+ * rules into a SourcePlan; and the table list.
+ *
+ * Tables: pg_attribute + format_type(), looked up with `$n::name` so that a name longer than 63
+ * bytes is truncated exactly as the server truncated it at CREATE time (a 70-character name
+ * finds its table). Queries: `select * from (<query>) as cdb_query limit 0` returns the result
+ * columns' type OIDs and typmods in RowDescription without reading a row (a LIMIT 0 node never
+ * pulls from its child); the same type lookup then serves both.
+ */
+import { ConnectorError } from '../../errors.js';
+import type { ColumnPlan, RemoteTable, SkippedColumn, SourcePlan, TargetCapabilities } from '../provider.js';
+import { binaryCopyAllowed } from './binary-types.js';
+import { resolveCast, type RemoteColumn } from './cast-rules.js';
+import type { PgConnection } from './connection.js';
+import { describeQuerySql } from './sql-text.js';
+
+/** How streamRows finds the planned columns again (kept by the session per plan). */
+export type DescribedSource =
+  | { kind: 'table'; schema: string; name: string }
+  | { kind: 'query'; sql: string; width: number };
+
+export interface SelectedColumn {
+  /** Attribute name (table) or 1-based result position (query). */
+  name: string;
+  position: number;
+  selectCast?: string;
+}
+
+export interface Described {
+  plan: SourcePlan;
+  source: DescribedSource;
+  selected: SelectedColumn[];
+}
+
+/** Tables, views, materialized views, foreign and partitioned tables: everything SELECT reads. */
+const READABLE_RELKINDS = "('r', 'v', 'm', 'f', 'p')";
+const RELATION_SQL = `select c.oid::int8 as oid, n.nspname, c.relname from pg_catalog.pg_class c
+  join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+  where n.nspname = $1::name and c.relname = $2::name and c.relkind in ${READABLE_RELKINDS}`;
+const SCHEMA_SQL = 'select 1 from pg_catalog.pg_namespace where nspname = $1::name';
+const ATTRIBUTES_SQL = `select a.attname, a.atttypid::int8 as type_oid, a.atttypmod from pg_catalog.pg_attribute a
+  where a.attrelid = $1::oid and a.attnum > 0 and not a.attisdropped order by a.attnum`;
+const PRIMARY_KEY_SQL = `select a.attname from pg_catalog.pg_index i
+  join pg_catalog.pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
+  where i.indrelid = $1::oid and i.indisprimary and i.indnatts = 1`;
+/** Domains (also nested) are followed to their base type; the deepest step wins. */
+const TYPES_SQL = `with recursive cols as (
+    select ord, type_oid, typmod from unnest($1::oid[], $2::int4[]) with ordinality as u(type_oid, typmod, ord)
+  ), base(ord, type_oid, typmod, depth) as (
+    select ord, type_oid, typmod, 0 from cols
+    union all
+    select b.ord, t.typbasetype, t.typtypmod, b.depth + 1 from base b join pg_catalog.pg_type t on t.oid = b.type_oid where t.typtype = 'd'
+  )
+  select distinct on (b.ord) b.ord, pg_catalog.format_type(c.type_oid, c.typmod) as remote_type, t.typname, n.nspname,
+    t.typtype, t.typcategory, pg_catalog.format_type(b.type_oid, b.typmod) as base_type, b.typmod
+  from base b join cols c using (ord) join pg_catalog.pg_type t on t.oid = b.type_oid
+  join pg_catalog.pg_namespace n on n.oid = t.typnamespace
+  order by b.ord, b.depth desc`;
+const TABLES_SQL = `select n.nspname, c.relname, c.relkind from pg_catalog.pg_class c
+  join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+  where c.relkind in ${READABLE_RELKINDS} and n.nspname <> 'information_schema' and n.nspname !~ '^pg_'
+    and ($1::name is null or n.nspname = $1::name) and pg_catalog.has_table_privilege(c.oid, 'select')
+  order by 1, 2 limit $2`;
+
+const INTEGER_TYPES = new Set(['smallint', 'integer', 'bigint']);
+
+interface TypeRow {
+  ord: string;
+  remote_type: string;
+  typname: string;
+  nspname: string;
+  typtype: string;
+  typcategory: string;
+  base_type: string;
+  typmod: number;
+}
+
+export async function describeTable(conn: PgConnection, schema: string, table: string, target: TargetCapabilities | undefined): Promise<Described> {
+  const relation = (await conn.query<{ oid: string; nspname: string; relname: string }>(RELATION_SQL, [schema, table])).rows[0];
+  if (!relation) throw await tableNotFound(conn, schema, table);
+  const attributes = (await conn.query<{ attname: string; type_oid: string; atttypmod: number }>(ATTRIBUTES_SQL, [relation.oid])).rows;
+  const remote = await remoteColumns(conn, attributes.map((a) => ({ name: a.attname, typeOid: a.type_oid, typmod: a.atttypmod })));
+  const described = planColumns(conn, remote, target, { kind: 'table', schema: relation.nspname, name: relation.relname });
+  const pk = (await conn.query<{ attname: string }>(PRIMARY_KEY_SQL, [relation.oid])).rows;
+  if (pk.length === 1) {
+    const column = described.plan.columns.find((c) => c.remoteName === pk[0]!.attname);
+    if (column && INTEGER_TYPES.has(column.localType)) described.plan.primaryKey = column.remoteName;
+  }
+  return described;
+}
+
+export async function describeQuery(conn: PgConnection, sql: string, target: TargetCapabilities | undefined): Promise<Described> {
+  const result = await conn.query(describeQuerySql(sql));
+  if (result.fields.length === 0) {
+    throw new ConnectorError('SOURCE_QUERY_FAILED', 'The sql_query returns no columns; it must be a SELECT (or VALUES, TABLE, WITH … SELECT)');
+  }
+  const remote = await remoteColumns(conn, result.fields.map((f) => ({ name: f.name, typeOid: String(f.dataTypeID), typmod: f.dataTypeModifier })));
+  return planColumns(conn, remote, target, { kind: 'query', sql, width: result.fields.length });
+}
+
+export async function listTables(conn: PgConnection, schema: string | undefined, limit: number): Promise<RemoteTable[]> {
+  const { rows } = await conn.query<{ nspname: string; relname: string; relkind: string }>(TABLES_SQL, [schema ?? null, Math.max(0, Math.floor(limit))]);
+  return rows.map((r) => ({
+    schema: r.nspname, name: r.relname,
+    kind: r.relkind === 'v' || r.relkind === 'm' ? 'view' : r.relkind === 'r' || r.relkind === 'p' ? 'table' : 'other',
+  }));
+}
+
+async function remoteColumns(conn: PgConnection, columns: Array<{ name: string; typeOid: string; typmod: number }>): Promise<RemoteColumn[]> {
+  if (columns.length === 0) return [];
+  const { rows } = await conn.query<TypeRow>(TYPES_SQL, [columns.map((c) => c.typeOid), columns.map((c) => c.typmod)]);
+  const byOrd = new Map(rows.map((r) => [Number(r.ord), r]));
+  return columns.map((c, i) => {
+    const t = byOrd.get(i + 1);
+    if (!t) throw new ConnectorError('CONNECTOR_ERROR', `The remote server has no type with OID ${c.typeOid} (column "${c.name}")`);
+    return {
+      name: c.name, remoteType: t.remote_type, typeName: t.typname, typeSchema: t.nspname, typtype: t.typtype,
+      category: t.typcategory, baseType: t.base_type, typmod: t.typmod,
+    };
+  });
+}
+
+function planColumns(conn: PgConnection, remote: RemoteColumn[], target: TargetCapabilities | undefined, source: DescribedSource): Described {
+  const columns: ColumnPlan[] = [];
+  const skipped: SkippedColumn[] = [];
+  const selected: SelectedColumn[] = [];
+  const ctx = { targetPostgis: target?.postgis ?? false };
+  remote.forEach((column, i) => {
+    const cast = resolveCast(column, ctx);
+    if (cast === null) {
+      skipped.push({ remoteName: column.name, remoteType: column.remoteType });
+      return;
+    }
+    columns.push({ remoteName: column.name, remoteType: column.remoteType, localType: cast.localType });
+    selected.push({ name: column.name, position: i + 1, ...(cast.selectCast ? { selectCast: cast.selectCast } : {}) });
+  });
+  const plan: SourcePlan = { columns, skipped };
+  if (columns.length > 0 && binaryCopyAllowed(columns, conn.server, target)) plan.binaryCopy = true;
+  return { plan, source, selected };
+}
+
+async function tableNotFound(conn: PgConnection, schema: string, table: string): Promise<ConnectorError> {
+  const where = `PostgreSQL server ${conn.ctx.server}:${conn.ctx.port}, database "${conn.ctx.database}"`;
+  const schemaExists = (await conn.query(SCHEMA_SQL, [schema])).rows.length > 0;
+  if (!schemaExists) return new ConnectorError('SOURCE_NOT_FOUND', `Schema "${schema}" does not exist on ${where}; check the schema parameter`);
+  return new ConnectorError('SOURCE_NOT_FOUND', `Table "${schema}"."${table}" does not exist on ${where} (or is not a table or view); check the schema and table parameters`);
+}

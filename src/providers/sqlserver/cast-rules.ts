@@ -1,0 +1,118 @@
+/**
+ * SQL Server column types → PostgreSQL local types (SPEC §8, issue 8 §2), as data: the first rule
+ * whose type list and condition match wins; no match = the column is skipped and named in a
+ * warning. A rule also says how the remote SELECT reads the column (lossy types are converted to
+ * text by SQL Server itself, pgloader #1619) and how the tedious value becomes COPY text.
+ */
+import { ConnectorError } from '../../errors.js';
+import type { WarningCounter } from '../provider.js';
+import { formatDate, formatTime, formatTimestamp, formatTimestamptz, type TediousTemporal } from './temporal.js';
+
+/** A remote column as catalog.ts normalises it (from INFORMATION_SCHEMA or sp_describe_first_result_set). */
+export interface RemoteColumn {
+  name: string;
+  /** Lower-case base type: `decimal`, `nvarchar`, `datetime2`, `sql_variant`… */
+  dataType: string;
+  /** Type as SQL Server spells it, e.g. `decimal(12,2)`, `nvarchar(max)` (ColumnPlan.remoteType). */
+  remoteType: string;
+  /** Characters of char types (bytes for binary); -1 = max. */
+  length?: number;
+  precision?: number;
+  scale?: number;
+}
+
+/** Turns one tedious value (never null) into COPY text; `column` and `row` are for error messages. */
+export type Converter = (value: unknown, row: number) => string | Buffer;
+
+export interface ConvertContext {
+  warnings: WarningCounter;
+  /** Decoder for non-Unicode text when the request names an `encoding` (values then arrive as bytes). */
+  decodeText?: (bytes: Buffer, column: string, row: number) => string | Buffer;
+}
+
+export interface CastRule {
+  types: readonly string[];
+  when?: (c: RemoteColumn, hasEncoding: boolean) => boolean;
+  /** PostgreSQL type, or null to skip the column. */
+  to: ((c: RemoteColumn) => string) | null;
+  /** Expression reading the column in the remote SELECT (`q` = the quoted column); absent = the column itself. */
+  select?: (q: string, c: RemoteColumn) => string;
+  convert?: (c: RemoteColumn, ctx: ConvertContext) => Converter;
+}
+
+/** PostgreSQL numeric precision limit; SQL Server's is 38, so every decimal fits. */
+const MONEY_TYPE = 'numeric(19,4)';
+const SMALLMONEY_TYPE = 'numeric(10,4)';
+/** Wide enough for decimal(38,s) with sign and point. */
+const DECIMAL_TEXT = 'varchar(50)';
+/** CONVERT style 2 for money: no thousands separators, all four decimals (style 0 rounds to two). */
+const MONEY_STYLE = 2;
+const FLOAT32_MAX_DIGITS = 9;
+
+const NON_UNICODE = ['char', 'varchar', 'text'];
+
+/** Shortest decimal that reads back as the same float32 (tedious hands a real over as a double). */
+export function formatReal(v: number): string {
+  for (let p = 1; p <= FLOAT32_MAX_DIGITS; p++) {
+    const candidate = Number(v.toPrecision(p));
+    if (Math.fround(candidate) === v) return String(candidate);
+  }
+  return String(v);
+}
+
+const asString: Converter = (v) => String(v);
+const temporal = (format: (d: TediousTemporal) => { text: string; rounded: boolean }) =>
+  (c: RemoteColumn, ctx: ConvertContext): Converter => (v) => {
+    const r = format(v as TediousTemporal);
+    if (r.rounded) ctx.warnings.count('timestamp_rounded', c.name);
+    return r.text;
+  };
+
+const REPLACEMENT_CHAR = '\uFFFD';
+
+export const SQLSERVER_CAST_RULES: readonly CastRule[] = [
+  { types: ['bit'], to: () => 'boolean', convert: () => (v) => (v ? 't' : 'f') },
+  { types: ['tinyint', 'smallint'], to: () => 'smallint', convert: () => asString },
+  { types: ['int'], to: () => 'integer', convert: () => asString },
+  // tedious already hands BIGINT over as a string (exact).
+  { types: ['bigint'], to: () => 'bigint', convert: () => asString },
+  { types: ['decimal', 'numeric'], to: (c) => `numeric(${c.precision},${c.scale})`, select: (q) => `CONVERT(${DECIMAL_TEXT}, ${q})`, convert: () => asString },
+  { types: ['money'], to: () => MONEY_TYPE, select: (q) => `CONVERT(${DECIMAL_TEXT}, ${q}, ${MONEY_STYLE})`, convert: () => asString },
+  { types: ['smallmoney'], to: () => SMALLMONEY_TYPE, select: (q) => `CONVERT(${DECIMAL_TEXT}, ${q}, ${MONEY_STYLE})`, convert: () => asString },
+  { types: ['real'], to: () => 'real', convert: () => (v) => formatReal(v as number) },
+  { types: ['float'], to: () => 'double precision', convert: () => asString },
+  // With `encoding`, non-Unicode text is read as bytes and decoded by load/encoding.ts (exact or error 1510).
+  {
+    types: NON_UNICODE, when: (_c, hasEncoding) => hasEncoding,
+    to: (c) => (c.dataType === 'text' || c.length === -1 ? 'text' : `varchar(${c.length})`),
+    select: (q) => `CONVERT(varbinary(max), ${q})`,
+    convert: (c, ctx) => (v, row) => ctx.decodeText!(v as Buffer, c.name, row),
+  },
+  {
+    // Without it, tedious decodes with the column collation's code page; an undefined byte becomes U+FFFD there, which we refuse.
+    types: NON_UNICODE,
+    to: (c) => (c.dataType === 'text' || c.length === -1 ? 'text' : `varchar(${c.length})`),
+    convert: (c) => (v, row) => {
+      const s = v as string;
+      if (s.includes(REPLACEMENT_CHAR)) throw undecodable(c.name, row);
+      return s;
+    },
+  },
+  { types: ['nchar', 'nvarchar', 'ntext', 'sysname'], to: (c) => (c.dataType === 'ntext' || c.length === -1 ? 'text' : `varchar(${c.length})`), convert: () => (v) => v as string },
+  { types: ['date'], to: () => 'date', convert: () => (v) => formatDate(v as Date) },
+  { types: ['time'], to: () => 'time', convert: temporal(formatTime) },
+  { types: ['datetime2', 'datetime', 'smalldatetime'], to: () => 'timestamp', convert: temporal(formatTimestamp) },
+  { types: ['datetimeoffset'], to: () => 'timestamptz', convert: temporal(formatTimestamptz) },
+  { types: ['uniqueidentifier'], to: () => 'uuid', convert: () => (v) => String(v).toLowerCase() },
+  { types: ['binary', 'varbinary', 'image', 'timestamp', 'rowversion'], to: () => 'bytea', convert: () => (v) => `\\x${(v as Buffer).toString('hex')}` },
+  // sql_variant, xml, hierarchyid, geography, geometry and CLR types: skipped with a warning.
+];
+
+function undecodable(column: string, row: number): ConnectorError {
+  return new ConnectorError('ENCODING_ERROR',
+    `Column "${column}", row ${row}: bytes that are not valid in the column's code page. Set the "encoding" parameter to the remote data's real character set.`);
+}
+
+export function resolveCast(c: RemoteColumn, hasEncoding: boolean): CastRule | undefined {
+  return SQLSERVER_CAST_RULES.find((r) => r.types.includes(c.dataType) && (!r.when || r.when(c, hasEncoding)));
+}

@@ -1,0 +1,88 @@
+/**
+ * What the remote columns are: INFORMATION_SCHEMA.COLUMNS for a table (declared types, with
+ * parameters — names never pasted into SQL), sp_describe_first_result_set for a sql_query
+ * (SQL Server's own description of a query's first result set, without running it).
+ */
+import { ConnectorError } from '../../errors.js';
+import type { RemoteTable } from '../provider.js';
+import type { RemoteColumn } from './cast-rules.js';
+import type { SqlServerConnection } from './connection.js';
+
+/** `[name]` with `]` doubled, as QUOTENAME does: the only safe way to put an identifier into T-SQL. */
+export function quoteName(name: string): string {
+  return `[${name.replace(/]/g, ']]')}]`;
+}
+
+const COLUMNS_SQL = `SELECT c.COLUMN_NAME, c.DATA_TYPE, c.CHARACTER_MAXIMUM_LENGTH, c.NUMERIC_PRECISION, c.NUMERIC_SCALE, c.DATETIME_PRECISION
+FROM INFORMATION_SCHEMA.COLUMNS AS c
+WHERE c.TABLE_SCHEMA = @schema AND c.TABLE_NAME = @table
+ORDER BY c.ORDINAL_POSITION`;
+
+const SCHEMA_SQL = 'SELECT s.SCHEMA_NAME FROM INFORMATION_SCHEMA.SCHEMATA AS s WHERE s.SCHEMA_NAME = @schema';
+
+const PRIMARY_KEY_SQL = `SELECT k.COLUMN_NAME
+FROM INFORMATION_SCHEMA.TABLE_CONSTRAINTS AS t
+JOIN INFORMATION_SCHEMA.KEY_COLUMN_USAGE AS k
+  ON k.CONSTRAINT_NAME = t.CONSTRAINT_NAME AND k.TABLE_SCHEMA = t.TABLE_SCHEMA AND k.TABLE_NAME = t.TABLE_NAME
+WHERE t.CONSTRAINT_TYPE = 'PRIMARY KEY' AND t.TABLE_SCHEMA = @schema AND t.TABLE_NAME = @table`;
+
+const num = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : Number(v));
+
+/** `decimal(12,2)`, `nvarchar(max)`, `datetime2(7)`: how SQL Server spells a type. */
+export function spellType(c: Omit<RemoteColumn, 'remoteType'>): string {
+  switch (c.dataType) {
+    case 'decimal': case 'numeric': return `${c.dataType}(${c.precision},${c.scale})`;
+    case 'char': case 'varchar': case 'nchar': case 'nvarchar': case 'binary': case 'varbinary':
+      return `${c.dataType}(${c.length === -1 ? 'max' : c.length})`;
+    case 'time': case 'datetime2': case 'datetimeoffset': return `${c.dataType}(${c.scale})`;
+    default: return c.dataType;
+  }
+}
+
+const TIME_TYPES = new Set(['time', 'datetime2', 'datetimeoffset']);
+
+export async function describeTableColumns(conn: SqlServerConnection, schema: string, table: string): Promise<{ columns: RemoteColumn[]; primaryKey?: string }> {
+  const params = [{ name: 'schema', value: schema }, { name: 'table', value: table }];
+  const rows = await conn.query(COLUMNS_SQL, params, `describing ${schema}.${table}`);
+  if (rows.length === 0) {
+    const schemas = await conn.query(SCHEMA_SQL, [{ name: 'schema', value: schema }], `looking up schema ${schema}`);
+    const what = schemas.length === 0 ? `Schema "${schema}" does not exist` : `Table "${schema}"."${table}" does not exist`;
+    throw new ConnectorError('SOURCE_NOT_FOUND', `${what} in SQL Server database "${conn.errorContext.database}" at ${conn.errorContext.where} (or the user cannot see it).`);
+  }
+  const columns = rows.map((r) => {
+    const dataType = String(r.DATA_TYPE).toLowerCase();
+    const base = {
+      name: String(r.COLUMN_NAME), dataType, length: num(r.CHARACTER_MAXIMUM_LENGTH),
+      precision: num(r.NUMERIC_PRECISION), scale: TIME_TYPES.has(dataType) ? num(r.DATETIME_PRECISION) : num(r.NUMERIC_SCALE),
+    };
+    return { ...base, remoteType: spellType(base) };
+  });
+  const keys = await conn.query(PRIMARY_KEY_SQL, params, `reading the primary key of ${schema}.${table}`);
+  return { columns, primaryKey: keys.length === 1 ? String(keys[0]!.COLUMN_NAME) : undefined };
+}
+
+/**
+ * sp_describe_first_result_set describes a query without running it. Its `system_type_name` is
+ * the spelled type (`nvarchar(50)`), `max_length` is in bytes, precision/scale are numeric.
+ */
+export async function describeQueryColumns(conn: SqlServerConnection, query: string): Promise<RemoteColumn[]> {
+  const rows = await conn.callProcedure('sp_describe_first_result_set', [{ name: 'tsql', value: query }], 'describing the sql_query');
+  return rows.filter((r) => !r.is_hidden).map((r) => {
+    const spelled = String(r.system_type_name ?? '').toLowerCase();
+    const m = /^([a-z0-9_]+)(?:\((max|\d+)(?:,\s*(\d+))?\))?/.exec(spelled);
+    const dataType = m?.[1] ?? spelled;
+    const length = m?.[2] === 'max' ? -1 : m?.[2] !== undefined && !['decimal', 'numeric'].includes(dataType) ? Number(m[2]) : undefined;
+    const base = { name: String(r.name ?? ''), dataType, length, precision: num(r.precision), scale: num(r.scale) };
+    return { ...base, remoteType: spelled || dataType };
+  });
+}
+
+export async function listRemoteTables(conn: SqlServerConnection, limit: number): Promise<RemoteTable[]> {
+  const rows = await conn.query(
+    'SELECT TOP (@limit) t.TABLE_SCHEMA, t.TABLE_NAME, t.TABLE_TYPE FROM INFORMATION_SCHEMA.TABLES AS t ORDER BY t.TABLE_SCHEMA, t.TABLE_NAME',
+    [{ name: 'limit', value: limit }], 'listing tables');
+  return rows.map((r) => ({
+    schema: String(r.TABLE_SCHEMA), name: String(r.TABLE_NAME),
+    kind: r.TABLE_TYPE === 'BASE TABLE' ? 'table' : r.TABLE_TYPE === 'VIEW' ? 'view' : 'other',
+  }));
+}

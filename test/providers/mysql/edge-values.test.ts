@@ -1,0 +1,4 @@
+import { runMariaDb } from './server.js';
+import { edgeValueSuite } from './suites/edge-values.js';
+
+edgeValueSuite(runMariaDb);

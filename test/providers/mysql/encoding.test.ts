@@ -1,0 +1,4 @@
+import { runMariaDb } from './server.js';
+import { encodingSuite } from './suites/encoding.js';
+
+encodingSuite(runMariaDb);

@@ -1,0 +1,84 @@
+/**
+ * The small server-factory interface the MySQL provider suites are written against.
+ *
+ * The suites (test/providers/mysql/suites/*.ts) take a `MysqlTestServer`; the *.test.ts files
+ * here pass the run's MariaDB, and a containers suite can pass MySQL 5.7/8 images started with
+ * testcontainers and rerun every case unchanged. Everything a case needs from the server goes
+ * through this interface: a fresh database, root SQL, users with passwords, request parameters.
+ */
+import crypto from 'node:crypto';
+import mysql from 'mysql2/promise';
+import pino from 'pino';
+import { inject } from 'vitest';
+import type { SessionOptions, SourceRequest } from '../../../src/providers/provider.js';
+
+export interface MysqlTestServer {
+  /** What the suites may expect: MariaDB stores JSON as LONGTEXT, MySQL has a JSON type. */
+  flavour: 'mariadb' | 'mysql';
+  host: string;
+  port: number;
+  rootUser: string;
+  rootPassword?: string;
+}
+
+export interface MysqlTestDb {
+  name: string;
+  server: MysqlTestServer;
+  /** Runs SQL as root in this database (multi-statement, `?` values escaped by mysql2). */
+  exec(sql: string, values?: unknown[]): Promise<any>;
+  /** A login with a password and SELECT on this database only. */
+  createUser(user: string, password: string): Promise<void>;
+  /** A provider request for this database (root unless a user is given). */
+  request(extra?: Partial<SourceRequest>, user?: { username: string; password?: string }): SourceRequest;
+  drop(): Promise<void>;
+}
+
+/** The MariaDB started by test/global-setup.ts for this run. */
+export function runMariaDb(): MysqlTestServer {
+  const { host, port, rootUser } = inject('servers').mariadb;
+  return { flavour: 'mariadb', host, port, rootUser };
+}
+
+export function rootConnection(server: MysqlTestServer, database?: string): Promise<mysql.Connection> {
+  return mysql.createConnection({
+    host: server.host, port: server.port, user: server.rootUser, password: server.rootPassword, database,
+    multipleStatements: true, supportBigNumbers: true, bigNumberStrings: true, dateStrings: true, charset: 'UTF8MB4_GENERAL_CI',
+  });
+}
+
+export async function createTestDb(server: MysqlTestServer): Promise<MysqlTestDb> {
+  const name = `my_${crypto.randomBytes(5).toString('hex')}`;
+  const root = await rootConnection(server);
+  await root.query(`create database \`${name}\` character set utf8mb4`);
+  await root.query(`use \`${name}\``);
+  const users: string[] = [];
+  return {
+    name, server,
+    exec: async (sql, values) => (await root.query(sql, values as any[]))[0],
+    async createUser(user, password) {
+      users.push(user);
+      await root.query('create user if not exists ?@? identified by ?', [user, '%', password]);
+      await root.query(`grant select on \`${name}\`.* to ?@?`, [user, '%']);
+    },
+    request(extra = {}, user) {
+      return {
+        provider: 'mysql',
+        connection: {
+          server: server.host, port: server.port, database: name,
+          username: user?.username ?? server.rootUser,
+          ...(user ? (user.password !== undefined ? { password: user.password } : {}) : server.rootPassword ? { password: server.rootPassword } : {}),
+        },
+        ...extra,
+      };
+    },
+    async drop() {
+      for (const user of users) await root.query('drop user if exists ?@?', [user, '%']);
+      await root.query(`drop database if exists \`${name}\``);
+      await root.end();
+    },
+  };
+}
+
+export function sessionOptions(overrides: Partial<SessionOptions> = {}): SessionOptions {
+  return { connectTimeoutMs: 5_000, statementTimeoutMs: 60_000, fetchRows: 10_000, log: pino({ level: 'silent' }), ...overrides };
+}

@@ -1,0 +1,106 @@
+/**
+ * The remote PostgreSQL for provider tests, behind a small factory interface so the same suites
+ * run against the local binaries (here) and, in the containers suite, against PostgreSQL 12/17
+ * images: a factory only has to start a server with or without TLS and say how to reach it.
+ */
+import pg from 'pg';
+import pino from 'pino';
+import type { SessionOptions, SourceRequest, SslMode } from '../../../src/providers/provider.js';
+import { startPostgres, type PostgresServer } from '../../servers/postgres.js';
+import { createTlsFiles, type TlsFiles } from '../../servers/tls.js';
+
+export interface RemotePostgres {
+  host: string;
+  port: number;
+  /** Superuser URL (trust over TCP) for fixtures and assertions. */
+  adminUrl(database?: string): string;
+  /** Present when the server has TLS: the CA that signed its certificate and the names in it. */
+  tls?: { caFile: string; hosts: string[] };
+  /** The PostGIS extension can be created. */
+  hasPostgis: boolean;
+  /** Stops the server abruptly (immediate shutdown), keeping its data. */
+  halt(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface RemoteOptions {
+  tls?: boolean;
+  /** scram-sha-256 for password tests; the superuser `postgres` always gets trust. */
+  hostAuth?: 'trust' | 'scram-sha-256';
+}
+
+export interface RemoteFactory {
+  readonly name: string;
+  start(opts?: RemoteOptions): Promise<RemotePostgres>;
+}
+
+const OS_USER = 'postgres';
+
+export const localRemoteFactory: RemoteFactory = {
+  name: 'local binaries',
+  async start(opts: RemoteOptions = {}): Promise<RemotePostgres> {
+    let files: TlsFiles | undefined;
+    if (opts.tls) files = await createTlsFiles({ hosts: ['localhost'], owner: OS_USER });
+    let server: PostgresServer;
+    try {
+      server = await startPostgres({ hostAuth: opts.hostAuth, ...(files ? { tls: { certFile: files.certFile, keyFile: files.keyFile } } : {}) });
+    } catch (err) {
+      files?.remove();
+      throw err;
+    }
+    return {
+      host: server.host, port: server.port, hasPostgis: server.hasPostgis,
+      adminUrl: (database = 'postgres') => server.urlFor(database),
+      ...(files ? { tls: { caFile: files.caFile, hosts: files.hosts } } : {}),
+      halt: () => server.halt(),
+      start: () => server.start(),
+      async stop() {
+        await server.stop();
+        files?.remove();
+      },
+    };
+  },
+};
+
+export const silentLog = pino({ level: 'silent' });
+
+export function sessionOptions(overrides: Partial<SessionOptions> = {}): SessionOptions {
+  return { connectTimeoutMs: 5_000, statementTimeoutMs: 60_000, fetchRows: 10_000, log: silentLog, ...overrides };
+}
+
+export interface RequestOverrides {
+  server?: string;
+  port?: number;
+  database?: string;
+  username?: string;
+  password?: string;
+  sslmode?: SslMode;
+  schema?: string;
+  table?: string;
+  sqlQuery?: string;
+}
+
+export function remoteRequest(remote: RemotePostgres, o: RequestOverrides): SourceRequest {
+  return {
+    provider: 'postgres',
+    connection: {
+      server: o.server ?? remote.host, port: o.port ?? remote.port, database: o.database ?? 'postgres',
+      username: o.username ?? 'postgres', ...(o.password !== undefined ? { password: o.password } : {}), sslmode: o.sslmode ?? 'disable',
+    },
+    ...(o.schema !== undefined ? { schema: o.schema } : {}),
+    ...(o.table !== undefined ? { table: o.table } : {}),
+    ...(o.sqlQuery !== undefined ? { sqlQuery: o.sqlQuery } : {}),
+  };
+}
+
+/** Runs SQL as the remote superuser (fixtures); returns the rows. */
+export async function remoteSql<R extends pg.QueryResultRow = Record<string, unknown>>(remote: RemotePostgres, text: string, values: unknown[] = [], database = 'postgres'): Promise<R[]> {
+  const client = new pg.Client(remote.adminUrl(database));
+  await client.connect();
+  try {
+    return (await client.query<R>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The foundation migration (migrations/0001_foundation.js) on fresh databases, not the template:
+ * a fresh install works, a re-run is a no-op, two concurrent migrate() calls both succeed, and
+ * --api-schema puts the functions elsewhere.
+ */
+import crypto from 'node:crypto';
+import pg from 'pg';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { migrate } from '../../src/db/migrate.js';
+
+const created: string[] = [];
+
+async function admin(text: string): Promise<void> {
+  const client = new pg.Client(inject('servers').pg.url);
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+async function freshDb(): Promise<string> {
+  const name = `m_${crypto.randomBytes(6).toString('hex')}`;
+  await admin(`create database ${name}`);
+  created.push(name);
+  const { host, port } = inject('servers').pg;
+  return `postgres://postgres@${host}:${port}/${name}`;
+}
+
+async function objects(url: string, apiSchema = 'public') {
+  const client = new pg.Client(url);
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ functions: string[]; views: string[]; rls: string[] }>(`
+      select
+        array(select p.proname::text from pg_proc p where p.pronamespace = $1::regnamespace and p.proname like 'cdb\\_connector\\_%' order by 1) as functions,
+        array(select c.relname::text from pg_class c where c.relnamespace = 'cdb_connectors'::regnamespace and c.relkind = 'v' order by 1) as views,
+        array(select c.relname::text from pg_class c where c.relnamespace = 'cdb_connectors'::regnamespace and c.relrowsecurity order by 1) as rls`, [apiSchema]);
+    return rows[0]!;
+  } finally {
+    await client.end();
+  }
+}
+
+const EXPECTED = {
+  functions: ['cdb_connector_cancel', 'cdb_connector_import', 'cdb_connector_import_status', 'cdb_connector_providers', 'cdb_connector_wait'],
+  views: ['import_log', 'imports', 'workers'],
+  rls: ['job_log', 'job_secrets', 'jobs'],
+};
+
+afterAll(async () => {
+  for (const name of created) await admin(`drop database if exists ${name} with (force)`);
+  process.env.CDB_CONNECTOR_API_SCHEMA = 'public';
+});
+
+describe('migrations', () => {
+  it('install on a fresh database, and a re-run is a no-op', async () => {
+    const url = await freshDb();
+    expect(await migrate({ databaseUrl: url })).toEqual(['0001_foundation']);
+    expect(await objects(url)).toEqual(EXPECTED);
+    expect(await migrate({ databaseUrl: url })).toEqual([]);
+    expect(await objects(url)).toEqual(EXPECTED);
+  });
+
+  it('two concurrent migrate() calls on a fresh database both succeed, applying it once', async () => {
+    const url = await freshDb();
+    const results = await Promise.all([migrate({ databaseUrl: url }), migrate({ databaseUrl: url })]);
+    expect(results.flat()).toEqual(['0001_foundation']);
+    expect(await objects(url)).toEqual(EXPECTED);
+  });
+
+  it('two databases of one cluster migrate at the same time (cluster-wide roles)', async () => {
+    const [a, b] = [await freshDb(), await freshDb()];
+    const results = await Promise.all([migrate({ databaseUrl: a }), migrate({ databaseUrl: b })]);
+    expect(results).toEqual([['0001_foundation'], ['0001_foundation']]);
+  });
+
+  it('--api-schema installs the functions in that schema, usable by members', async () => {
+    const url = await freshDb();
+    expect(await migrate({ databaseUrl: url, apiSchema: 'Connector API' })).toEqual(['0001_foundation']);
+    expect(await objects(url, '"Connector API"')).toEqual(EXPECTED);
+    expect((await objects(url, 'public')).functions).toEqual([]);
+    const client = new pg.Client(url);
+    await client.connect();
+    try {
+      const { rows } = await client.query(`select has_schema_privilege('cdb_connector_user', 'Connector API', 'USAGE') as usage,
+        has_function_privilege('cdb_connector_user', '"Connector API".cdb_connector_import(jsonb, name)', 'EXECUTE') as exec,
+        has_function_privilege('public', '"Connector API".cdb_connector_import(jsonb, name)', 'EXECUTE') as public_exec`);
+      expect(rows).toEqual([{ usage: true, exec: true, public_exec: false }]);
+    } finally {
+      await client.end();
+    }
+  });
+});
