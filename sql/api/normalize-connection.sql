@@ -85,6 +85,22 @@ begin
   elsif cat.accepts_sslmode then
     normalized := normalized || jsonb_build_object('sslmode', sslmodes[1]);
   end if;
+
+  -- sqlserver TLS (tedious): encrypt true | false | "strict" (TDS 8.0); trust_server_certificate boolean
+  if 'encrypt' = any (allowed) and conn ? 'encrypt' then
+    if jsonb_typeof(conn -> 'encrypt') = 'boolean' or (jsonb_typeof(conn -> 'encrypt') = 'string' and lower(conn ->> 'encrypt') = 'strict') then
+      normalized := normalized || jsonb_build_object('encrypt', case when jsonb_typeof(conn -> 'encrypt') = 'string' then to_jsonb('strict'::text) else conn -> 'encrypt' end);
+    else
+      problems := problems || 'The encrypt connection parameter must be true, false or "strict"'::text;
+    end if;
+  end if;
+  if 'trust_server_certificate' = any (allowed) and conn ? 'trust_server_certificate' then
+    if jsonb_typeof(conn -> 'trust_server_certificate') = 'boolean' then
+      normalized := normalized || jsonb_build_object('trust_server_certificate', conn -> 'trust_server_certificate');
+    else
+      problems := problems || 'The trust_server_certificate connection parameter must be true or false'::text;
+    end if;
+  end if;
 end
 $$;
 

@@ -24,7 +24,7 @@ as $$
     ('postgres', 5432, 'public', false, true,
      array['server', 'database', 'username'], array['port', 'password', 'sslmode']),
     ('sqlserver', 1433, 'dbo', true, false,
-     array['server', 'database', 'username', 'password'], array['port']),
+     array['server', 'database', 'username', 'password'], array['port', 'encrypt', 'trust_server_certificate']),
     ('hive', 10000, 'default', true, false,
      array['server', 'database'], array['port', 'username', 'password'])
 $$;

@@ -37,6 +37,11 @@ export function createPool(opts: PoolOptions): pg.Pool {
   });
   // An idle client losing its connection emits on the pool; without a listener Node would crash.
   pool.on('error', () => undefined);
+  // A checked-out client (the load connection, a claim) has no pool listener, and pg emits 'error'
+  // on it when its backend dies (target restart, pg_terminate_backend by a re-claiming sidecar):
+  // unhandled, that killed the whole sidecar (issue 6, test/reliability/frozen-sidecar.test.ts).
+  // The running query or COPY still fails through its own callback, so nothing is lost here.
+  pool.on('connect', (client) => { client.on('error', () => undefined); });
   return pool;
 }
 

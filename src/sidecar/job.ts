@@ -19,7 +19,10 @@ export interface JobRow {
 
 export interface ConnectorParams {
   provider: ProviderName;
-  connection: { server: string; port: number; database: string; username?: string; password?: string; sslmode?: SslMode; [extra: string]: unknown };
+  connection: {
+    server: string; port: number; database: string; username?: string; password?: string; sslmode?: SslMode;
+    encrypt?: boolean | 'strict'; trust_server_certificate?: boolean;
+  };
   schema?: string;
   table?: string;
   sql_query?: string;
@@ -28,10 +31,14 @@ export interface ConnectorParams {
 }
 
 export function toSourceRequest(params: ConnectorParams, password: string | undefined): SourceRequest {
-  const { password: _redacted, ...connection } = params.connection;
+  const { password: _redacted, trust_server_certificate: trustServerCertificate, ...connection } = params.connection;
   return {
     provider: params.provider,
-    connection: { ...connection, ...(password !== undefined ? { password } : {}) },
+    connection: {
+      ...connection,
+      ...(trustServerCertificate !== undefined ? { trustServerCertificate } : {}),
+      ...(password !== undefined ? { password } : {}),
+    },
     schema: params.schema,
     table: params.table,
     sqlQuery: params.sql_query,

@@ -30,9 +30,26 @@ export function tableSelect(schema: string, table: string): string {
   return `SELECT * FROM ${quoteHiveIdentifier(schema)}.${quoteHiveIdentifier(table)}`;
 }
 
-/** A user's HiveQL as HiveServer2 accepts it: one statement, no trailing semicolon. */
+/** Statements that only read. HiveServer2 has no read-only session, so sql_query is checked before it is sent. */
+const READING_STATEMENT = /^(select|with|from|values|show|describe|desc|explain)\b|^\(/i;
+const LEADING_COMMENTS = /^(\s+|--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/)*/;
+/** String literals and quoted identifiers, removed before looking for a write keyword. */
+const QUOTED_TEXT = /'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`(?:[^`]|``)*`/g;
+/** `FROM src INSERT …` and `WITH … INSERT …` are Hive writes that start like queries. */
+const WRITE_KEYWORD = /\b(insert|update|delete|merge)\b/i;
+
+/**
+ * A user's HiveQL as HiveServer2 accepts it: one statement, no trailing semicolon. Anything but a
+ * query (INSERT, DROP, SET …) is refused before it reaches the server: an import must never
+ * change the source.
+ */
 export function normaliseQuery(sql: string): string {
-  return sql.trim().replace(/(;\s*)+$/, '');
+  const statement = sql.trim().replace(/(;\s*)+$/, '');
+  const code = statement.replace(LEADING_COMMENTS, '');
+  if (!READING_STATEMENT.test(code) || WRITE_KEYWORD.test(code.replace(QUOTED_TEXT, "''"))) {
+    throw new ConnectorError('SOURCE_QUERY_FAILED', 'sql_query must be a HiveQL query (SELECT, WITH, FROM …, VALUES, SHOW, DESCRIBE); other statements are not run against the source');
+  }
+  return statement;
 }
 
 function columnType(desc: TColumnDescLike): HiveColumnType {

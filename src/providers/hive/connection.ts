@@ -12,7 +12,7 @@ import type net from 'node:net';
 import hive from 'hive-driver';
 import type { Logger } from 'pino';
 import { HiveAborted, HiveConnectionLost, HiveStatusError, HiveTimeoutError } from './errors.js';
-import { LinearFramedTransport, RawStringBinaryProtocol, TCLIService, TTypes } from './thrift.js';
+import { LinearFramedTransport, RawStringBinaryProtocol, TCLIService, TTypes, noSaslLinearAuthentication } from './thrift.js';
 
 export interface HiveEndpoint {
   host: string;
@@ -76,8 +76,10 @@ export class LossSignal {
  */
 export function guarded<T>(work: Promise<T> | undefined, guard: CallGuard, lost: LossSignal, what: string, waitMs = 0): Promise<T | undefined> {
   if (guard.signal?.aborted) return Promise.reject(new HiveAborted());
+  if (lost.error !== undefined) return Promise.reject(lost.error);
   return new Promise<T | undefined>((resolve, reject) => {
     let done = false;
+    let unsubscribe = () => undefined as unknown;
     const finish = (settle: () => void) => {
       if (done) return;
       done = true;
@@ -92,7 +94,7 @@ export function guarded<T>(work: Promise<T> | undefined, guard: CallGuard, lost:
       : setTimeout(() => finish(() => reject(new HiveTimeoutError(guard.timeoutKind, what))), remainingMs);
     const onAbort = () => finish(() => reject(new HiveAborted()));
     guard.signal?.addEventListener('abort', onAbort, { once: true });
-    const unsubscribe = lost.subscribe((e) => finish(() => reject(e)));
+    unsubscribe = lost.subscribe((e) => finish(() => reject(e)));
     work?.then((v) => finish(() => resolve(v)), (e) => finish(() => reject(e)));
   });
 }
@@ -137,7 +139,7 @@ export class HiveConnection {
     client.on('close', () => onLost());
     const auth = sasl
       ? new hive.auth.PlainTcpAuthentication({ username: endpoint.username ?? 'anonymous', password: endpoint.password ?? '' })
-      : new hive.auth.NoSaslAuthentication();
+      : noSaslLinearAuthentication;
     const watch = new SocketWatch(auth, () => onLost());
     try {
       await guarded(client.connect({

@@ -8,9 +8,15 @@
  *   validates UTF-8 and hands the bytes on untouched (CopyValue's fast path), or decodes them with
  *   the request's `encoding`; thrift's own readString would already have replaced invalid bytes
  *   with U+FFFD, losing both the data and the chance to report it.
- * - LinearFramedTransport: thrift 0.20's TFramedTransport.receiver copies every received byte
- *   into a JS array one by one and splices frames out of it; a page of a few MB spends most of its
- *   time there. This receiver keeps Buffers and concatenates once per frame.
+ * - LinearFramedTransport (PLAIN SASL): thrift 0.20's TFramedTransport.receiver copies every
+ *   received byte into a JS array one by one and splices frames out of it; a page of a few MB
+ *   spends most of its time there. This receiver keeps Buffers and concatenates once per frame.
+ * - LinearBufferedTransport (NOSASL): unframed messages have no length, so TBufferedTransport's
+ *   receiver re-parses the whole message from its start on every 64 KB chunk and regrows its
+ *   buffer to the exact size each time — quadratic: 100k rows in 50k-row pages took 2.5 s against
+ *   0.8 s in 10k-row pages (measured on the test server). This receiver grows the buffer
+ *   geometrically and re-parses only when the data doubled since the last incomplete attempt, or
+ *   when the socket paused (same 50k-row pages: 1.05 s).
  */
 import { createRequire } from 'node:module';
 import hive from 'hive-driver';
@@ -20,7 +26,7 @@ const require = createRequire(import.meta.url);
 interface ThriftModule {
   TBinaryProtocol: new (transport: unknown) => BinaryProtocol;
   TFramedTransport: FramedTransportClass;
-  TBufferedTransport: unknown;
+  TBufferedTransport: BufferedTransportClass;
   Thrift: { Type: { STRING: number } };
 }
 
@@ -29,6 +35,17 @@ interface BinaryProtocol {
   readListBegin(): { etype: number; size: number };
   readString(): string;
   readBinary(): Buffer;
+}
+
+interface BufferedTransportState {
+  inBuf: Buffer;
+  readCursor: number;
+  writeCursor: number;
+}
+
+interface BufferedTransportClass {
+  new (buffer?: Buffer, callback?: (msg: Buffer, seqid?: number) => void): BufferedTransportState;
+  receiver(callback: (transport: object, seqid?: number) => void, seqid?: number): (data: Buffer) => void;
 }
 
 interface FramedTransportClass {
@@ -44,6 +61,8 @@ export const TTypes: any = hive.thrift.TCLIService_types;
 
 const STRING_TYPE = thrift.Thrift.Type.STRING;
 const FRAME_HEADER_BYTES = 4;
+/** How long the socket must stay quiet before an incomplete unframed message is parsed again. */
+const REPARSE_AFTER_PAUSE_MS = 1;
 
 export class RawStringBinaryProtocol extends thrift.TBinaryProtocol {
   /** Strings left in the `list<string>` being read: those come back as Buffers. */
@@ -89,3 +108,43 @@ export class LinearFramedTransport extends thrift.TFramedTransport {
     };
   }
 }
+
+export class LinearBufferedTransport extends thrift.TBufferedTransport {
+  static override receiver(callback: (transport: object, seqid?: number) => void, seqid?: number): (data: Buffer) => void {
+    const reader = new LinearBufferedTransport();
+    /** Size of the incomplete message at the last parse attempt (0: nothing pending). */
+    let incompleteBytes = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const parse = () => {
+      clearTimeout(timer);
+      timer = undefined;
+      // The connection's handler commits each complete message (compacting the buffer to its
+      // start) and rolls an incomplete one back, so afterwards writeCursor = bytes still pending.
+      callback(reader, seqid);
+      incompleteBytes = reader.writeCursor - reader.readCursor;
+    };
+    return (data: Buffer) => {
+      if (reader.writeCursor + data.length > reader.inBuf.length) {
+        const grown = Buffer.allocUnsafe(Math.max(reader.writeCursor + data.length, reader.inBuf.length * 2));
+        reader.inBuf.copy(grown, 0, 0, reader.writeCursor);
+        reader.inBuf = grown;
+      }
+      data.copy(reader.inBuf, reader.writeCursor);
+      reader.writeCursor += data.length;
+      if (reader.writeCursor - reader.readCursor >= 2 * incompleteBytes) parse();
+      else {
+        clearTimeout(timer);
+        timer = setTimeout(parse, REPARSE_AFTER_PAUSE_MS);
+      }
+    };
+  }
+}
+
+/** hive-driver's NoSaslAuthentication, with the unframed transport above. */
+export const noSaslLinearAuthentication = {
+  authenticate<T extends { connect(): unknown; setOptions(option: string, value: unknown): void }>(transport: T): Promise<T> {
+    transport.connect();
+    transport.setOptions('transport', LinearBufferedTransport);
+    return Promise.resolve(transport);
+  },
+};

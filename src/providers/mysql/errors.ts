@@ -22,6 +22,7 @@ interface DriverError {
   errno?: number;
   sqlMessage?: string;
   sqlState?: string;
+  syscall?: string;
   message?: string;
 }
 
@@ -66,12 +67,13 @@ export function classifyMysqlError(err: unknown, ctx: ErrorContext): ConnectorEr
     const fix = errno === ER_DBACCESS_DENIED
       ? `check that user "${ctx.username ?? ''}" has access to database "${ctx.database}"`
       : errno === ER_HOST_NOT_PRIVILEGED ? 'check the host part of the user\'s grants' : 'check username and password';
-    return make('SOURCE_AUTH_FAILED', `${where} refused the login: ${remote} (error ${errno}); ${fix}`);
+    return make('SOURCE_AUTH_FAILED', `${where} denied access: ${remote} (error ${errno}); ${fix}`);
   }
   if (errno === ER_BAD_DB) return make('SOURCE_NOT_FOUND', `${where}: database "${ctx.database}" does not exist: ${remote}; check the database parameter`);
   if (errno === ER_NO_SUCH_TABLE) return make('SOURCE_NOT_FOUND', `${where}: ${remote} (error ${errno}); check the schema and table parameters`);
   if (errno !== undefined && TIMEOUT_ERRNOS.has(errno)) return statementTimeout(ctx, remote, err);
-  if (e.code === 'ETIMEDOUT') return connectTimeout(ctx, err);
+  // mysql2's handshake timer and the kernel's SYN timeout both say syscall "connect"; a read timeout mid-stream does not.
+  if (e.code === 'ETIMEDOUT' && e.syscall === 'connect') return connectTimeout(ctx, err);
   if (errno === CR_SERVER_GONE || errno === CR_SERVER_LOST || errno === ER_SERVER_SHUTDOWN || errno === ER_CON_COUNT || errno === ER_CONNECTION_KILLED
     || (e.code !== undefined && NETWORK_CODES.has(e.code))) {
     return make('SOURCE_UNREACHABLE', `Cannot reach ${where}: ${remote}; check server, port and that the server is running`);

@@ -52,92 +52,118 @@ interface ColumnWiring {
 }
 
 export function streamSelect(src: RowSource, plan: SourcePlan, sink: RowSink, opts: StreamOptions): Promise<void> {
-  const { conn } = src;
-  const { raw } = conn;
-  return new Promise<void>((resolve, reject) => {
-    let settled = false;
-    /** reading → draining (LIMIT reached, the end packet follows) or stopping (KILL QUERY under way). */
-    let mode: 'reading' | 'draining' | 'stopping' = 'reading';
-    let rowNo = 0;
-    let wiring: ColumnWiring | undefined;
+  if (opts.signal.aborted) return Promise.reject(new ConnectorError('CANCELLED', 'Import cancelled before the MySQL query started'));
+  return new Promise<void>((resolve, reject) => new SelectStream(src, plan, sink, opts, resolve, reject).start());
+}
 
-    const settle = (err?: unknown) => {
-      if (settled) return;
-      settled = true;
-      conn.busy = false;
-      clearTimeout(timer);
-      opts.signal.removeEventListener('abort', onAbort);
-      raw.removeListener('error', onDriverError);
-      if (err === undefined) resolve();
-      else reject(toConnectorError(err));
-    };
-    /** Stops the remote statement, drops the socket, then settles with `err` (none = success). */
-    const stopRemote = (err?: unknown) => {
-      if (mode === 'stopping' || settled) return;
-      mode = 'stopping';
-      void conn.killQuery().then((killError) => {
-        // Best effort: the dropped socket ends the statement at its next write anyway.
-        if (killError) src.log.warn({ err: killError.message }, 'KILL QUERY failed; dropping the MySQL connection');
-        conn.destroy();
-        settle(err);
-      });
-    };
-    const onAbort = () => stopRemote(new ConnectorError('CANCELLED', 'Import cancelled; the MySQL query was stopped'));
-    const onTimeout = () => stopRemote(statementTimeout(conn.ctx, 'the client stopped the statement'));
-    const onDriverError = (err: unknown) => {
-      if (settled || mode === 'stopping') return; // our own KILL QUERY or dropped socket
-      if ((err as { fatal?: boolean }).fatal) conn.destroy();
-      settle(classifyMysqlError(err, conn.ctx));
-    };
-    const onEnd = () => {
-      if (mode !== 'stopping') settle();
-    };
-    const onFields = (fields: FieldPacket[]) => {
-      try {
-        wiring = wireColumns(src, plan, fields, opts);
-      } catch (err) {
-        stopRemote(err);
-      }
-    };
-    const onDrained = () => {
-      if (mode === 'reading' && !settled) raw.resume();
-    };
-    const onSinkError = (err: unknown) => stopRemote(err ?? new Error('the row sink failed'));
-    const onRow = (row: CopyValue[]) => {
-      if (mode !== 'reading') return;
-      const w = wiring!;
-      rowNo++;
-      try {
-        for (let k = 0; k < w.convIndex.length; k++) {
-          const i = w.convIndex[k]!;
-          const v = row[i]!;
-          if (v !== null) row[i] = w.convFns[k]!(v as Buffer, rowNo);
-        }
-        const more = sink.write(w.projection === null ? row : w.projection.map((i) => row[i]!));
-        if (sink.full || rowNo >= opts.limit) {
-          if (src.limitPushed && rowNo >= opts.limit) mode = 'draining';
-          else stopRemote();
-        } else if (!more) {
-          raw.pause();
-          sink.drained().then(onDrained, onSinkError);
-        }
-      } catch (err) {
-        stopRemote(err);
-      }
-    };
+/** One running SELECT: its state machine and the mysql2 event handlers. */
+class SelectStream {
+  private settled = false;
+  /** reading → draining (LIMIT reached, only the end packet follows) or stopping (KILL QUERY under way). */
+  private mode: 'reading' | 'draining' | 'stopping' = 'reading';
+  private rowNo = 0;
+  private wiring: ColumnWiring = { projection: null, convIndex: [], convFns: [] };
+  private timer: NodeJS.Timeout | undefined;
 
-    if (opts.signal.aborted) return reject(new ConnectorError('CANCELLED', 'Import cancelled before the MySQL query started'));
-    opts.signal.addEventListener('abort', onAbort, { once: true });
+  constructor(
+    private readonly src: RowSource,
+    private readonly plan: SourcePlan,
+    private readonly sink: RowSink,
+    private readonly opts: StreamOptions,
+    private readonly resolve: () => void,
+    private readonly reject: (err: ConnectorError) => void,
+  ) {}
+
+  start(): void {
+    const { conn } = this.src;
+    this.opts.signal.addEventListener('abort', this.onAbort, { once: true });
     const timeoutMs = conn.ctx.statementTimeoutMs + CLIENT_TIMEOUT_GRACE_MS;
-    const timer = conn.ctx.statementTimeoutMs > 0 && timeoutMs <= MAX_TIMER_MS ? setTimeout(onTimeout, timeoutMs) : undefined;
+    if (conn.ctx.statementTimeoutMs > 0 && timeoutMs <= MAX_TIMER_MS) this.timer = setTimeout(this.onTimeout, timeoutMs);
     conn.busy = true;
-    raw.on('error', onDriverError);
-    const query = raw.query({ sql: src.sql, rowsAsArray: true, typeCast: false });
-    query.on('fields', onFields);
-    query.on('result', onRow as (row: unknown) => void);
-    query.on('error', onDriverError);
-    query.on('end', onEnd);
-  });
+    // Fatal socket errors reach the connection, not the query (mysql2 _notifyError).
+    conn.raw.on('error', this.onDriverError);
+    const query = conn.raw.query({ sql: this.src.sql, rowsAsArray: true, typeCast: false });
+    query.on('fields', this.onFields);
+    query.on('result', this.onRow as (row: unknown) => void);
+    query.on('error', this.onDriverError);
+    query.on('end', this.onEnd);
+  }
+
+  private readonly onRow = (row: CopyValue[]): void => {
+    if (this.mode !== 'reading') return;
+    const w = this.wiring;
+    const rowNo = ++this.rowNo;
+    try {
+      for (let k = 0; k < w.convIndex.length; k++) {
+        const i = w.convIndex[k]!;
+        const v = row[i]!;
+        if (v !== null) row[i] = w.convFns[k]!(v as Buffer, rowNo);
+      }
+      const more = this.sink.write(w.projection === null ? row : w.projection.map((i) => row[i]!));
+      if (this.sink.full || rowNo >= this.opts.limit) {
+        if (this.src.limitPushed && rowNo >= this.opts.limit) this.mode = 'draining';
+        else this.stopRemote();
+      } else if (!more) {
+        this.src.conn.raw.pause();
+        this.sink.drained().then(this.onDrained, this.onSinkError);
+      }
+    } catch (err) {
+      this.stopRemote(err);
+    }
+  };
+
+  private readonly onDrained = (): void => {
+    if (this.mode === 'reading' && !this.settled) this.src.conn.raw.resume();
+  };
+
+  private readonly onSinkError = (err: unknown): void => this.stopRemote(err ?? new Error('the row sink failed'));
+
+  private readonly onFields = (fields: FieldPacket[]): void => {
+    try {
+      this.wiring = wireColumns(this.src, this.plan, fields, this.opts);
+    } catch (err) {
+      this.stopRemote(err);
+    }
+  };
+
+  private readonly onEnd = (): void => {
+    if (this.mode !== 'stopping') this.settle();
+  };
+
+  private readonly onAbort = (): void => this.stopRemote(new ConnectorError('CANCELLED', 'Import cancelled; the MySQL query was stopped'));
+
+  private readonly onTimeout = (): void => this.stopRemote(statementTimeout(this.src.conn.ctx, 'the client stopped the statement'));
+
+  private readonly onDriverError = (err: unknown): void => {
+    if (this.settled || this.mode === 'stopping') return; // our own KILL QUERY or dropped socket
+    if ((err as { fatal?: boolean }).fatal) this.src.conn.destroy();
+    this.settle(classifyMysqlError(err, this.src.conn.ctx));
+  };
+
+  /** Stops the remote statement, drops the socket, then settles with `err` (none = success). */
+  private stopRemote(err?: unknown): void {
+    if (this.mode === 'stopping' || this.settled) return;
+    this.mode = 'stopping';
+    const { conn } = this.src;
+    void conn.killQuery().then((killError) => {
+      // Best effort: the dropped socket ends the statement at its next write anyway.
+      if (killError) this.src.log.warn({ err: killError.message }, 'KILL QUERY failed; dropping the MySQL connection');
+      conn.destroy();
+      this.settle(err);
+    });
+  }
+
+  private settle(err?: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    const { conn } = this.src;
+    conn.busy = false;
+    clearTimeout(this.timer);
+    this.opts.signal.removeEventListener('abort', this.onAbort);
+    conn.raw.removeListener('error', this.onDriverError);
+    if (err === undefined) this.resolve();
+    else this.reject(toConnectorError(err));
+  }
 }
 
 function wireColumns(src: RowSource, plan: SourcePlan, fields: FieldPacket[], opts: StreamOptions): ColumnWiring {

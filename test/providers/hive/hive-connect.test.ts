@@ -32,7 +32,11 @@ describe('hive provider: connecting', () => {
   beforeAll(async () => {
     [plain, nosasl] = await Promise.all([localHiveServerFactory('PLAIN').start(), localHiveServerFactory('NOSASL').start()]);
     await nosasl.loadFixture('CREATE TABLE t (id INT); INSERT INTO t VALUES (1), (2), (3), (4), (5), (6), (7), (8)');
-    silent = net.createServer((socket) => { silentSockets.add(socket); socket.on('close', () => silentSockets.delete(socket)); });
+    silent = net.createServer((socket) => {
+      silentSockets.add(socket);
+      socket.resume(); // read (and ignore) everything, so the client's close is seen
+      socket.on('close', () => silentSockets.delete(socket));
+    });
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     silentPort = (silent.address() as net.AddressInfo).port;
   });

@@ -98,12 +98,20 @@ export function querySuite(factory: HiveServerFactory): void {
     });
 
     it('bad HiveQL → SOURCE_QUERY_FAILED (1506) with the server text', async () => {
-      const syntax = await failure(query('SELEC * FROM edge_values'));
+      const syntax = await failure(query('SELECT * FROM edge_values WHERE'));
       expect(syntax.errorName).toBe('SOURCE_QUERY_FAILED');
       expect(syntax.code).toBe(1506);
       expect(syntax.message).toMatch(/ParseException/);
       const column = await failure(query('SELECT no_such_column FROM edge_values'));
       expect(column.errorName).toBe('SOURCE_QUERY_FAILED');
+    });
+
+    it('refuses a sql_query that is not a query before it reaches the server (1506)', async () => {
+      const statementsBefore = server.stats?.statements.length ?? 0;
+      const err = await failure(query('DROP TABLE edge_values'));
+      expect(err.errorName).toBe('SOURCE_QUERY_FAILED');
+      if (server.stats) expect(server.stats.statements.length).toBe(statementsBefore);
+      expect((await query('SELECT count(*) FROM edge_values')).rows).toEqual([['5']]);
     });
 
     it('leaves no operation or session open on the server', async () => {

@@ -17,6 +17,9 @@ import { CompileError, translate, type TranslateContext } from './translate.js';
 /** Rows per FETCH from the backing cursor: one page is what the server holds at a time. */
 const FETCH_ROWS = 2000;
 
+/** Hand rows to the socket (and wait for 'drain') this often within a page, so a page of wide rows is never queued whole. */
+const ROWS_PER_FLUSH = 200;
+
 export class AttentionAbort extends Error {}
 
 export interface ServerStats {
@@ -173,9 +176,12 @@ async function streamSelect(sql: string, values: Array<string | null>, spellings
         columns = await ctx.catalog.resultColumns(client, page.fields, spellings);
         colMetadata(writer.body, columns);
       }
-      for (const r of page.rows) row(writer.body, columns, r as Array<string | null>);
+      for (const [i, r] of page.rows.entries()) {
+        row(writer.body, columns, r as Array<string | null>);
+        ctx.stats.rowsSent++;
+        if (i % ROWS_PER_FLUSH === ROWS_PER_FLUSH - 1) await writer.flush();
+      }
       count += page.rows.length;
-      ctx.stats.rowsSent += page.rows.length;
       await writer.flush();
       if (page.rows.length < FETCH_ROWS) break;
     }

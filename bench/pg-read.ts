@@ -1,0 +1,225 @@
+/**
+ * PostgreSQL → PostgreSQL (issue 4 §6, issue 7 §3–4): our binary and text paths against the psql
+ * pipe `psql -c "COPY (…) TO STDOUT (FORMAT binary)" | psql -c "COPY … FROM STDIN (FORMAT binary)"`,
+ * on 1M rows × 14 columns (the issue 7 §2 shape), two throwaway clusters on this machine.
+ *
+ *   npx tsx bench/pg-read.ts [--rows 1000000] [--runs 3] [--only psql-binary,ours-binary,…]
+ *
+ * Measurements (wall seconds, median of --runs):
+ *   psql-binary / psql-text   the C pipe, the reference (binary is issue 7's target: ours ≤ 1.05×)
+ *   ours-binary               provider.streamBinaryCopy → BinaryCopyForwarder → COPY FROM (FORMAT binary)
+ *   ours-text                 provider.streamRows → CopyTextEncoder → COPY FROM (text)
+ *   read-copy-text            streamRows → CopyTextEncoder → nowhere (the text parser's cost alone)
+ *   read-cursor               a SELECT with every pg type parser returning the raw string, same sink
+ *                             (the alternative text path issue 4 §3 asked to measure)
+ * Each target load goes into a freshly created table, like an import. Writes bench/results/pg-read.json.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import pino from 'pino';
+import { BinaryCopyForwarder } from '../src/load/binary-copy-sink.js';
+import { CopyTextEncoder } from '../src/load/copy-encoder.js';
+import { postgresProvider } from '../src/providers/postgres/index.js';
+import type { SourcePlan, SourceRequest, SourceSession, StreamOptions } from '../src/providers/provider.js';
+import { startPostgres, type PostgresServer } from '../test/servers/postgres.js';
+
+const { values: args } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '1000000' },
+    runs: { type: 'string', default: '3' },
+    only: { type: 'string' },
+  },
+});
+const ROWS = Number(args.rows);
+const RUNS = Number(args.runs);
+const ALL = ['psql-binary', 'ours-binary', 'psql-text', 'ours-text', 'read-copy-text', 'read-cursor'] as const;
+type Variant = (typeof ALL)[number];
+const VARIANTS = (args.only ? args.only.split(',') : [...ALL]) as Variant[];
+const DATABASE = 'bench';
+const TABLE = 'items';
+const MAX_ROWS = 1_000_000_000;
+
+const TABLE_SQL = `create table ${TABLE} (
+  id bigint primary key, name varchar(64), category varchar(32), price numeric(12,2), score double precision,
+  qty integer, rank_no smallint, created_at timestamp, day date, at_time time, active boolean,
+  lat double precision, lon double precision, note text)`;
+// The MySQL bench's values (bench/mysql-read.ts): ~180 bytes of text per row, a tenth of the notes NULL.
+const FILL_SQL = (rows: number) => `insert into ${TABLE}
+  select n, 'name-' || n, (array['Électronique', 'Bücher', '家具', 'Спорт', 'Jardín'])[1 + n % 5],
+    (n * 137 % 10000000) / 100.0, n / 7e0, n % 1000, n % 32000,
+    timestamp '2020-01-01' + n * interval '1 second', date '2020-01-01' + (n % 3650)::int, time '00:00' + (n % 86400) * interval '1 second', n % 2 = 1,
+    -90 + (n % 180000) / 1000e0, -180 + (n % 360000) / 1000e0,
+    case when n % 10 = 0 then null else 'note ' || n || E'\\t"quoted" ''single'' — ünïcödé ✓ ' || repeat('x', (n % 40)::int) end
+  from generate_series(1, ${rows}) n`;
+const SELECT_ALL = `select * from ${TABLE}`;
+
+interface Measurement { name: Variant; seconds: number; rows: number }
+
+const log = pino({ level: 'silent' });
+const noWarnings = { count: () => undefined };
+
+async function main(): Promise<void> {
+  const [remote, target] = await Promise.all([startPostgres(), startPostgres()]);
+  try {
+    await prepare(remote, target);
+    const request: SourceRequest = {
+      provider: 'postgres', table: TABLE, schema: 'public',
+      connection: { server: remote.host, port: remote.port, database: DATABASE, username: 'postgres', sslmode: 'disable' },
+    };
+    const results: Measurement[] = [];
+    for (let run = 1; run <= RUNS; run++) {
+      for (const variant of VARIANTS) {
+        const m = await measure(variant, remote, target, request);
+        console.log(`${variant.padEnd(15)} run ${run}: ${m.seconds.toFixed(2)} s, ${m.rows} rows`);
+        results.push(m);
+      }
+    }
+    report(results);
+  } finally {
+    await Promise.all([remote.stop(), target.stop()]);
+  }
+}
+
+async function prepare(remote: PostgresServer, target: PostgresServer): Promise<void> {
+  for (const server of [remote, target]) await sql(server.url, `create database ${DATABASE}`);
+  const started = Date.now();
+  await sql(remote.urlFor(DATABASE), `${TABLE_SQL}; ${FILL_SQL(ROWS)}`);
+  await sql(remote.urlFor(DATABASE), `vacuum (freeze, analyze) ${TABLE}`);
+  const size = await sql(remote.urlFor(DATABASE), `select pg_size_pretty(pg_table_size('${TABLE}')) as s`);
+  console.log(`dataset: ${ROWS} rows, ${size[0]!.s} on disk, made in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+async function measure(variant: Variant, remote: PostgresServer, target: PostgresServer, request: SourceRequest): Promise<Measurement> {
+  if (variant.startsWith('psql') || variant.startsWith('ours')) await sql(target.urlFor(DATABASE), `drop table if exists ${TABLE}; ${TABLE_SQL.replace(' primary key', '')}`);
+  const started = process.hrtime.bigint();
+  let rows: number;
+  switch (variant) {
+    case 'psql-binary': rows = await psqlPipe(remote, target, 'binary'); break;
+    case 'psql-text': rows = await psqlPipe(remote, target, 'text'); break;
+    case 'ours-binary': rows = await oursIntoTarget(request, target, 'binary'); break;
+    case 'ours-text': rows = await oursIntoTarget(request, target, 'text'); break;
+    case 'read-copy-text': rows = await readCopyText(request); break;
+    case 'read-cursor': rows = await readCursor(remote); break;
+  }
+  return { name: variant, seconds: Number(process.hrtime.bigint() - started) / 1e9, rows };
+}
+
+function psqlPipe(remote: PostgresServer, target: PostgresServer, format: 'binary' | 'text'): Promise<number> {
+  const option = format === 'binary' ? ' (format binary)' : '';
+  const psql = path.join(remote.binDir, 'psql');
+  const script = `set -o pipefail; ${psql} -X -q -d "$SRC" -c "copy (${SELECT_ALL}) to stdout${option}" | ${psql} -X -q -d "$DST" -c "copy ${TABLE} from stdin${option}"`;
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', script], { env: { ...process.env, SRC: remote.urlFor(DATABASE), DST: target.urlFor(DATABASE) }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.on('exit', (code) => (code === 0 ? resolve(Number(/COPY (\d+)/.exec(out)?.[1] ?? ROWS)) : reject(new Error(`psql pipe exited with ${code}`))));
+  });
+}
+
+async function oursIntoTarget(request: SourceRequest, target: PostgresServer, format: 'binary' | 'text'): Promise<number> {
+  const session = await postgresProvider.connect(request, { connectTimeoutMs: 5_000, statementTimeoutMs: 3_600_000, fetchRows: 10_000, log });
+  const client = new pg.Client(target.urlFor(DATABASE));
+  await client.connect();
+  try {
+    const plan = await session.describe();
+    const out = client.query(copyFrom(`copy ${TABLE} from stdin${format === 'binary' ? ' (format binary)' : ''}`));
+    const finished = new Promise<void>((resolve, reject) => { out.on('finish', resolve); out.on('error', reject); });
+    if (format === 'binary') {
+      if (!plan.binaryCopy) throw new Error('the plan does not allow the binary path');
+      const forwarder = new BinaryCopyForwarder(out, { maxRows: MAX_ROWS });
+      await session.streamBinaryCopy!(plan, forwarder, options());
+      forwarder.finish();
+    } else {
+      const encoder = new CopyTextEncoder(out, { maxRows: MAX_ROWS, columnCount: plan.columns.length });
+      await session.streamRows(plan, encoder, options());
+      encoder.flush();
+    }
+    out.end();
+    await finished;
+    return Number(out.rowCount);
+  } finally {
+    await client.end();
+    await session.close();
+  }
+}
+
+async function readCopyText(request: SourceRequest): Promise<number> {
+  const session = await postgresProvider.connect(request, { connectTimeoutMs: 5_000, statementTimeoutMs: 3_600_000, fetchRows: 10_000, log });
+  try {
+    const plan = await session.describe();
+    const encoder = new CopyTextEncoder(nowhere(), { maxRows: MAX_ROWS, columnCount: plan.columns.length });
+    await session.streamRows(plan, encoder, options());
+    return encoder.rows;
+  } finally {
+    await session.close();
+  }
+}
+
+/** The cursor alternative: rows as arrays of raw strings (no type parsing), socket paused on backpressure. */
+async function readCursor(remote: PostgresServer): Promise<number> {
+  const client = new pg.Client(remote.urlFor(DATABASE));
+  await client.connect();
+  try {
+    await client.query("set extra_float_digits = 3; set timezone = 'UTC'; set bytea_output = hex");
+    const encoder = new CopyTextEncoder(nowhere(), { maxRows: MAX_ROWS, columnCount: 14 });
+    const raw = { getTypeParser: () => (value: string) => value };
+    const socket = (client as unknown as { connection: { stream: NodeJS.ReadableStream } }).connection.stream;
+    await new Promise<void>((resolve, reject) => {
+      const query = new pg.Query({ text: SELECT_ALL, rowMode: 'array', types: raw } as pg.QueryConfig);
+      query.on('row', (row: Array<string | null>) => {
+        if (!encoder.write(row)) {
+          socket.pause();
+          void encoder.drained().then(() => socket.resume());
+        }
+      });
+      query.on('end', () => resolve());
+      query.on('error', reject);
+      client.query(query as unknown as pg.QueryConfig);
+    });
+    return encoder.rows;
+  } finally {
+    await client.end();
+  }
+}
+
+function nowhere(): Writable {
+  return new Writable({ write(_chunk, _enc, cb) { cb(); } });
+}
+
+function options(): StreamOptions {
+  return { limit: MAX_ROWS + 1, warnings: noWarnings, signal: new AbortController().signal };
+}
+
+async function sql(url: string, text: string): Promise<Array<Record<string, string>>> {
+  const client = new pg.Client(url);
+  await client.connect();
+  try {
+    const result = await client.query(text);
+    return (Array.isArray(result) ? result.at(-1)!.rows : result.rows) as Array<Record<string, string>>;
+  } finally {
+    await client.end();
+  }
+}
+
+function report(results: Measurement[]): void {
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const by = new Map<Variant, number>();
+  for (const v of VARIANTS) by.set(v, median(results.filter((r) => r.name === v).map((r) => r.seconds)));
+  const reference = by.get('psql-binary');
+  console.log(`\nmedian of ${RUNS} runs, ${ROWS} rows (ratio to psql-binary):`);
+  for (const [name, seconds] of by) {
+    const ratio = reference ? (seconds / reference).toFixed(2) + '×' : '-';
+    console.log(`  ${name.padEnd(15)} ${seconds.toFixed(2).padStart(7)} s  ${Math.round(ROWS / seconds).toLocaleString('en').padStart(10)} rows/s  ${ratio}`);
+  }
+  const file = path.join(path.dirname(new URL(import.meta.url).pathname), 'results', 'pg-read.json');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify({ rows: ROWS, runs: RUNS, date: new Date().toISOString(), medians: Object.fromEntries(by), results }, null, 2) + '\n');
+  console.log(`written to ${file}`);
+}
+
+await main();

@@ -1,0 +1,4 @@
+import { localRemoteFactory } from './remote.js';
+import { typesSuite } from './suites/types-suite.js';
+
+typesSuite(localRemoteFactory);

@@ -1,0 +1,27 @@
+/**
+ * A MariaDB source that is slow on purpose, so a fault can be injected while rows stream: each
+ * row costs SLEEP(sleepSeconds) on the server, and rows are padded so MariaDB's 16 KB network
+ * buffer flushes every few rows (rows_fetched moves while the query runs).
+ */
+import type { MysqlDb } from '../../helpers/mysql.js';
+
+/** Enough numbered rows for every slow query in a file. */
+export const NUMBERS_ROWS = 2000;
+const PAD_BYTES = 1000;
+
+export async function createNumbers(my: { exec(sql: string): Promise<unknown> }): Promise<void> {
+  await my.exec(`create table numbers (n int primary key);
+    insert into numbers with recursive s(n) as (select 1 union all select n + 1 from s where n < ${NUMBERS_ROWS}) select n from s;`);
+}
+
+/**
+ * A sql_query of `rows` rows taking about rows × sleepSeconds on the server. `marker` names it in
+ * the remote processlist.
+ */
+export function slowQuery(opts: { rows: number; sleepSeconds: number; marker: string }): string {
+  return `select n, '${opts.marker}' as marker, repeat('x', ${PAD_BYTES}) as pad from numbers where n <= ${opts.rows} and sleep(${opts.sleepSeconds}) = 0 order by n`;
+}
+
+export function slowRequest(my: MysqlDb, opts: { rows: number; sleepSeconds: number; marker: string; table: string; connection?: Record<string, unknown> }): Record<string, unknown> {
+  return { connector: { provider: 'mysql', connection: opts.connection ?? my.connection(), table: opts.table, sql_query: slowQuery(opts) } };
+}
