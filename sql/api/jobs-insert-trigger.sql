@@ -6,8 +6,12 @@
 --   * NEW.provider, NEW.requested_name (import_as, else table) are derived from it.
 --   * Bookkeeping columns are forced (state 'enqueued', counters 0, no error, no lease, …), so a
 --     user cannot enqueue a job in another state. owner is forced to current_user for roles under
---     RLS; privileged inserters (table owner, superuser: the sidecar, the sync scheduler) may set
---     owner and sync_id.
+--     RLS; privileged inserters (table owner, superuser) may set owner and sync_id.
+--   * A run of a sync table: sync_id comes from pending_sync_setting (set by syncs_after_insert
+--     and the scheduler, both acting as the owner) or from a privileged inserter; the sync must
+--     belong to the job's owner and have exactly the job's parameters and target schema (22023).
+--     Any other job with "interval" is refused (22023): a sync is created through
+--     cdb_connector_sync / cdb_connector_import or an INSERT into cdb_connectors.syncs.
 --   * The owner must have CREATE on NEW.target_schema (SQLSTATE 42501 otherwise).
 --   * The password is handed to jobs_after_insert (pending_secret_setting) for job_secrets.
 -- Errors: 22023 (validation, see normalize_params), 3F000 (no/unknown schema), 42501.
@@ -21,12 +25,20 @@ declare
   normalized jsonb;
   secret text;
   schema_oid oid;
+  pending_sync text;
+  sync_params jsonb;
+  sync_schema name;
 begin
   normalized := cdb_connectors.normalize_params(new.params);
   if new.id is null then new.id := gen_random_uuid(); end if;
   if new.owner is null or row_security_active('cdb_connectors.jobs'::regclass) then
     new.owner := current_user;
     new.sync_id := null;
+  end if;
+  pending_sync := nullif(current_setting(cdb_connectors.pending_sync_setting(new.id), true), '');
+  if pending_sync is not null then
+    perform set_config(cdb_connectors.pending_sync_setting(new.id), '', true);
+    new.sync_id := pending_sync::uuid;
   end if;
 
   if new.target_schema is null then
@@ -54,6 +66,19 @@ begin
     normalized := jsonb_set(normalized, '{connection,password}', '"***"');
     -- 'p' prefix: an empty password stays distinguishable from the blanked setting
     perform set_config(cdb_connectors.pending_secret_setting(new.id), 'p' || secret, true);
+  end if;
+
+  if new.sync_id is not null then
+    select s.params, s.target_schema into sync_params, sync_schema
+    from cdb_connectors.syncs as s where s.id = new.sync_id and s.owner = new.owner;
+    if sync_params is distinct from normalized or sync_schema is distinct from new.target_schema then
+      raise exception 'Synchronization % of role % does not exist or has other parameters than this run', new.sync_id, new.owner
+        using errcode = '22023', hint = 'Runs of a sync table are enqueued by the sidecars'' scheduler; use cdb_connector_sync_now(id).';
+    end if;
+  elsif cdb_connectors.lower_keys(new.params) ? 'interval' then
+    raise exception using errcode = '22023', detail = 'error_code 1502',
+      message = 'The interval parameter makes a sync table: use cdb_connector_sync() or cdb_connector_import(), or INSERT INTO cdb_connectors.syncs',
+      hint = 'Without "interval" this INSERT enqueues a one-off import.';
   end if;
 
   new.params := normalized;

@@ -5,8 +5,8 @@
 --   SQLSTATE 22023, DETAIL 'error_code 1502' — invalid parameters (CARTO's texts, SPEC §2);
 --   SQLSTATE 22023, DETAIL 'error_code 1501' — the provider is disabled (reported alone: nothing
 --     else matters while the provider cannot be used);
---   SQLSTATE 0A000 — a valid `interval` was given: sync tables come with the sync feature, which
---     replaces this function.
+-- A valid `interval` is accepted here; whether it makes a sync is the callers' business
+-- (cdb_connector_import/syncs_before_insert create a sync; jobs_before_insert refuses it).
 -- Parameters: raw — the request as the user gave it. Locks: none (reads settings).
 create or replace function cdb_connectors.normalize_params(raw jsonb)
 returns jsonb
@@ -69,10 +69,6 @@ begin
     raise exception using errcode = '22023', detail = 'error_code 1502',
       message = array_to_string(problems, E'\n'),
       hint = 'SELECT * FROM cdb_connector_providers() lists the parameters of each provider.';
-  end if;
-  if req ? 'interval' then
-    raise exception using errcode = '0A000', message = 'Sync tables are not available yet',
-      hint = 'Import without "interval" for a one-off copy of the table.';
   end if;
   return connector.normalized;
 end

@@ -32,6 +32,10 @@ begin
       if jsonb_typeof(v) <> 'null' and (n is null or n < 0) then rule := 'null (unlimited) or an integer of at least 0'; end if;
     when 'min_interval' then
       if n is null or n < 60 then rule := 'a whole number of seconds of at least 60'; end if;
+    when 'sync_retry_base_seconds' then
+      if n is null or n < 1 then rule := 'a whole number of seconds of at least 1'; end if;
+    when 'sync_rebuild_on_schema_change' then
+      if jsonb_typeof(v) <> 'boolean' then rule := 'true or false'; end if;
     when 'lease_seconds' then
       if n is null or n < 5 then rule := 'a whole number of seconds of at least 5'; end if;
     when 'max_identifier_length' then

@@ -92,7 +92,8 @@ export async function startMariaDb(): Promise<MariaDbServer> {
     kill() { child?.kill('SIGKILL'); },
     start,
     async stop() {
-      if (child && child.exitCode === null) {
+      // After kill() the child has exited by signal: exitCode stays null, signalCode is set.
+      if (child && child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child!.once('exit', r));
         child.kill('SIGTERM');
         await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);

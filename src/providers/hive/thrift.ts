@@ -53,11 +53,9 @@ interface FramedTransportClass {
   receiver(callback: (transport: object, seqid?: number) => void, seqid?: number): (data: Buffer) => void;
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 const thrift: ThriftModule = require('thrift');
 export const TCLIService: any = hive.thrift.TCLIService;
 export const TTypes: any = hive.thrift.TCLIService_types;
-/* eslint-enable @typescript-eslint/no-explicit-any */
 
 const STRING_TYPE = thrift.Thrift.Type.STRING;
 const FRAME_HEADER_BYTES = 4;

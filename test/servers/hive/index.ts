@@ -16,6 +16,7 @@ import { HiveService, type ServerHooks, type ServerStats } from './service.js';
 import { createWireServer, type AuthMode } from './wire.js';
 
 export type { ServerHooks, ServerStats } from './service.js';
+export { queryHiveQL, runHiveQL, type HiveEndpoint } from './fixtures.js';
 
 export interface HiveServerOptions {
   /** PostgreSQL database that stores the Hive tables (the server creates its schemas there). */

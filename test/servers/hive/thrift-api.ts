@@ -7,7 +7,6 @@ import hive from 'hive-driver';
 
 const require = createRequire(import.meta.url);
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 export const thrift: any = require('thrift');
 export const TCLIService: any = hive.thrift.TCLIService;
 export const TTypes: any = hive.thrift.TCLIService_types;

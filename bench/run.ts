@@ -1,0 +1,128 @@
+/**
+ * `npm run bench` (issue 7): generates the datasets in throwaway servers, runs every available
+ * reference tool and our import in the same run (each ≥ 3 times, median reported), measures job
+ * pick-up latency, prints a table and writes bench/results/latest.json. Not a test: CI skips it.
+ *
+ *   npm run bench -- [--rows 1000000] [--runs 3] [--only mysql|postgres] [--big]   # --big: 10M rows, RSS check
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { migrate } from '../src/db/migrate.js';
+import { startMariaDb } from '../test/servers/mariadb.js';
+import { startPostgres } from '../test/servers/postgres.js';
+import { prepareMysql, preparePostgres } from './datasets.js';
+import { measureLatency, type LatencyResult } from './latency.js';
+import { ALL_TOOLS, sql, type BenchContext, type Measurement, type Tool } from './tools.js';
+
+const { values: args } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '1000000' },
+    runs: { type: 'string', default: '3' },
+    only: { type: 'string' },
+    big: { type: 'boolean', default: false },
+    'latency-jobs': { type: 'string', default: '200' },
+  },
+});
+const ROWS = args.big ? 10_000_000 : Number(args.rows);
+const RUNS = Number(args.runs);
+
+interface Row {
+  tool: string; flow: string; reference: boolean; rows: number; mb: number; seconds: number; runs: number[];
+  rowsPerSecond: number; mbPerSecond: number; peakRssMb?: number; ratio?: number; skipped?: string;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  console.log(`starting servers (${ROWS.toLocaleString('en')} rows, ${RUNS} runs)…`);
+  const [target, remote, maria] = await Promise.all([
+    startPostgres({ settings: { max_wal_size: "'4GB'", checkpoint_timeout: "'30min'" } }),
+    startPostgres(), startMariaDb(),
+  ]);
+  try {
+    await sql(target.url, 'create database bench_target');
+    const targetUrl = target.urlFor('bench_target');
+    await migrate({ databaseUrl: targetUrl });
+    await sql(targetUrl, `update cdb_connectors.settings set value = '${Math.max(ROWS, 1_000_000)}' where name = 'max_rows'`);
+    const flows = args.only ? [args.only] : ['mysql', 'postgres'];
+    console.log('generating datasets…');
+    await Promise.all([
+      flows.includes('mysql') ? prepareMysql(maria.port, ROWS) : undefined,
+      flows.includes('postgres') ? preparePostgres(remote.url, ROWS) : undefined,
+    ]);
+    const mb = await datasetMegabytes(remote.url, flows.includes('postgres'));
+    const ctx: BenchContext = { targetUrl, remotePgUrl: remote.url, mysqlPort: maria.port, pgPort: target.port, remotePgPort: remote.port, rows: ROWS };
+    const rows: Row[] = [];
+    for (const tool of ALL_TOOLS.filter((t) => flows.includes(t.flow))) {
+      if (args.big && tool.reference) continue;
+      rows.push(await measure(tool, ctx, mb));
+    }
+    for (const flow of flows) {
+      const best = Math.min(...rows.filter((r) => r.flow === flow && r.reference && !r.skipped).map((r) => r.seconds));
+      for (const r of rows.filter((x) => x.flow === flow && !x.skipped)) r.ratio = Number.isFinite(best) ? r.seconds / best : undefined;
+    }
+    const latency = flows.includes('mysql') && !args.big ? await measureLatency(targetUrl, maria.port, Number(args['latency-jobs']), 20) : undefined;
+    print(rows, latency);
+    const out = {
+      at: new Date().toISOString(), rows: ROWS, runs: RUNS, machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memGb: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+      results: rows, latency, totalSeconds: (Date.now() - t0) / 1000,
+    };
+    const dir = path.join(path.dirname(new URL(import.meta.url).pathname), 'results');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, args.big ? 'latest-big.json' : 'latest.json'), JSON.stringify(out, null, 2));
+    console.log(`\nwritten to bench/results/${args.big ? 'latest-big.json' : 'latest.json'} (${out.totalSeconds.toFixed(0)} s in all)`);
+  } finally {
+    await Promise.all([target.stop(), remote.stop(), maria.stop()]);
+  }
+}
+
+async function measure(tool: Tool, ctx: BenchContext, mb: number): Promise<Row> {
+  const base = { tool: tool.name, flow: tool.flow, reference: tool.reference, rows: ctx.rows, mb };
+  const skipped = tool.unavailable();
+  if (skipped) {
+    console.log(`skip  ${tool.name}: ${skipped}`);
+    return { ...base, seconds: NaN, runs: [], rowsPerSecond: NaN, mbPerSecond: NaN, skipped };
+  }
+  const runs: Measurement[] = [];
+  try {
+    for (let i = 0; i < RUNS; i++) {
+      await tool.prepare?.(ctx);
+      const m = await tool.run(ctx);
+      console.log(`      ${tool.name}: run ${i + 1} ${m.seconds.toFixed(2)} s${m.peakRssMb ? `, peak RSS ${m.peakRssMb.toFixed(0)} MB` : ''}`);
+      runs.push(m);
+    }
+  } catch (err) {
+    const reason = `failed: ${(err as Error).message.split('\n').slice(0, 3).join(' ')}`;
+    console.log(`skip  ${tool.name}: ${reason}`);
+    return { ...base, seconds: NaN, runs: [], rowsPerSecond: NaN, mbPerSecond: NaN, skipped: reason };
+  }
+  const seconds = median(runs.map((r) => r.seconds));
+  const rss = runs.map((r) => r.peakRssMb).filter((x): x is number => x !== undefined);
+  return { ...base, seconds, runs: runs.map((r) => r.seconds), rowsPerSecond: ctx.rows / seconds, mbPerSecond: mb / seconds, peakRssMb: rss.length ? Math.max(...rss) : undefined };
+}
+
+/** The dataset's size as COPY text, measured on the PostgreSQL copy (same values in both sources). */
+async function datasetMegabytes(remoteUrl: string, have: boolean): Promise<number> {
+  if (!have) return NaN;
+  const { rows } = await sql(remoteUrl, `select sum(octet_length(t::text))::float8 / 1e6 as mb from items t`);
+  return rows[0].mb;
+}
+
+function print(rows: Row[], latency: LatencyResult | undefined): void {
+  const header = ['flow', 'tool', 'rows', 'MB', 'wall s (median)', 'rows/s', 'MB/s', 'peak RSS MB', 'ratio to best reference'];
+  const lines = rows.map((r) => r.skipped
+    ? [r.flow, r.tool, '', '', `skipped: ${r.skipped}`, '', '', '', '']
+    : [r.flow, r.tool, r.rows.toLocaleString('en'), r.mb.toFixed(0), r.seconds.toFixed(2), Math.round(r.rowsPerSecond).toLocaleString('en'),
+      r.mbPerSecond.toFixed(1), r.peakRssMb?.toFixed(0) ?? '', r.ratio ? `${r.ratio.toFixed(2)}×` : '']);
+  console.log('\n| ' + header.join(' | ') + ' |\n|' + header.map(() => '---').join('|') + '|');
+  for (const l of lines) console.log('| ' + l.join(' | ') + ' |');
+  if (latency) {
+    console.log(`\nNOTIFY → claimed over ${latency.jobs} sequential jobs: p50 ${latency.p50Ms.toFixed(1)} ms, p99 ${latency.p99Ms.toFixed(1)} ms`);
+    console.log(`${latency.burst.jobs} concurrent small imports: all complete ${latency.burst.allComplete}, wall ${latency.burst.wallSeconds.toFixed(2)} s, longest queue wait ${latency.burst.maxQueueWaitSeconds.toFixed(2)} s`);
+  }
+}
+
+await main();
