@@ -9,12 +9,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import mysql from 'mysql2/promise';
 import { migrate } from '../src/db/migrate.js';
 import { startMariaDb } from '../test/servers/mariadb.js';
 import { startPostgres } from '../test/servers/postgres.js';
 import { prepareMysql, preparePostgres } from './datasets.js';
 import { measureLatency, type LatencyResult } from './latency.js';
-import { ALL_TOOLS, sql, type BenchContext, type Measurement, type Tool } from './tools.js';
+import { ALL_TOOLS, cPipe, psqlBinaryPipe, sql, type BenchContext, type Measurement, type Tool } from './tools.js';
+
+/** Issue 7 states its targets against these two C pipelines. */
+const PIPES: Record<string, string> = { mysql: cPipe.name, postgres: psqlBinaryPipe.name };
 
 const { values: args } = parseArgs({
   options: {
@@ -23,6 +27,8 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     big: { type: 'boolean', default: false },
     'latency-jobs': { type: 'string', default: '200' },
+    /** Only tools whose name matches this regular expression (profiling one path). */
+    tools: { type: 'string' },
   },
 });
 const ROWS = args.big ? 10_000_000 : Number(args.rows);
@@ -30,7 +36,7 @@ const RUNS = Number(args.runs);
 
 interface Row {
   tool: string; flow: string; reference: boolean; rows: number; mb: number; seconds: number; runs: number[];
-  rowsPerSecond: number; mbPerSecond: number; peakRssMb?: number; ratio?: number; skipped?: string;
+  rowsPerSecond: number; mbPerSecond: number; peakRssMb?: number; ratio?: number; ratioToPipe?: number; skipped?: string;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -53,18 +59,20 @@ async function main(): Promise<void> {
       flows.includes('mysql') ? prepareMysql(maria.port, ROWS) : undefined,
       flows.includes('postgres') ? preparePostgres(remote.url, ROWS) : undefined,
     ]);
-    const mb = await datasetMegabytes(remote.url, flows.includes('postgres'));
+    const mb = await datasetMegabytes(flows.includes('postgres') ? remote.url : undefined, maria.port);
     const ctx: BenchContext = { targetUrl, remotePgUrl: remote.url, mysqlPort: maria.port, pgPort: target.port, remotePgPort: remote.port, rows: ROWS };
-    const rows: Row[] = [];
-    for (const tool of ALL_TOOLS.filter((t) => flows.includes(t.flow))) {
-      if (args.big && tool.reference) continue;
-      rows.push(await measure(tool, ctx, mb));
-    }
+    const toolFilter = args.tools ? new RegExp(args.tools, 'i') : undefined;
+    const tools = ALL_TOOLS.filter((t) => flows.includes(t.flow) && (!toolFilter || toolFilter.test(t.name)) && !(args.big && t.reference));
+    const rows = await measureInterleaved(tools, ctx, mb);
     for (const flow of flows) {
       const best = Math.min(...rows.filter((r) => r.flow === flow && r.reference && !r.skipped).map((r) => r.seconds));
-      for (const r of rows.filter((x) => x.flow === flow && !x.skipped)) r.ratio = Number.isFinite(best) ? r.seconds / best : undefined;
+      const pipe = rows.find((r) => r.flow === flow && r.tool === PIPES[flow] && !r.skipped)?.seconds;
+      for (const r of rows.filter((x) => x.flow === flow && !x.skipped)) {
+        r.ratio = Number.isFinite(best) ? r.seconds / best : undefined;
+        r.ratioToPipe = pipe ? r.seconds / pipe : undefined;
+      }
     }
-    const latency = flows.includes('mysql') && !args.big ? await measureLatency(targetUrl, maria.port, Number(args['latency-jobs']), 20) : undefined;
+    const latency = flows.includes('mysql') && !args.big && Number(args['latency-jobs']) > 0 ? await measureLatency(targetUrl, maria.port, Number(args['latency-jobs']), 20) : undefined;
     print(rows, latency);
     const out = {
       at: new Date().toISOString(), rows: ROWS, runs: RUNS, machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memGb: Math.round(os.totalmem() / 2 ** 30), node: process.version },
@@ -79,44 +87,61 @@ async function main(): Promise<void> {
   }
 }
 
-async function measure(tool: Tool, ctx: BenchContext, mb: number): Promise<Row> {
-  const base = { tool: tool.name, flow: tool.flow, reference: tool.reference, rows: ctx.rows, mb };
-  const skipped = tool.unavailable();
-  if (skipped) {
-    console.log(`skip  ${tool.name}: ${skipped}`);
-    return { ...base, seconds: NaN, runs: [], rowsPerSecond: NaN, mbPerSecond: NaN, skipped };
+/**
+ * Runs round-robin (run 1 of every tool, then run 2 …) so a load spike on a shared machine hits
+ * all tools alike instead of skewing one tool's median.
+ */
+async function measureInterleaved(tools: Tool[], ctx: BenchContext, mb: number): Promise<Row[]> {
+  const runs = new Map<Tool, Measurement[]>();
+  const skipped = new Map<Tool, string>();
+  for (const tool of tools) {
+    const reason = tool.unavailable();
+    if (reason) { skipped.set(tool, reason); console.log(`skip  ${tool.name}: ${reason}`); } else runs.set(tool, []);
   }
-  const runs: Measurement[] = [];
-  try {
-    for (let i = 0; i < RUNS; i++) {
-      await tool.prepare?.(ctx);
-      const m = await tool.run(ctx);
-      console.log(`      ${tool.name}: run ${i + 1} ${m.seconds.toFixed(2)} s${m.peakRssMb ? `, peak RSS ${m.peakRssMb.toFixed(0)} MB` : ''}`);
-      runs.push(m);
+  for (let i = 0; i < RUNS; i++) {
+    for (const [tool, done] of runs) {
+      if (skipped.has(tool)) continue;
+      try {
+        await tool.prepare?.(ctx);
+        const m = await tool.run(ctx);
+        console.log(`      ${tool.name}: run ${i + 1} ${m.seconds.toFixed(2)} s${m.peakRssMb ? `, peak RSS ${m.peakRssMb.toFixed(0)} MB` : ''}`);
+        done.push(m);
+      } catch (err) {
+        const reason = `failed: ${(err as Error).message.split('\n').slice(0, 3).join(' ')}`;
+        skipped.set(tool, reason);
+        console.log(`skip  ${tool.name}: ${reason}`);
+      }
     }
-  } catch (err) {
-    const reason = `failed: ${(err as Error).message.split('\n').slice(0, 3).join(' ')}`;
-    console.log(`skip  ${tool.name}: ${reason}`);
-    return { ...base, seconds: NaN, runs: [], rowsPerSecond: NaN, mbPerSecond: NaN, skipped: reason };
   }
-  const seconds = median(runs.map((r) => r.seconds));
-  const rss = runs.map((r) => r.peakRssMb).filter((x): x is number => x !== undefined);
-  return { ...base, seconds, runs: runs.map((r) => r.seconds), rowsPerSecond: ctx.rows / seconds, mbPerSecond: mb / seconds, peakRssMb: rss.length ? Math.max(...rss) : undefined };
+  return tools.map((tool) => {
+    const base = { tool: tool.name, flow: tool.flow, reference: tool.reference, rows: ctx.rows, mb };
+    const reason = skipped.get(tool);
+    if (reason) return { ...base, seconds: NaN, runs: [], rowsPerSecond: NaN, mbPerSecond: NaN, skipped: reason };
+    const ms = runs.get(tool)!;
+    const seconds = median(ms.map((r) => r.seconds));
+    const rss = ms.map((r) => r.peakRssMb).filter((x): x is number => x !== undefined);
+    return { ...base, seconds, runs: ms.map((r) => r.seconds), rowsPerSecond: ctx.rows / seconds, mbPerSecond: mb / seconds, peakRssMb: rss.length ? Math.max(...rss) : undefined };
+  });
 }
 
-/** The dataset's size as COPY text, measured on the PostgreSQL copy (same values in both sources). */
-async function datasetMegabytes(remoteUrl: string, have: boolean): Promise<number> {
-  if (!have) return NaN;
-  const { rows } = await sql(remoteUrl, `select sum(octet_length(t::text))::float8 / 1e6 as mb from items t`);
-  return rows[0].mb;
+/** The dataset's size as text (both sources hold the same values). */
+async function datasetMegabytes(remotePgUrl: string | undefined, mysqlPort: number): Promise<number> {
+  if (remotePgUrl) return (await sql(remotePgUrl, 'select sum(octet_length(t::text))::float8 / 1e6 as mb from items t')).rows[0].mb;
+  const conn = await mysql.createConnection({ host: '127.0.0.1', port: mysqlPort, user: 'root', database: 'bench' });
+  try {
+    const [rows] = await conn.query(`select sum(length(concat_ws(',', id, name, category, price, score, qty, rank_no, created_at, day, at_time, active, lat, lon, note))) / 1e6 as mb from items`) as any;
+    return Number(rows[0].mb);
+  } finally {
+    await conn.end();
+  }
 }
 
 function print(rows: Row[], latency: LatencyResult | undefined): void {
-  const header = ['flow', 'tool', 'rows', 'MB', 'wall s (median)', 'rows/s', 'MB/s', 'peak RSS MB', 'ratio to best reference'];
+  const header = ['flow', 'tool', 'rows', 'MB', 'wall s (median)', 'rows/s', 'MB/s', 'peak RSS MB', 'ratio to best reference', 'ratio to C pipe'];
   const lines = rows.map((r) => r.skipped
-    ? [r.flow, r.tool, '', '', `skipped: ${r.skipped}`, '', '', '', '']
+    ? [r.flow, r.tool, '', '', `skipped: ${r.skipped}`, '', '', '', '', '']
     : [r.flow, r.tool, r.rows.toLocaleString('en'), r.mb.toFixed(0), r.seconds.toFixed(2), Math.round(r.rowsPerSecond).toLocaleString('en'),
-      r.mbPerSecond.toFixed(1), r.peakRssMb?.toFixed(0) ?? '', r.ratio ? `${r.ratio.toFixed(2)}×` : '']);
+      r.mbPerSecond.toFixed(1), r.peakRssMb?.toFixed(0) ?? '', r.ratio ? `${r.ratio.toFixed(2)}×` : '', r.ratioToPipe ? `${r.ratioToPipe.toFixed(2)}×` : '']);
   console.log('\n| ' + header.join(' | ') + ' |\n|' + header.map(() => '---').join('|') + '|');
   for (const l of lines) console.log('| ' + l.join(' | ') + ' |');
   if (latency) {

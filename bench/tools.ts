@@ -73,7 +73,7 @@ async function timeSql(url: string, text: string): Promise<Measurement> {
 const MYSQL_COLUMNS = 'id, name, category, price, score, qty, rank_no, created_at, day, at_time, active, lat, lon, note';
 
 export const cPipe: Tool = {
-  name: 'mariadb --batch | psql COPY (C pipe)', flow: 'mysql', reference: true,
+  name: 'mariadb --batch \| psql COPY (C pipe)', flow: 'mysql', reference: true,
   unavailable: () => (fs.existsSync(PSQL) ? undefined : 'psql client not installed'),
   async prepare(ctx) { await sql(ctx.targetUrl, `drop table if exists c_pipe; ${MYSQL_AS_PG_TABLE('c_pipe')}`); },
   run(ctx) {
@@ -107,7 +107,7 @@ export const mysqlFdw: Tool = {
 };
 
 export const psqlBinaryPipe: Tool = {
-  name: 'psql COPY binary | psql COPY binary', flow: 'postgres', reference: true,
+  name: 'psql COPY binary \| psql COPY binary', flow: 'postgres', reference: true,
   unavailable: () => (fs.existsSync(PSQL) ? undefined : 'psql client not installed'),
   async prepare(ctx) { await sql(ctx.targetUrl, `drop table if exists pg_pipe; ${PG_TARGET_TABLE('pg_pipe')}`); },
   run: (ctx) => timeShell(`${PSQL} -q "${ctx.remotePgUrl}" -c "copy ${TABLE} to stdout (format binary)" | ${PSQL} -q "${ctx.targetUrl}" -c "copy pg_pipe from stdin (format binary)"`),
@@ -129,7 +129,9 @@ export const postgresFdw: Tool = {
 /** A fresh sidecar process per measurement, so its peak RSS (VmHWM) belongs to this import alone. */
 async function startSidecarProcess(targetUrl: string): Promise<ChildProcess> {
   const dist = path.join(ROOT, 'dist', 'cli.js');
-  const args = fs.existsSync(dist) ? [dist, 'run'] : ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), 'run'];
+  // e.g. BENCH_SIDECAR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the sidecar
+  const extra = (process.env.BENCH_SIDECAR_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const args = [...extra, ...(fs.existsSync(dist) ? [dist, 'run'] : ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), 'run'])];
   const child = spawn(process.execPath, args, {
     cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, DATABASE_URL: targetUrl, CONNECTOR_CONCURRENCY: '1', LOG_LEVEL: 'warn' },

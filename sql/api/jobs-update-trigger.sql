@@ -18,7 +18,8 @@ language plpgsql
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-  new.updated_at := now();
+  -- clock_timestamp(): the sidecar marks a job complete inside its long load transaction, where now() is its start
+  new.updated_at := clock_timestamp();
   if old.cancel_requested and not new.cancel_requested and row_security_active('cdb_connectors.jobs'::regclass) then
     new.cancel_requested := true;
   end if;

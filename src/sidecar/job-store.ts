@@ -98,12 +98,15 @@ export interface CompletedJob {
   warnings: Warning[];
 }
 
-/** Runs inside the load transaction, so the table and `complete` become visible together. */
+/**
+ * Runs inside the load transaction, so the table and `complete` become visible together.
+ * clock_timestamp(), not now(): now() is the load transaction's start, before any row was copied.
+ */
 export async function markComplete(client: pg.ClientBase, jobId: string, workerId: string, done: CompletedJob): Promise<void> {
   const { rowCount } = await client.query(
     `update cdb_connectors.jobs
         set state = 'complete', table_name = $3, rows_imported = $4, rows_fetched = $4, columns_imported = $5,
-            warnings = $6::jsonb, finished_at = now(), updated_at = now(), lease_expires_at = null
+            warnings = $6::jsonb, finished_at = clock_timestamp(), updated_at = clock_timestamp(), lease_expires_at = null
       where id = $1 and worker_id = $2 and state = 'importing'`,
     [jobId, workerId, done.tableName, done.rowsImported, done.columnsImported, JSON.stringify(done.warnings)],
   );

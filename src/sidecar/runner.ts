@@ -14,9 +14,9 @@ import type { ColumnPlan, SourcePlan, SourceSession } from '../providers/provide
 import { getProvider } from '../providers/registry.js';
 import type { LocalColumn } from '../load/ddl.js';
 import { toLocalIdentifier, uniqueLocalIdentifiers } from '../load/identifiers.js';
-import { beginNewTableLoad } from '../load/new-table.js';
 import type { TableLoad } from '../load/table-load.js';
 import { assertHostAllowed } from './allowed-hosts.js';
+import { finishingFor, type Finishing } from './finishing.js';
 import { loadApplicationName, toSourceRequest, type JobRow } from './job.js';
 import { appendLog, handBack, LostJobError, markComplete, markFailed, readSecret, recordBackendPid, terminatePreviousLoad, type Warning } from './job-store.js';
 import { readSettings, type Settings } from './settings.js';
@@ -38,6 +38,8 @@ export interface JobOutcome {
   state: 'complete' | 'failure' | 'cancelled' | 'handed_back' | 'lost';
   errorCode?: number;
   rows?: number;
+  /** COPY bytes sent for a completed job (metrics). */
+  bytes?: number;
 }
 
 export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortController): Promise<JobOutcome> {
@@ -51,12 +53,14 @@ export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortCon
   let ticker: Ticker | undefined;
   let plan: SourcePlan | undefined;
   let failed = false;
+  const finishing = finishingFor(deps.pool, job);
   try {
     const settings = await readSettings(deps.pool);
     ticker = startTicker({ pool: deps.pool, jobId: job.id, workerId: deps.workerId, leaseSeconds: settings.leaseSeconds, log, controller, rows: () => load?.encoder.rows ?? 0 });
     if (!settings.enabledProviders.includes(job.provider)) {
       throw new ConnectorError('PROVIDER_DISABLED', `Provider ${job.provider} is disabled on this database (setting enabled_providers).`);
     }
+    await finishing.started();
     if (job.attempt > 1) await terminatePreviousLoad(deps.pool, loadApplicationName(job.id));
     password = await readSecret(deps.pool, job.id);
     const request = toSourceRequest(job.params, password);
@@ -76,10 +80,10 @@ export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortCon
     await loadClient.query('select set_config($1, $2, false)', ['application_name', loadApplicationName(job.id)]);
     const pid = (await loadClient.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
     await recordBackendPid(deps.pool, job.id, deps.workerId, pid);
-    load = await beginNewTableLoad(loadClient, {
+    load = await finishing.beginLoad(loadClient, {
       schema: job.target_schema, owner: job.owner, columns, maxRows: settings.maxRows,
       stagingName: `cdb_import_${job.id.replace(/-/g, '')}`,
-    });
+    }, settings);
     load.stream.on('error', (err) => controller.abort(classifyTargetError(err)));
 
     await session.streamRows(plan, load.encoder, { limit: settings.maxRows + 1, warnings: counts, signal });
@@ -97,12 +101,12 @@ export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortCon
     }));
     log.info({ table: tableName, rows }, 'import complete');
     await appendLog(deps.pool, job.id, 'info', `Imported ${rows} rows into ${job.target_schema}.${tableName}`).catch(() => undefined);
-    return { state: 'complete', rows };
+    return { state: 'complete', rows, bytes: load.encoder.bytes };
   } catch (thrown) {
     failed = true;
     const err = signal.aborted && !(thrown instanceof ConnectorError && thrown.errorName !== 'CANCELLED') ? signal.reason : thrown;
     await load?.abort(err instanceof Error ? err : new Error(String(err)));
-    return finishWithError(deps, job, log, err, password, counts, plan);
+    return finishWithError(deps, job, log, err, password, counts, plan, finishing);
   } finally {
     ticker?.stop();
     await session?.close().catch(() => undefined);
@@ -111,7 +115,7 @@ export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortCon
   }
 }
 
-async function finishWithError(deps: RunnerDeps, job: JobRow, log: Logger, thrown: unknown, password: string | undefined, counts: WarningCounts, plan: SourcePlan | undefined): Promise<JobOutcome> {
+async function finishWithError(deps: RunnerDeps, job: JobRow, log: Logger, thrown: unknown, password: string | undefined, counts: WarningCounts, plan: SourcePlan | undefined, finishing: Finishing): Promise<JobOutcome> {
   if (thrown instanceof LostJobError || thrown instanceof JobLostError) {
     log.warn('lease lost: another worker re-runs this job');
     return { state: 'lost' };
@@ -129,6 +133,7 @@ async function finishWithError(deps: RunnerDeps, job: JobRow, log: Logger, throw
   log.warn({ error_code: error.code, error: message }, `import ${state}`);
   await markFailed(deps.pool, job.id, deps.workerId, state, error.code, message, warnings)
     .catch((err) => log.error({ err }, 'could not record the failure; the lease will expire and the job re-run'));
+  await finishing.failed().catch((err) => log.warn({ err }, 'could not settle the sync run; the scheduler will'));
   await appendLog(deps.pool, job.id, 'error', `${error.code}: ${message}`).catch(() => undefined);
   return { state, errorCode: error.code };
 }

@@ -13,6 +13,7 @@ import { claimJob, handBack } from './job-store.js';
 import type { JobRow } from './job.js';
 import { startListener, type Listener } from './listener.js';
 import { runJob, ShutdownError, type JobOutcome } from './runner.js';
+import { startScheduler, type Scheduler } from './scheduler.js';
 import { cancelledByUser } from './ticker.js';
 
 export interface SidecarOptions {
@@ -23,11 +24,13 @@ export interface SidecarOptions {
   pollIntervalMs: number;
   /** How long SIGTERM waits for running jobs before handing them back. */
   shutdownGraceMs: number;
+  /** How often the sync scheduler looks for due syncs (default 1 s; tests tick faster). */
+  schedulerTickMs?: number;
   log: Logger;
   workerId?: string;
 }
 
-export const DEFAULTS = { concurrency: 4, pollIntervalMs: 5000, shutdownGraceMs: 30_000 } as const;
+export const DEFAULTS = { concurrency: 4, pollIntervalMs: 5000, shutdownGraceMs: 30_000, schedulerTickMs: 1000 } as const;
 
 /** Workers refresh `last_seen_at` this often; the workers view calls one dead after a lease. */
 const WORKER_HEARTBEAT_MS = 10_000;
@@ -41,6 +44,7 @@ export class Sidecar extends EventEmitter<SidecarEvents> {
   readonly workerId: string;
   readonly pool: pg.Pool;
   private listener: Listener | undefined;
+  private scheduler: Scheduler | undefined;
   private readonly running = new Map<string, { job: JobRow; controller: AbortController; done: Promise<JobOutcome> }>();
   private stopping = false;
   private filling = false;
@@ -67,10 +71,14 @@ export class Sidecar extends EventEmitter<SidecarEvents> {
     this.listener = await startListener(this.opts.databaseUrl, {
       onNotification: (n) => {
         if (n.op === 'cancel' && n.id) this.running.get(n.id)?.controller.abort(cancelledByUser());
+        else if (n.op === 'sync_now') this.scheduler?.poke();
         else this.fill();
       },
       onConnected: () => { void this.reclaimOrphans().finally(() => this.fill()); },
     }, this.opts.log);
+    this.scheduler = startScheduler({
+      pool: this.pool, log: this.opts.log, tickMs: this.opts.schedulerTickMs ?? DEFAULTS.schedulerTickMs, onEnqueued: () => this.fill(),
+    });
     this.timers.push(setInterval(() => this.fill(), this.opts.pollIntervalMs));
     this.timers.push(setInterval(() => void this.heartbeat(), WORKER_HEARTBEAT_MS));
     for (const t of this.timers) t.unref();
@@ -163,6 +171,7 @@ export class Sidecar extends EventEmitter<SidecarEvents> {
     if (this.stopping) return;
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
+    await this.scheduler?.stop();
     await this.listener?.close();
     const all = Promise.all([...this.running.values()].map((r) => r.done));
     const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);

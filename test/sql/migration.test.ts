@@ -44,10 +44,12 @@ async function objects(url: string, apiSchema = 'public') {
 }
 
 const EXPECTED = {
-  functions: ['cdb_connector_cancel', 'cdb_connector_import', 'cdb_connector_import_status', 'cdb_connector_providers', 'cdb_connector_wait'],
-  views: ['import_log', 'imports', 'workers'],
-  rls: ['job_log', 'job_secrets', 'jobs'],
+  functions: ['cdb_connector_cancel', 'cdb_connector_import', 'cdb_connector_import_status', 'cdb_connector_providers',
+    'cdb_connector_set_interval', 'cdb_connector_sync', 'cdb_connector_sync_now', 'cdb_connector_unsync', 'cdb_connector_wait'],
+  views: ['import_log', 'imports', 'synchronizations', 'workers'],
+  rls: ['job_log', 'job_secrets', 'jobs', 'sync_secrets', 'syncs'],
 };
+const ALL_MIGRATIONS = ['0001_foundation', '0002_sync_tables'];
 
 afterAll(async () => {
   for (const name of created) await admin(`drop database if exists ${name} with (force)`);
@@ -57,7 +59,7 @@ afterAll(async () => {
 describe('migrations', () => {
   it('install on a fresh database, and a re-run is a no-op', async () => {
     const url = await freshDb();
-    expect(await migrate({ databaseUrl: url })).toEqual(['0001_foundation']);
+    expect(await migrate({ databaseUrl: url })).toEqual(ALL_MIGRATIONS);
     expect(await objects(url)).toEqual(EXPECTED);
     expect(await migrate({ databaseUrl: url })).toEqual([]);
     expect(await objects(url)).toEqual(EXPECTED);
@@ -66,19 +68,19 @@ describe('migrations', () => {
   it('two concurrent migrate() calls on a fresh database both succeed, applying it once', async () => {
     const url = await freshDb();
     const results = await Promise.all([migrate({ databaseUrl: url }), migrate({ databaseUrl: url })]);
-    expect(results.flat()).toEqual(['0001_foundation']);
+    expect(results.flat()).toEqual(ALL_MIGRATIONS);
     expect(await objects(url)).toEqual(EXPECTED);
   });
 
   it('two databases of one cluster migrate at the same time (cluster-wide roles)', async () => {
     const [a, b] = [await freshDb(), await freshDb()];
     const results = await Promise.all([migrate({ databaseUrl: a }), migrate({ databaseUrl: b })]);
-    expect(results).toEqual([['0001_foundation'], ['0001_foundation']]);
+    expect(results).toEqual([ALL_MIGRATIONS, ALL_MIGRATIONS]);
   });
 
   it('--api-schema installs the functions in that schema, usable by members', async () => {
     const url = await freshDb();
-    expect(await migrate({ databaseUrl: url, apiSchema: 'Connector API' })).toEqual(['0001_foundation']);
+    expect(await migrate({ databaseUrl: url, apiSchema: 'Connector API' })).toEqual(ALL_MIGRATIONS);
     expect(await objects(url, '"Connector API"')).toEqual(EXPECTED);
     expect((await objects(url, 'public')).functions).toEqual([]);
     const client = new pg.Client(url);

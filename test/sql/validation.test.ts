@@ -193,10 +193,11 @@ describe('bad input corpus', () => {
     }
   });
 
-  it('a valid interval is refused until sync tables exist (0A000), nothing enqueued', async () => {
-    const err = await sqlError(alice.query('select cdb_connector_import($1::jsonb)', [j({ ...mysqlRequest(), interval: 900 })]));
-    expect(err).toMatchObject({ code: '0A000', message: 'Sync tables are not available yet' });
-    expect(await countQueued()).toEqual({ jobs: 0, secrets: 0 });
+  it('a valid interval creates a sync table (issue 5) and enqueues its first run', async () => {
+    const { rows } = await alice.query('select cdb_connector_import($1::jsonb) as r', [j({ ...mysqlRequest(), interval: 900 })]);
+    expect(rows[0].r).toMatchObject({ state: 'created', interval: 900, service_name: 'connector' });
+    expect(await countQueued()).toEqual({ jobs: 1, secrets: 1 });
+    await db.query('delete from cdb_connectors.jobs; delete from cdb_connectors.syncs');
   });
 });
 

@@ -3,7 +3,7 @@
  * parser + RowSink (streamRows) or a BinaryCopySink (streamBinaryCopy). The one place that
  * handles flow control, the row limit, cancel, timeouts and a dying remote for both paths.
  *
- * Flow control: pg-copy-streams reads the socket only while its Readable is flowing, so
+ * Flow control: CopyOutStream reads the socket only while its Readable is flowing, so
  * `pause()` on backpressure stops reading and TCP pushes back to the remote backend; memory stays
  * at a few socket chunks whatever the table size.
  *
@@ -15,9 +15,10 @@
  * us, which ignores cancels until we read). The session reconnects if it is used again.
  */
 import type { Logger } from 'pino';
-import { to as copyTo } from 'pg-copy-streams';
+import type pg from 'pg';
 import { ConnectorError, toConnectorError } from '../../errors.js';
 import type { PgConnection } from './connection.js';
+import { CopyOutStream } from './copy-out-stream.js';
 import { classifyPgError, SQLSTATE_QUERY_CANCELED, sqlstateOf, statementTimeout } from './errors.js';
 
 /** Extra time the client grants the server's own statement_timeout before cancelling itself. */
@@ -105,7 +106,8 @@ export function copyOut(conn: PgConnection, sql: string, consumer: CopyConsumer,
     if (opts.signal.aborted) return reject(new ConnectorError('CANCELLED', 'Import cancelled before the PostgreSQL query started'));
     if (conn.isClosed) return reject(new ConnectorError('SOURCE_UNREACHABLE', `The connection to PostgreSQL server ${ctx.server}:${ctx.port} was closed`));
     conn.busy = true;
-    const copy = conn.client.query(copyTo(sql));
+    const copy = new CopyOutStream(sql);
+    conn.client.query(copy as unknown as pg.Submittable);
     opts.signal.addEventListener('abort', onAbort, { once: true });
     if (Number.isFinite(ctx.statementTimeoutMs) && ctx.statementTimeoutMs > 0) timer = setTimeout(onTimeout, ctx.statementTimeoutMs + CLIENT_TIMEOUT_GRACE_MS);
     copy.on('data', onData);

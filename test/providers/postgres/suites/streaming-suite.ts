@@ -95,6 +95,23 @@ export function streamingSuite(factory: RemoteFactory): void {
       expect(rows).toEqual([['1000', 'row 1000'], ['999', 'row 999'], ['998', 'row 998']]);
     });
 
+    it('an error raised by the remote mid-COPY → SOURCE_QUERY_FAILED with its text; the session stays usable', async () => {
+      const s = await session({ sqlQuery: 'select (1 / (g - 30000))::text as v from generate_series(1, 60000) g' });
+      for (const path of ['text', 'binary'] as const) {
+        const plan = await s.describe();
+        const seen = { rows: 0, chunks: 0 };
+        const sink = { write: () => { seen.rows++; seen.chunks++; return true; }, drained: async () => undefined, full: false };
+        const err = await failure(path === 'text' ? s.streamRows(plan, sink, streamOptions(1e9)) : s.streamBinaryCopy!(plan, sink, streamOptions(1e9)));
+        expect(err.errorName).toBe('SOURCE_QUERY_FAILED');
+        expect(err.message).toMatch(/division by zero.*22012/);
+        expect(seen.rows).toBeGreaterThan(0);
+      }
+      const again = await session({ table: 'small' });
+      const plan = await again.describe();
+      expect((await collectRows(again, { plan })).rows.length).toBe(SMALL_ROWS);
+      expect((await collectRows(again, { plan })).rows.length).toBe(SMALL_ROWS);
+    });
+
     it('honours backpressure and reads a big table completely', async () => {
       const s = await session({ table: 'big' });
       const { rows, pauses } = await collectRows(s, { pauseEvery: 5_000 });

@@ -1,0 +1,49 @@
+/**
+ * How a claimed job ends up in the target, by kind of job: an import creates a new table
+ * (load/new-table.ts); a run of a sync table refreshes the synced table in place
+ * (load/refresh-table.ts) and keeps the sync's state (sync-store.ts). The runner asks this
+ * module and stays the same straight line for both.
+ */
+import type pg from 'pg';
+import { ConnectorError } from '../errors.js';
+import { beginNewTableLoad, type NewTableLoadOptions } from '../load/new-table.js';
+import { beginRefreshLoad } from '../load/refresh-table.js';
+import type { TableLoad } from '../load/table-load.js';
+import type { JobRow } from './job.js';
+import type { Settings } from './settings.js';
+import { markSyncRunStarted, readSyncTable, recordSyncRunSuccess, settleSyncRun } from './sync-store.js';
+
+export interface Finishing {
+  /** The job is running (a sync shows `syncing`). */
+  started(): Promise<void>;
+  /** Opens the load transaction and its COPY. */
+  beginLoad(client: pg.PoolClient, opts: NewTableLoadOptions, settings: Settings): Promise<TableLoad>;
+  /** The job was recorded as failed or cancelled (a sync schedules its retry or next run). */
+  failed(): Promise<void>;
+}
+
+const IMPORT: Finishing = {
+  started: async () => undefined,
+  beginLoad: (client, opts) => beginNewTableLoad(client, opts),
+  failed: async () => undefined,
+};
+
+export function finishingFor(pool: pg.Pool, job: JobRow): Finishing {
+  const syncId = job.sync_id;
+  if (!syncId) return IMPORT;
+  return {
+    started: () => markSyncRunStarted(pool, syncId, job.id),
+    async beginLoad(client, opts, settings) {
+      const sync = await readSyncTable(pool, syncId);
+      if (!sync) throw new ConnectorError('CANCELLED', 'The synchronization was removed with cdb_connector_unsync while this run started.');
+      return beginRefreshLoad(client, {
+        ...opts,
+        tableOid: sync.tableOid,
+        previousChecksum: sync.checksum,
+        rebuildOnSchemaChange: settings.raw.sync_rebuild_on_schema_change === true,
+        recordRun: (run) => recordSyncRunSuccess(client, syncId, job.id, run),
+      });
+    },
+    failed: () => settleSyncRun(pool, syncId),
+  };
+}
