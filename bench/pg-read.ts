@@ -58,7 +58,8 @@ const FILL_SQL = (rows: number) => `insert into ${TABLE}
   from generate_series(1, ${rows}) n`;
 const SELECT_ALL = `select * from ${TABLE}`;
 
-interface Measurement { name: Variant; seconds: number; rows: number }
+/** cpuSeconds: CPU of the relay itself (this process for ours, the two psql processes for the pipe); the servers' CPU is not in it. */
+interface Measurement { name: Variant; seconds: number; rows: number; cpuSeconds: number }
 
 const log = pino({ level: 'silent' });
 const noWarnings = { count: () => undefined };
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
     for (let run = 1; run <= RUNS; run++) {
       for (const variant of VARIANTS) {
         const m = await measure(variant, remote, target, request);
-        console.log(`${variant.padEnd(15)} run ${run}: ${m.seconds.toFixed(2)} s, ${m.rows} rows`);
+        console.log(`${variant.padEnd(15)} run ${run}: ${m.seconds.toFixed(2)} s, ${m.rows} rows, relay CPU ${m.cpuSeconds.toFixed(2)} s`);
         results.push(m);
       }
     }
@@ -97,27 +98,37 @@ async function prepare(remote: PostgresServer, target: PostgresServer): Promise<
 async function measure(variant: Variant, remote: PostgresServer, target: PostgresServer, request: SourceRequest): Promise<Measurement> {
   if (variant.startsWith('psql') || variant.startsWith('ours')) await sql(target.urlFor(DATABASE), `drop table if exists ${TABLE}; ${TABLE_SQL.replace(' primary key', '')}`);
   const started = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   let rows: number;
+  let cpuSeconds: number | undefined;
   switch (variant) {
-    case 'psql-binary': rows = await psqlPipe(remote, target, 'binary'); break;
-    case 'psql-text': rows = await psqlPipe(remote, target, 'text'); break;
+    case 'psql-binary': ({ rows, cpuSeconds } = await psqlPipe(remote, target, 'binary')); break;
+    case 'psql-text': ({ rows, cpuSeconds } = await psqlPipe(remote, target, 'text')); break;
     case 'ours-binary': rows = await oursIntoTarget(request, target, 'binary'); break;
     case 'ours-text': rows = await oursIntoTarget(request, target, 'text'); break;
     case 'read-copy-text': rows = await readCopyText(request); break;
     case 'read-cursor': rows = await readCursor(remote); break;
   }
-  return { name: variant, seconds: Number(process.hrtime.bigint() - started) / 1e9, rows };
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const used = process.cpuUsage(cpu);
+  return { name: variant, seconds, rows, cpuSeconds: cpuSeconds ?? (used.user + used.system) / 1e6 };
 }
 
-function psqlPipe(remote: PostgresServer, target: PostgresServer, format: 'binary' | 'text'): Promise<number> {
+/** The pipe in bash; `times` prints the CPU its children (the two psql) used. */
+function psqlPipe(remote: PostgresServer, target: PostgresServer, format: 'binary' | 'text'): Promise<{ rows: number; cpuSeconds: number }> {
   const option = format === 'binary' ? ' (format binary)' : '';
   const psql = path.join(remote.binDir, 'psql');
-  const script = `set -o pipefail; ${psql} -X -q -d "$SRC" -c "copy (${SELECT_ALL}) to stdout${option}" | ${psql} -X -q -d "$DST" -c "copy ${TABLE} from stdin${option}"`;
+  const script = `set -o pipefail; ${psql} -X -q -d "$SRC" -c "copy (${SELECT_ALL}) to stdout${option}" | ${psql} -X -q -d "$DST" -c "copy ${TABLE} from stdin${option}"; status=$?; times; exit $status`;
   return new Promise((resolve, reject) => {
     const child = spawn('bash', ['-c', script], { env: { ...process.env, SRC: remote.urlFor(DATABASE), DST: target.urlFor(DATABASE) }, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => { out += d; });
-    child.on('exit', (code) => (code === 0 ? resolve(Number(/COPY (\d+)/.exec(out)?.[1] ?? ROWS)) : reject(new Error(`psql pipe exited with ${code}`))));
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`psql pipe exited with ${code}`));
+      // `times`: a line for the shell, then one for its children: "0m1.234s 0m0.567s".
+      const children = out.trim().split('\n').at(-1)!.match(/(\d+)m([\d.]+)s/g)!.map((t) => { const [, m, s] = /(\d+)m([\d.]+)s/.exec(t)!; return Number(m) * 60 + Number(s); });
+      resolve({ rows: Number(/COPY (\d+)/.exec(out)?.[1] ?? ROWS), cpuSeconds: children[0]! + children[1]! });
+    });
   });
 }
 
@@ -127,7 +138,7 @@ async function oursIntoTarget(request: SourceRequest, target: PostgresServer, fo
   await client.connect();
   try {
     const plan = await session.describe();
-    const out = client.query(copyFrom(`copy ${TABLE} from stdin${format === 'binary' ? ' (format binary)' : ''}`));
+    const out = client.query(copyFrom(`copy ${TABLE} from stdin${format === "binary" ? " (format binary)" : ""}`, process.env.HWM ? { highWaterMark: Number(process.env.HWM) } : undefined));
     const finished = new Promise<void>((resolve, reject) => { out.on('finish', resolve); out.on('error', reject); });
     if (format === 'binary') {
       if (!plan.binaryCopy) throw new Error('the plan does not allow the binary path');
@@ -209,16 +220,20 @@ async function sql(url: string, text: string): Promise<Array<Record<string, stri
 function report(results: Measurement[]): void {
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const by = new Map<Variant, number>();
-  for (const v of VARIANTS) by.set(v, median(results.filter((r) => r.name === v).map((r) => r.seconds)));
+  const cpuBy = new Map<Variant, number>();
+  for (const v of VARIANTS) {
+    by.set(v, median(results.filter((r) => r.name === v).map((r) => r.seconds)));
+    cpuBy.set(v, median(results.filter((r) => r.name === v).map((r) => r.cpuSeconds)));
+  }
   const reference = by.get('psql-binary');
-  console.log(`\nmedian of ${RUNS} runs, ${ROWS} rows (ratio to psql-binary):`);
+  console.log(`\nmedian of ${RUNS} runs, ${ROWS} rows (ratio to psql-binary; relay CPU = this process, or the two psql):`);
   for (const [name, seconds] of by) {
     const ratio = reference ? (seconds / reference).toFixed(2) + '×' : '-';
-    console.log(`  ${name.padEnd(15)} ${seconds.toFixed(2).padStart(7)} s  ${Math.round(ROWS / seconds).toLocaleString('en').padStart(10)} rows/s  ${ratio}`);
+    console.log(`  ${name.padEnd(15)} ${seconds.toFixed(2).padStart(7)} s  ${Math.round(ROWS / seconds).toLocaleString('en').padStart(10)} rows/s  ${ratio.padStart(6)}  relay CPU ${cpuBy.get(name)!.toFixed(2)} s`);
   }
   const file = path.join(path.dirname(new URL(import.meta.url).pathname), 'results', 'pg-read.json');
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, JSON.stringify({ rows: ROWS, runs: RUNS, date: new Date().toISOString(), medians: Object.fromEntries(by), results }, null, 2) + '\n');
+  fs.writeFileSync(file, JSON.stringify({ rows: ROWS, runs: RUNS, date: new Date().toISOString(), medians: Object.fromEntries(by), cpuMedians: Object.fromEntries(cpuBy), results }, null, 2) + '\n');
   console.log(`written to ${file}`);
 }
 

@@ -9,6 +9,7 @@ import { startEmbedded, type EmbeddedServer } from './db/embedded.js';
 import { migrate } from './db/migrate.js';
 import { createLogger, redactUrl } from './log.js';
 import { startOperationsServer } from './ops/server.js';
+import { startHttpServer } from './http/server.js';
 import { Sidecar } from './sidecar/worker.js';
 import { printStatus, runImportCommand } from './cli-commands.js';
 import { VERSION } from './version.js';
@@ -44,12 +45,17 @@ async function runSidecar(databaseUrl: string, onStopped?: () => Promise<void>):
   const sidecar = new Sidecar({ databaseUrl, concurrency: cfg.concurrency, pollIntervalMs: cfg.pollIntervalMs, shutdownGraceMs: cfg.shutdownGraceMs, log });
   await sidecar.start();
   const ops = cfg.metricsPort !== undefined ? await startOperationsServer({ port: cfg.metricsPort, sidecar, log }) : undefined;
+  // The CARTO-compatible HTTP API (issue 11): off unless HTTP_PORT / --http-port is set.
+  const http = cfg.httpPort !== undefined
+    ? await startHttpServer({ port: cfg.httpPort, host: cfg.httpHost, databaseUrl, apiSchema: cfg.apiSchema, log })
+    : undefined;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping');
     await ops?.close();
+    await http?.close(); // in-flight requests finish while the sidecar still runs
     await sidecar.stop();
     await onStopped?.();
     process.exit(0);

@@ -10,6 +10,8 @@ export interface Config {
   shutdownGraceMs: number;
   metricsPort?: number;
   httpPort?: number;
+  /** Interface the HTTP API listens on (HTTP_HOST, default all). */
+  httpHost?: string;
   apiSchema: string;
   logLevel: string;
   dataDir: string;
@@ -42,6 +44,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     shutdownGraceMs: intFrom(env.CONNECTOR_SHUTDOWN_GRACE_MS, 'CONNECTOR_SHUTDOWN_GRACE_MS') ?? DEFAULTS.shutdownGraceMs,
     metricsPort: intFrom(flags.metricsPort ?? env.METRICS_PORT, 'METRICS_PORT'),
     httpPort: intFrom(flags.httpPort ?? env.HTTP_PORT, 'HTTP_PORT'),
+    httpHost: env.HTTP_HOST || undefined,
     apiSchema: flags.apiSchema ?? env.CDB_CONNECTOR_API_SCHEMA ?? 'public',
     logLevel: env.LOG_LEVEL ?? 'info',
     dataDir: flags.dataDir ?? env.CONNECTOR_DATA_DIR ?? '.data',

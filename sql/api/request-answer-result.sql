@@ -14,19 +14,19 @@ stable
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  code integer := (envelope ->> 'error_code')::integer;
+  failure_code integer := (envelope ->> 'error_code')::integer;
   message text := envelope ->> 'error_message';
   explanation text;
 begin
-  if code is null then
+  if failure_code is null then
     return envelope -> 'result';
   end if;
   if envelope ->> 'kind' = 'check' then
-    return jsonb_build_object('connected', false, 'errors', jsonb_build_array(message), 'error_code', code);
+    return jsonb_build_object('connected', false, 'errors', jsonb_build_array(message), 'error_code', failure_code);
   end if;
-  select e.what_about into explanation from cdb_connectors.error_codes as e where e.code = answer_result.code;
-  raise exception using errcode = case when code in (1501, 1502) then '22023' else '58000' end,
-    message = coalesce(message, 'The request failed'), detail = format('error_code %s', code), hint = explanation;
+  select e.what_about into explanation from cdb_connectors.error_codes as e where e.code = failure_code;
+  raise exception using errcode = case when failure_code in (1501, 1502) then '22023' else '58000' end,
+    message = coalesce(message, 'The request failed'), detail = format('error_code %s', failure_code), hint = explanation;
 end
 $$;
 

@@ -5,7 +5,7 @@
 -- 57014). With a timeout it returns NULL when that passes first (call again); without one it
 -- waits until the answer or the request's own deadline. The answer stays readable (call it
 -- again) until the sidecars clean it up, 10 minutes after it was written.
--- It polls every poll_seconds. Under READ COMMITTED every statement of this volatile function
+-- It polls with pauses from 5 ms doubling to 50 ms. Under READ COMMITTED every statement of this volatile function
 -- takes a new snapshot and sees the sidecar's answer; under REPEATABLE READ or SERIALIZABLE it
 -- never could, so it refuses (25000), as it does for a request made in the same transaction
 -- (the sidecars cannot see it before it commits).
@@ -17,8 +17,9 @@ volatile
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  -- as in cdb_connectors.run_request
-  poll_seconds constant double precision := 0.05;
+  -- as in cdb_connectors.run_request: 5 ms doubling to 50 ms
+  max_pause_seconds constant double precision := 0.05;
+  pause_seconds double precision := 0.005;
   waiting_since timestamptz := clock_timestamp();
   deadline timestamptz := clock_timestamp() + timeout;
   envelope jsonb;
@@ -44,8 +45,9 @@ begin
     if deadline is not null and clock_timestamp() >= deadline then
       return null;
     end if;
-    perform pg_sleep(case when deadline is null then poll_seconds
-                          else least(poll_seconds, greatest(0, extract(epoch from deadline - clock_timestamp()))) end);
+    perform pg_sleep(case when deadline is null then pause_seconds
+                          else least(pause_seconds, greatest(0, extract(epoch from deadline - clock_timestamp()))) end);
+    pause_seconds := least(pause_seconds * 2, max_pause_seconds);
   end loop;
 end
 $$;

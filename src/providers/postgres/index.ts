@@ -11,7 +11,7 @@ import type { BinaryCopySink, Provider, RemoteTable, RowSink, SessionOptions, So
 import { describeQuery, describeTable, listTables, type Described } from './catalog.js';
 import { openConnection, type PgConnection } from './connection.js';
 import { copyOut } from './rows.js';
-import { buildSelect, copyToSql, normaliseQuery } from './sql-text.js';
+import { buildSelect, canPushLimit, copyToSql, normaliseQuery } from './sql-text.js';
 import { TextRowConsumer } from './text-rows.js';
 
 export const POSTGRES_DEFAULT_PORT = 5432;
@@ -32,14 +32,15 @@ class PostgresSession implements SourceSession {
   async streamRows(plan: SourcePlan, sink: RowSink, opts: StreamOptions): Promise<void> {
     const { sql, conn } = await this.copySql(plan, opts.limit, 'text');
     const consumer = new TextRowConsumer(plan.columns.length, sink, opts.limit);
-    await copyOut(conn, sql, consumer, { signal: opts.signal, log: this.opts.log });
+    await copyOut(conn, sql, consumer, { signal: opts.signal, log: this.opts.log, limitPushed: canPushLimit(opts.limit) });
   }
 
   async streamBinaryCopy(plan: SourcePlan, sink: BinaryCopySink, opts: StreamOptions): Promise<void> {
     if (!plan.binaryCopy) throw new ConnectorError('INTERNAL', 'streamBinaryCopy called for a plan without binaryCopy');
     const { sql, conn } = await this.copySql(plan, opts.limit, 'binary');
     // The sink's own finish() checks completeness; the COPY's end needs no check here.
-    await copyOut(conn, sql, { write: (c) => sink.write(c), drained: () => sink.drained(), get full() { return sink.full; }, end: () => undefined }, { signal: opts.signal, log: this.opts.log });
+    const consumer = { write: (c: Buffer) => sink.write(c), drained: () => sink.drained(), get full() { return sink.full; }, end: () => undefined };
+    await copyOut(conn, sql, consumer, { signal: opts.signal, log: this.opts.log, limitPushed: canPushLimit(opts.limit) });
   }
 
   async listTables(limit: number): Promise<RemoteTable[]> {

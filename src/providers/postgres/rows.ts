@@ -8,7 +8,8 @@
  * at a few socket chunks whatever the table size.
  *
  * The row limit is in the SELECT (`limit max_rows + 1`), so once the consumer is full the server
- * sends at most the rest of the probe row and ends by itself; the tail is read and dropped.
+ * sends at most the rest of the probe row and ends by itself; the tail is read and dropped. Without
+ * a pushed limit a full consumer stops the statement like a cancel does.
  *
  * Cancel, timeout or a consumer failure: a protocol CancelRequest (stops a backend that is still
  * computing, e.g. sorting) and the socket dropped at once (stops a backend blocked writing to
@@ -38,6 +39,8 @@ export interface CopyConsumer {
 export interface CopyOutOptions {
   signal: AbortSignal;
   log: Logger;
+  /** The SELECT ends in `LIMIT n`: once the consumer is full the server stops by itself. */
+  limitPushed: boolean;
 }
 
 export function copyOut(conn: PgConnection, sql: string, consumer: CopyConsumer, opts: CopyOutOptions): Promise<void> {
@@ -57,7 +60,8 @@ export function copyOut(conn: PgConnection, sql: string, consumer: CopyConsumer,
       if (err === undefined) resolve();
       else reject(toConnectorError(err));
     };
-    const stopRemote = (err: unknown) => {
+    /** Stops the remote statement and the connection, then settles with `err` (none = success). */
+    const stopRemote = (err?: unknown) => {
       if (mode === 'stopping' || settled) return;
       mode = 'stopping';
       copy.pause();
@@ -82,7 +86,8 @@ export function copyOut(conn: PgConnection, sql: string, consumer: CopyConsumer,
       try {
         const more = consumer.write(chunk);
         if (consumer.full) {
-          mode = 'draining';
+          if (opts.limitPushed) mode = 'draining';
+          else stopRemote();
         } else if (!more) {
           copy.pause();
           consumer.drained().then(() => {

@@ -22,9 +22,14 @@ export function describeQuerySql(sql: string): string {
   return `select * from (\n${sql}\n) as ${QUERY_ALIAS} limit 0`;
 }
 
+/** True when `limit` can be written into the SELECT (a bigint literal). */
+export function canPushLimit(limit: number): boolean {
+  return Number.isSafeInteger(limit) && limit >= 0;
+}
+
 /** `select … from … [limit n]` for the planned columns, each cast to its local type where the rules say so. */
 export function buildSelect(source: DescribedSource, columns: readonly SelectedColumn[], limit: number): string {
-  const limitSql = Number.isSafeInteger(limit) && limit >= 0 ? ` limit ${limit}` : '';
+  const limitSql = canPushLimit(limit) ? ` limit ${limit}` : '';
   if (source.kind === 'table') {
     const list = columns.map((c) => castExpr(qi(c.name), c.selectCast)).join(', ');
     return `select ${list} from ${qi(source.schema)}.${qi(source.name)}${limitSql}`;

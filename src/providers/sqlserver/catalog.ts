@@ -77,10 +77,12 @@ export async function describeQueryColumns(conn: SqlServerConnection, query: str
   });
 }
 
-export async function listRemoteTables(conn: SqlServerConnection, limit: number): Promise<RemoteTable[]> {
+/** Tables and views of `schema`, or of every schema when it is absent (cdb_connector_list_tables without a schema). */
+export async function listRemoteTables(conn: SqlServerConnection, limit: number, schema?: string): Promise<RemoteTable[]> {
   const rows = await conn.query(
-    'SELECT TOP (@limit) t.TABLE_SCHEMA, t.TABLE_NAME, t.TABLE_TYPE FROM INFORMATION_SCHEMA.TABLES AS t ORDER BY t.TABLE_SCHEMA, t.TABLE_NAME',
-    [{ name: 'limit', value: limit }], 'listing tables');
+    `SELECT TOP (@limit) t.TABLE_SCHEMA, t.TABLE_NAME, t.TABLE_TYPE FROM INFORMATION_SCHEMA.TABLES AS t${schema === undefined ? '' : ' WHERE t.TABLE_SCHEMA = @schema'}`
+      + ' ORDER BY t.TABLE_SCHEMA, t.TABLE_NAME',
+    [{ name: 'limit', value: limit }, ...(schema === undefined ? [] : [{ name: 'schema', value: schema }])], 'listing tables');
   return rows.map((r) => ({
     schema: String(r.TABLE_SCHEMA), name: String(r.TABLE_NAME),
     kind: r.TABLE_TYPE === 'BASE TABLE' ? 'table' : r.TABLE_TYPE === 'VIEW' ? 'view' : 'other',

@@ -102,7 +102,7 @@ class SqlServerSession implements SourceSession {
   }
 
   listTables(limit: number): Promise<RemoteTable[]> {
-    return listRemoteTables(this.sc, limit);
+    return listRemoteTables(this.sc, limit, this.request.schema);
   }
 
   async close(): Promise<void> {

@@ -68,7 +68,7 @@ const CHILD_START_TIMEOUT_MS = 20_000;
  * Starts `connector-bridge run` as a child process. Only DATABASE_URL, CONNECTOR_* and PATH are
  * passed on: the test asserts that nothing else (no remote password) reaches the process.
  */
-export async function spawnSidecar(databaseUrl: string, opts: { concurrency?: number; pollIntervalMs?: number } = {}): Promise<ChildSidecar> {
+export async function spawnSidecar(databaseUrl: string, opts: { concurrency?: number; pollIntervalMs?: number; shutdownGraceMs?: number } = {}): Promise<ChildSidecar> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'run'], {
     cwd: REPO_ROOT,
     env: {
@@ -76,6 +76,7 @@ export async function spawnSidecar(databaseUrl: string, opts: { concurrency?: nu
       DATABASE_URL: databaseUrl,
       CONNECTOR_CONCURRENCY: String(opts.concurrency ?? 2),
       CONNECTOR_POLL_INTERVAL_MS: String(opts.pollIntervalMs ?? 500),
+      ...(opts.shutdownGraceMs !== undefined ? { CONNECTOR_SHUTDOWN_GRACE_MS: String(opts.shutdownGraceMs) } : {}),
       LOG_LEVEL: 'debug',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -22,10 +22,17 @@ export async function createNumbers(my: { exec(sql: string): Promise<unknown> })
  * A sql_query of `rows` rows taking about rows × sleepSeconds on the server. `marker` names it in
  * the remote processlist.
  */
-export function slowQuery(opts: { rows: number; sleepSeconds: number; marker: string }): string {
+export function slowQuery(opts: SlowQueryOptions): string {
   return `select n, '${opts.marker}' as marker, repeat('x', ${PAD_BYTES}) as pad from numbers where n <= ${opts.rows} and sleep(${opts.sleepSeconds}) = 0 order by n`;
 }
 
-export function slowRequest(my: MysqlDb, opts: { rows: number; sleepSeconds: number; marker: string; table: string; connection?: Record<string, unknown> }): Record<string, unknown> {
+export interface SlowQueryOptions {
+  rows: number;
+  /** Seconds per row, or a SQL expression such as `(select s from delay)` that a test can change between attempts. */
+  sleepSeconds: number | string;
+  marker: string;
+}
+
+export function slowRequest(my: MysqlDb, opts: SlowQueryOptions & { table: string; connection?: Record<string, unknown> }): Record<string, unknown> {
   return { connector: { provider: 'mysql', connection: opts.connection ?? my.connection(), table: opts.table, sql_query: slowQuery(opts) } };
 }

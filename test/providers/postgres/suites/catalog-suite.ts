@@ -129,6 +129,17 @@ export function catalogSuite(factory: RemoteFactory): void {
       expect(err.message).toMatch(/permission denied.*42501/);
     });
 
+    it('a plan described by another session is matched by column name; a vanished column is an error', async () => {
+      const plan = await (await session({ table: 'pk_big' })).describe();
+      const other = await session({ table: 'pk_big' });
+      const reversed = { ...plan, columns: [...plan.columns].reverse() };
+      await remoteSql(remote, "insert into pk_big values (5, 'five')", [], DB);
+      expect((await collectRows(other, { plan: reversed })).rows).toEqual([['five', '5']]);
+      const ghost = { ...plan, columns: [...plan.columns, { remoteName: 'ghost', remoteType: 'text', localType: 'text' }] };
+      const err = await failure(collectRows(other, { plan: ghost }));
+      expect(err.message).toContain('"ghost"');
+    });
+
     it('listTables: readable tables and views, schema-qualified', async () => {
       const mine = await session({ username: USER });
       expect(await mine.listTables(10)).toEqual([{ schema: 'other', name: 'visible', kind: 'table' }]);

@@ -172,6 +172,27 @@ export function connectSuite(factory: RemoteFactory): void {
       expect(await remoteSql(plainRemote, 'select is_called from written')).toEqual([{ is_called: false }]);
     });
 
+    it('cancel over TLS: the remote query is gone within 2 s', async () => {
+      const session = await connect(tlsRemote, { sslmode: 'require', sqlQuery: 'select pg_catalog.pg_sleep(30)::text as slept' });
+      try {
+        const active = () => remoteSql<{ n: number }>(tlsRemote,
+          "select count(*)::int as n from pg_stat_activity where application_name = 'pg-connector-bridge' and state = 'active'");
+        const controller = new AbortController();
+        const running = collectRows(session, { signal: controller.signal });
+        await new Promise((r) => setTimeout(r, 200));
+        expect((await active())[0]!.n).toBe(1);
+        controller.abort();
+        expect((await failure(running)).errorName).toBe('CANCELLED');
+        const started = Date.now();
+        while ((await active())[0]!.n > 0) {
+          expect(Date.now() - started).toBeLessThan(2_000);
+          await new Promise((r) => setTimeout(r, 25));
+        }
+      } finally {
+        await session.close();
+      }
+    });
+
     it('statement_timeout stops a slow query → SOURCE_UNREACHABLE naming the setting', async () => {
       const request = remoteRequest(plainRemote, { username: USER, password: PASSWORD, sqlQuery: 'select pg_catalog.pg_sleep(10)::text as slept' });
       const session = await postgresProvider.connect(request, sessionOptions({ statementTimeoutMs: 300 }));

@@ -112,6 +112,18 @@ export function streamingSuite(factory: RemoteFactory): void {
       expect((await collectRows(again, { plan })).rows.length).toBe(SMALL_ROWS);
     });
 
+    it('a sink that is full before the stream limit (no LIMIT pushed) stops the remote query at once', async () => {
+      const s = await session({ table: 'big' });
+      const plan = await s.describe();
+      const rows: CopyValue[][] = [];
+      const sink: RowSink = { write: (row) => { rows.push(row); return true; }, drained: async () => undefined, get full() { return rows.length >= 10; } };
+      const started = Date.now();
+      await s.streamRows(plan, sink, streamOptions(Infinity));
+      expect(rows.length).toBe(10);
+      expect(Date.now() - started).toBeLessThan(GONE_WITHIN_MS);
+      await waitUntilGone();
+    });
+
     it('honours backpressure and reads a big table completely', async () => {
       const s = await session({ table: 'big' });
       const { rows, pauses } = await collectRows(s, { pauseEvery: 5_000 });

@@ -1,0 +1,37 @@
+/**
+ * The one thing every handler does: call one SQL API function as the request's key role and
+ * return the JSON it produced (column `r`). Handlers differ only in the SQL text.
+ */
+import type { FastifyRequest } from 'fastify';
+import { apiKeyOf } from './api-keys.js';
+import type { RoleRunner } from './as-role.js';
+
+export interface ApiContext {
+  runner: RoleRunner;
+  /** The API schema (`migrate --api-schema`), already quoted for SQL text. */
+  api: string;
+}
+
+/** Runs `text` (which must return one row with a column `r`) as the key's role. */
+export async function callApi<T = unknown>(ctx: ApiContext, request: FastifyRequest, text: string, values: unknown[] = []): Promise<T> {
+  return ctx.runner.run(apiKeyOf(request), async (client) => {
+    const { rows } = await client.query<{ r: T }>(text, values);
+    return rows[0]!.r;
+  });
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The JSON body exactly as received (server.ts keeps it). */
+    rawJson?: string;
+  }
+}
+
+/**
+ * The body text as the client sent it, passed to SQL as `$n::jsonb`: jsonb then reads exactly
+ * what a psql user would have typed (JSON.parse → JSON.stringify would turn 1e400 into null and
+ * 3306.0000000000000001 into 3306, changing what validation sees).
+ */
+export function rawBody(request: FastifyRequest): string {
+  return request.rawJson ?? 'null';
+}

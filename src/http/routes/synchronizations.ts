@@ -1,0 +1,37 @@
+/**
+ * /api/v1/synchronizations (CARTO sync tables, SPEC §5, §11): create, list, show, sync now,
+ * delete (unsync: the table stays). Thin: one SQL API call each; unknown and foreign ids are
+ * P0002 in SQL → 404 here.
+ */
+import type { FastifyInstance } from 'fastify';
+import { callApi, rawBody, type ApiContext } from '../call.js';
+import { apiKeyQuery, idParams, objectBody } from '../schemas.js';
+
+type WithId = { Params: { id: string } };
+
+export function registerSynchronizationRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.post('/api/v1/synchronizations', { schema: { querystring: apiKeyQuery, body: objectBody } }, (request) =>
+    callApi(ctx, request, `select ${ctx.api}.cdb_connector_sync($1::jsonb) as r`, [rawBody(request)]));
+
+  // CARTO's index shape.
+  app.get('/api/v1/synchronizations', { schema: { querystring: apiKeyQuery } }, async (request) => {
+    const synchronizations = await callApi<unknown[]>(ctx, request,
+      `select coalesce(jsonb_agg(to_jsonb(s) order by s.created_at), '[]') as r from cdb_connectors.synchronizations as s`);
+    return { synchronizations, total_entries: synchronizations.length };
+  });
+
+  app.get<WithId>('/api/v1/synchronizations/:id', { schema: { params: idParams, querystring: apiKeyQuery } }, (request) =>
+    callApi(ctx, request, 'select cdb_connectors.sync_object($1::uuid) as r', [request.params.id]));
+
+  // The synchronization object, plus CARTO's sync_now answer members (enqueued, synchronization_id):
+  // a run is queued now, or the one already in flight is the fresh copy asked for.
+  app.put<WithId>('/api/v1/synchronizations/:id/sync_now', { schema: { params: idParams, querystring: apiKeyQuery } }, async (request) => {
+    const sync = await callApi<Record<string, unknown>>(ctx, request, `select ${ctx.api}.cdb_connector_sync_now($1::uuid) as r`, [request.params.id]);
+    return { enqueued: true, synchronization_id: sync.id, ...sync };
+  });
+
+  app.delete<WithId>('/api/v1/synchronizations/:id', { schema: { params: idParams, querystring: apiKeyQuery } }, async (request, reply) => {
+    await callApi(ctx, request, `select ${ctx.api}.cdb_connector_unsync($1::uuid) as r`, [request.params.id]);
+    return reply.code(204).send();
+  });
+}

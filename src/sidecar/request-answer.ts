@@ -1,0 +1,115 @@
+/**
+ * Answers one claimed request (SPEC §7): the same straight line as an import up to the remote
+ * server, then one small step instead of a load:
+ *   password → allowed_hosts → connect → check | listTables(limit + 1) | describe + a few rows
+ * Everything runs against `deadlineMs` (connect_timeout + a margin, stamped on the request by
+ * the claim): past it the request is answered with 1504, so the waiting caller always hears back.
+ * Failures are answers too ({code, message}); the password is never in them.
+ */
+import type { Logger } from 'pino';
+import type pg from 'pg';
+import { readTargetCapabilities } from '../db/capabilities.js';
+import { ConnectorError, redactSecrets, toConnectorError } from '../errors.js';
+import { uniqueLocalIdentifiers } from '../load/identifiers.js';
+import type { SourceSession } from '../providers/provider.js';
+import { getProvider } from '../providers/registry.js';
+import { assertHostAllowed } from './allowed-hosts.js';
+import { toSourceRequest } from './job.js';
+import { PreviewSink } from './preview-sink.js';
+import { readRequestSecret, type Answer, type ClaimedRequest } from './request-store.js';
+import type { Settings } from './settings.js';
+import { WarningCounts } from './warnings.js';
+
+export interface AnswerDeps {
+  pool: pg.Pool;
+  log: Logger;
+}
+
+/** The preview's column entry for a column the import would skip. */
+const SKIPPED = 'skipped';
+
+/** `settings` are those read when the request was claimed (a DBA's UPDATE applies to the next claim). */
+export async function answerRequest(deps: AnswerDeps, request: ClaimedRequest, settings: Settings, deadlineMs: number, stop: AbortSignal): Promise<Answer> {
+  const budgetMs = Math.max(1, deadlineMs - Date.now());
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new ConnectorError('SOURCE_UNREACHABLE',
+    `No answer from the ${request.provider} server ${request.params.connection.server}:${request.params.connection.port} within ${Math.round(budgetMs / 1000)} s (the connect_timeout setting plus a margin)`)), budgetMs);
+  const onStop = () => controller.abort(stop.reason);
+  stop.addEventListener('abort', onStop, { once: true });
+  const { signal } = controller;
+  let password: string | undefined;
+  let session: SourceSession | undefined;
+  try {
+    if (!settings.enabledProviders.includes(request.provider)) {
+      throw new ConnectorError('PROVIDER_DISABLED', `Provider ${request.provider} is disabled on this database (setting enabled_providers).`);
+    }
+    password = await readRequestSecret(deps.pool, request.id);
+    const source = toSourceRequest(request.params, password);
+    await assertHostAllowed(source.connection.server, settings.allowedHosts);
+    const provider = await getProvider(request.provider);
+    const previewRows = request.preview_rows ?? 0;
+    session = await untilAborted(provider.connect(source, {
+      connectTimeoutMs: Math.min(settings.connectTimeoutMs, budgetMs),
+      statementTimeoutMs: Math.min(settings.statementTimeoutMs, budgetMs),
+      // a preview needs one page, not the import's 10,000-row round trips
+      fetchRows: request.kind === 'preview' ? Math.max(1, Math.min(settings.fetchRows, previewRows)) : settings.fetchRows,
+      log: deps.log, caFile: settings.raw.ssl_ca_file as string | undefined,
+      // only a preview describes columns, and only describe looks at the target (PostGIS)
+      ...(request.kind === 'preview' ? { target: await readTargetCapabilities(deps.pool) } : {}),
+    }), signal, (late) => void late.close().catch(() => undefined));
+    const open = session;
+    if (request.kind === 'check') return { result: { connected: true } };
+    if (request.kind === 'list_tables') return { result: await untilAborted(listTables(open, settings), signal) };
+    return { result: await preview(open, settings, previewRows, signal) };
+  } catch (thrown) {
+    const error = toConnectorError(signal.aborted ? signal.reason : thrown);
+    return { error: { code: error.code, message: redactSecrets(error.message, [password]) } };
+  } finally {
+    clearTimeout(timer);
+    stop.removeEventListener('abort', onStop);
+    await session?.close().catch(() => undefined);
+  }
+}
+
+/** Fetches one more than max_listed_tables, so "truncated" is known for certain. */
+async function listTables(session: SourceSession, settings: Settings): Promise<{ tables: unknown[]; truncated: boolean }> {
+  const limit = settings.maxListedTables;
+  const tables = await session.listTables(limit + 1);
+  return {
+    tables: tables.slice(0, limit).map((t) => ({ schema: t.schema, name: t.name, kind: t.kind })),
+    truncated: tables.length > limit,
+  };
+}
+
+async function preview(session: SourceSession, settings: Settings, rows: number, signal: AbortSignal) {
+  const plan = await untilAborted(session.describe(), signal);
+  // the names the import would give the columns (runner.ts localColumns)
+  const localNames = uniqueLocalIdentifiers(plan.columns.map((c) => c.remoteName), [], settings.maxIdentifierLength);
+  const warnings = new WarningCounts();
+  const sink = new PreviewSink(rows, localNames, warnings);
+  if (rows > 0 && plan.columns.length > 0) {
+    await session.streamRows(plan, sink, { limit: rows, warnings, signal });
+    if (signal.aborted) throw signal.reason;
+  }
+  return {
+    columns: [
+      ...plan.columns.map((c, i) => ({ name: c.remoteName, local_name: localNames[i], remote_type: c.remoteType, local_type: c.localType })),
+      ...plan.skipped.map((c) => ({ name: c.remoteName, local_name: null, remote_type: c.remoteType, local_type: SKIPPED })),
+    ],
+    rows: sink.rows,
+    warnings: warnings.toWarnings(),
+  };
+}
+
+/** Rejects with the abort reason as soon as the signal fires; a late result is handed to `onLate`. */
+async function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, onLate: (value: T) => void = () => undefined): Promise<T> {
+  if (signal.aborted) { promise.then(onLate, () => undefined); throw signal.reason; }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => { promise.then(onLate, () => undefined); reject(signal.reason); };
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => { signal.removeEventListener('abort', onAbort); resolve(value); },
+      (err) => { signal.removeEventListener('abort', onAbort); reject(err); },
+    );
+  });
+}

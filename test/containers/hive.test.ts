@@ -1,0 +1,16 @@
+/**
+ * The Hive provider suites (test/providers/hive/suite-*.ts) against the Apache Hive 4 image
+ * instead of the HiveServer2 test server.
+ */
+import { querySuite } from '../providers/hive/suite-queries.js';
+import { streamingSuite } from '../providers/hive/suite-streaming.js';
+import { edgeValueSuite } from '../providers/hive/suite-values.js';
+import { hiveContainerFactory } from './factories/hive.js';
+import { HIVE_IMAGES } from './images.js';
+
+for (const image of HIVE_IMAGES) {
+  const factory = hiveContainerFactory(image);
+  edgeValueSuite(factory);
+  querySuite(factory);
+  streamingSuite(factory);
+}
