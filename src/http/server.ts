@@ -95,6 +95,9 @@ export function buildApp(log: Logger, ctx: ApiContext): FastifyInstance {
   // Keep the body text: it goes to SQL as jsonb exactly as sent (call.ts rawBody). JSON.parse is
   // only for the shape check; its error message is never shown (it quotes the input).
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    // An empty body with a JSON content type (curl -X PUT -H "Content-Type: …" …/sync_now) is no
+    // body; the routes that need one say so ("body must be object").
+    if ((body as string).trim() === '') return done(null, undefined);
     try {
       const parsed: unknown = JSON.parse(body as string);
       request.rawJson = body as string;

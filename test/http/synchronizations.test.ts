@@ -120,6 +120,10 @@ describe('synchronizations', () => {
     }
     expect((await call(`/api/v1/synchronizations/${id}`, { key: aliceKey })).status).toBe(200);
     expect((await db.query('select count(*)::int as n from cdb_connectors.syncs where id = $1', [id])).rows[0].n).toBe(1);
+    // its owner may: an empty body sent with a JSON content type (as some clients do) is no body
+    const own = await fetch(`${h.base}/api/v1/synchronizations/${id}/sync_now?api_key=${aliceKey}`, { method: 'PUT', headers: { 'content-type': 'application/json' } });
+    expect(own.status).toBe(200);
+    expect((await api(h.base, '/api/v1/imports', { key: aliceKey, body: ' ' })).body).toEqual({ errors: ['body must be object'] });
   });
 
   it('never shows the password', () => {
