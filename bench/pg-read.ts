@@ -58,8 +58,12 @@ const FILL_SQL = (rows: number) => `insert into ${TABLE}
   from generate_series(1, ${rows}) n`;
 const SELECT_ALL = `select * from ${TABLE}`;
 
-/** cpuSeconds: CPU of the relay itself (this process for ours, the two psql processes for the pipe); the servers' CPU is not in it. */
-interface Measurement { name: Variant; seconds: number; rows: number; cpuSeconds: number }
+/**
+ * cpuSeconds: CPU of the relay itself (this process for ours, the two psql processes for the pipe).
+ * serverCpuSeconds: CPU of the backends that served it on both clusters (exited children of each
+ * postmaster). Their sum does not depend on what else runs on the machine, unlike wall seconds.
+ */
+interface Measurement { name: Variant; seconds: number; rows: number; cpuSeconds: number; serverCpuSeconds: number }
 
 const log = pino({ level: 'silent' });
 const noWarnings = { count: () => undefined };
@@ -97,6 +101,7 @@ async function prepare(remote: PostgresServer, target: PostgresServer): Promise<
 
 async function measure(variant: Variant, remote: PostgresServer, target: PostgresServer, request: SourceRequest): Promise<Measurement> {
   if (variant.startsWith('psql') || variant.startsWith('ours')) await sql(target.urlFor(DATABASE), `drop table if exists ${TABLE}; ${TABLE_SQL.replace(' primary key', '')}`);
+  const servers0 = serverCpu(remote) + serverCpu(target);
   const started = process.hrtime.bigint();
   const cpu = process.cpuUsage();
   let rows: number;
@@ -111,7 +116,22 @@ async function measure(variant: Variant, remote: PostgresServer, target: Postgre
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const used = process.cpuUsage(cpu);
-  return { name: variant, seconds, rows, cpuSeconds: cpuSeconds ?? (used.user + used.system) / 1e6 };
+  await new Promise((r) => setTimeout(r, BACKEND_EXIT_WAIT_MS));
+  const serverCpuSeconds = serverCpu(remote) + serverCpu(target) - servers0;
+  return { name: variant, seconds, rows, cpuSeconds: cpuSeconds ?? (used.user + used.system) / 1e6, serverCpuSeconds };
+}
+
+/** Backends exit after their session ends; the postmaster has reaped them by then. */
+const BACKEND_EXIT_WAIT_MS = 300;
+/** sysconf(_SC_CLK_TCK) on Linux. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** CPU seconds of a cluster's exited backends: cutime + cstime of its postmaster (/proc/<pid>/stat). */
+function serverCpu(server: PostgresServer): number {
+  const pid = fs.readFileSync(path.join(server.dataDir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]!.trim();
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  // After the ") ": field 3 (state) is index 0, so cutime (16) and cstime (17) are 13 and 14.
+  return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS_PER_SECOND;
 }
 
 /** The pipe in bash; `times` prints the CPU its children (the two psql) used. */
@@ -221,19 +241,26 @@ function report(results: Measurement[]): void {
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const by = new Map<Variant, number>();
   const cpuBy = new Map<Variant, number>();
+  const serverBy = new Map<Variant, number>();
   for (const v of VARIANTS) {
-    by.set(v, median(results.filter((r) => r.name === v).map((r) => r.seconds)));
-    cpuBy.set(v, median(results.filter((r) => r.name === v).map((r) => r.cpuSeconds)));
+    const mine = results.filter((r) => r.name === v);
+    by.set(v, median(mine.map((r) => r.seconds)));
+    cpuBy.set(v, median(mine.map((r) => r.cpuSeconds)));
+    serverBy.set(v, median(mine.map((r) => r.serverCpuSeconds)));
   }
+  const referenceCpu = (cpuBy.get('psql-binary') ?? 0) + (serverBy.get('psql-binary') ?? 0);
   const reference = by.get('psql-binary');
-  console.log(`\nmedian of ${RUNS} runs, ${ROWS} rows (ratio to psql-binary; relay CPU = this process, or the two psql):`);
+  console.log(`\nmedian of ${RUNS} runs, ${ROWS} rows (ratios to psql-binary: wall, and total CPU = relay + both servers' backends):`);
   for (const [name, seconds] of by) {
     const ratio = reference ? (seconds / reference).toFixed(2) + '×' : '-';
-    console.log(`  ${name.padEnd(15)} ${seconds.toFixed(2).padStart(7)} s  ${Math.round(ROWS / seconds).toLocaleString('en').padStart(10)} rows/s  ${ratio.padStart(6)}  relay CPU ${cpuBy.get(name)!.toFixed(2)} s`);
+    const total = cpuBy.get(name)! + serverBy.get(name)!;
+    const cpuRatio = referenceCpu ? (total / referenceCpu).toFixed(2) + '×' : '-';
+    console.log(`  ${name.padEnd(15)} ${seconds.toFixed(2).padStart(7)} s  ${Math.round(ROWS / seconds).toLocaleString('en').padStart(10)} rows/s  ${ratio.padStart(6)}`
+      + `  relay CPU ${cpuBy.get(name)!.toFixed(2)} s  servers CPU ${serverBy.get(name)!.toFixed(2)} s  total CPU ${cpuRatio.padStart(6)}`);
   }
   const file = path.join(path.dirname(new URL(import.meta.url).pathname), 'results', 'pg-read.json');
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, JSON.stringify({ rows: ROWS, runs: RUNS, date: new Date().toISOString(), medians: Object.fromEntries(by), cpuMedians: Object.fromEntries(cpuBy), results }, null, 2) + '\n');
+  fs.writeFileSync(file, JSON.stringify({ rows: ROWS, runs: RUNS, date: new Date().toISOString(), medians: Object.fromEntries(by), cpuMedians: Object.fromEntries(cpuBy), serverCpuMedians: Object.fromEntries(serverBy), results }, null, 2) + '\n');
   console.log(`written to ${file}`);
 }
 

@@ -7,8 +7,9 @@
 --   sync_secrets      INSERT only (never SELECT).
 --   synchronizations  SELECT; UPDATE (interval, paused); DELETE — the view passes them to syncs,
 --                     where the same privileges, policies and triggers apply.
--- Functions created after grants.sql ran get EXECUTE for PUBLIC by default: revoke, then grant
--- the helpers the triggers call to users. settle_sync_run() is for the sidecars only.
+-- Functions created after grants.sql ran get EXECUTE for PUBLIC by default: revoke it from this
+-- file's functions, then grant the helpers the triggers call to users. settle_sync_run() is for
+-- the sidecars only.
 -- Parameters: none. Locks: catalog locks of GRANT/REVOKE (migration only).
 revoke all on cdb_connectors.syncs, cdb_connectors.sync_secrets, cdb_connectors.synchronizations from public;
 
@@ -20,6 +21,9 @@ grant insert on cdb_connectors.sync_secrets to cdb_connector_user;
 grant select, delete on cdb_connectors.synchronizations to cdb_connector_user;
 grant update (interval, paused) on cdb_connectors.synchronizations to cdb_connector_user;
 
-revoke all on all functions in schema cdb_connectors from public;
-grant execute on all functions in schema cdb_connectors to cdb_connector_user;
-revoke execute on function cdb_connectors.settle_sync_run(uuid) from cdb_connector_user;
+revoke execute on function cdb_connectors.pending_sync_setting(uuid), cdb_connectors.sync_object(uuid),
+  cdb_connectors.syncs_before_insert(), cdb_connectors.syncs_after_insert(), cdb_connectors.syncs_before_update(),
+  cdb_connectors.syncs_before_delete(), cdb_connectors.settle_sync_run(uuid) from public;
+grant execute on function cdb_connectors.pending_sync_setting(uuid), cdb_connectors.sync_object(uuid),
+  cdb_connectors.syncs_before_insert(), cdb_connectors.syncs_after_insert(), cdb_connectors.syncs_before_update(),
+  cdb_connectors.syncs_before_delete() to cdb_connector_user;

@@ -170,21 +170,21 @@ function check(c: HostileCase): void {
     expect(outcome.sqlstate, seen).toBe(e.error.sqlstate);
     if (typeof e.error.message === 'string') expect(outcome.message.split('\n'), seen).toContain(e.error.message);
     else expect(outcome.message, seen).toMatch(e.error.message);
-    expect(outcome.enqueued, 'nothing enqueued').toBe(0);
+    expect(outcome.enqueued, `nothing enqueued: ${seen}`).toBe(0);
     return;
   }
   expect(outcome?.kind, seen).toBe('job');
   if (outcome?.kind !== 'job') return;
   if ('complete' in e) {
     expect(outcome.status.state, seen).toBe('complete');
-    expect(outcome.status.table_name).toBe(e.complete);
-    expect(outcome.tables).toEqual([...(c.setup ? preexisting(c.setup) : []), e.complete].sort());
-    expect(outcome.ids).toEqual(e.ids);
+    expect(outcome.status.table_name, seen).toBe(e.complete);
+    expect(outcome.tables, seen).toEqual([...(c.setup ? preexisting(c.setup) : []), e.complete].sort());
+    expect(outcome.ids, seen).toEqual(e.ids);
   } else {
     expect(outcome.status.state, seen).toBe('failure');
     expect(outcome.status.error_code, seen).toBe(e.failure);
-    if (e.message) expect(outcome.status.error_message).toMatch(e.message);
-    expect(outcome.tables, 'no table left').toEqual([]);
+    if (e.message) expect(outcome.status.error_message, seen).toMatch(e.message);
+    expect(outcome.tables, `no table left: ${seen}`).toEqual([]);
   }
 }
 
