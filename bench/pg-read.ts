@@ -12,7 +12,10 @@
  *   read-copy-text            streamRows → CopyTextEncoder → nowhere (the text parser's cost alone)
  *   read-cursor               a SELECT with every pg type parser returning the raw string, same sink
  *                             (the alternative text path issue 4 §3 asked to measure)
- * Each target load goes into a freshly created table, like an import. Writes bench/results/pg-read.json.
+ * Each target load goes into a freshly created table, like an import. Besides wall seconds it
+ * reports CPU: the relay's (this process, or the two psql) and the servers' backends', because on a
+ * shared 2-core machine wall time swings with other load and CPU does not. Writes
+ * bench/results/pg-read.json.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -158,7 +161,7 @@ async function oursIntoTarget(request: SourceRequest, target: PostgresServer, fo
   await client.connect();
   try {
     const plan = await session.describe();
-    const out = client.query(copyFrom(`copy ${TABLE} from stdin${format === "binary" ? " (format binary)" : ""}`, process.env.HWM ? { highWaterMark: Number(process.env.HWM) } : undefined));
+    const out = client.query(copyFrom(`copy ${TABLE} from stdin${format === 'binary' ? ' (format binary)' : ''}`));
     const finished = new Promise<void>((resolve, reject) => { out.on('finish', resolve); out.on('error', reject); });
     if (format === 'binary') {
       if (!plan.binaryCopy) throw new Error('the plan does not allow the binary path');

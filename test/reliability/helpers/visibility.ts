@@ -26,24 +26,27 @@ export function watchVisibility(url: string, jobs: WatchedJob[], schema = 'publi
   const client = new pg.Client(url);
   const report: VisibilityReport = { samples: 0, violations: [], seen: new Set() };
   let stopping = false;
+  const sample = async () => {
+    const { rows } = await client.query<{ tables: string[]; states: Record<string, string> | null }>(
+      `select (select coalesce(array_agg(c.relname::text), '{}') from pg_catalog.pg_class c
+                where c.relnamespace = (select oid from pg_catalog.pg_namespace where nspname = $1)) as tables,
+              (select jsonb_object_agg(id, state) from cdb_connectors.jobs where id = any($2::uuid[])) as states`,
+      [schema, jobs.map((j) => j.id)]);
+    const { tables, states } = rows[0]!;
+    report.samples++;
+    for (const t of tables) {
+      report.seen.add(t);
+      if (t.startsWith(STAGING_PREFIX)) report.violations.push(`staging table ${t} visible`);
+    }
+    for (const job of jobs) {
+      const state = states?.[job.id];
+      if (tables.includes(job.name) && state !== 'complete') report.violations.push(`${job.name} visible while job ${job.id} is ${state}`);
+    }
+  };
   const loop = (async () => {
     await client.connect();
     while (!stopping) {
-      const { rows } = await client.query<{ tables: string[]; states: Record<string, string> | null }>(
-        `select (select coalesce(array_agg(c.relname::text), '{}') from pg_catalog.pg_class c
-                  where c.relnamespace = (select oid from pg_catalog.pg_namespace where nspname = $1)) as tables,
-                (select jsonb_object_agg(id, state) from cdb_connectors.jobs where id = any($2::uuid[])) as states`,
-        [schema, jobs.map((j) => j.id)]);
-      const { tables, states } = rows[0]!;
-      report.samples++;
-      for (const t of tables) {
-        report.seen.add(t);
-        if (t.startsWith(STAGING_PREFIX)) report.violations.push(`staging table ${t} visible`);
-      }
-      for (const job of jobs) {
-        const state = states?.[job.id];
-        if (tables.includes(job.name) && state !== 'complete') report.violations.push(`${job.name} visible while job ${job.id} is ${state}`);
-      }
+      await sample();
       await new Promise((r) => setTimeout(r, SAMPLE_INTERVAL_MS));
     }
   })();
@@ -51,6 +54,7 @@ export function watchVisibility(url: string, jobs: WatchedJob[], schema = 'publi
     async stop() {
       stopping = true;
       await loop;
+      await sample(); // taken after stop(): sees the final state, whatever the loop last saw
       await client.end();
       return report;
     },
