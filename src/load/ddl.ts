@@ -29,7 +29,7 @@ export function createTableSql(schema: string, table: string, columns: readonly 
   return `create table ${qualified(schema, table)} (${defs})`;
 }
 
-export function copyFromSql(schema: string, table: string, columns: readonly LocalColumn[], opts: { freeze: boolean }): string {
+export function copyFromSql(schema: string, table: string, columns: readonly LocalColumn[], opts: { freeze: boolean; format?: 'text' | 'binary' }): string {
   const names = columns.map((c) => qi(c.name)).join(', ');
-  return `copy ${qualified(schema, table)} (${names}) from stdin with (format text${opts.freeze ? ', freeze' : ''})`;
+  return `copy ${qualified(schema, table)} (${names}) from stdin with (format ${opts.format ?? 'text'}${opts.freeze ? ', freeze' : ''})`;
 }

@@ -12,9 +12,8 @@
  * caller's, never the sidecar's.
  */
 import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
-import { CopyTextEncoder } from './copy-encoder.js';
-import { copyFromSql, createTableSql, qi, qualified, type LocalColumn } from './ddl.js';
+import { startCopy, type CopyFormat } from './copy-session.js';
+import { createTableSql, qi, qualified, type LocalColumn } from './ddl.js';
 import { withSuffix } from './identifiers.js';
 import type { TableLoad } from './table-load.js';
 
@@ -25,6 +24,8 @@ export interface NewTableLoadOptions {
   maxRows: number;
   /** Unique per job, so concurrent loads never share a staging name. */
   stagingName: string;
+  /** `binary` when the provider streams binary COPY data (postgres → postgres). */
+  format: CopyFormat;
 }
 
 /** Advisory-lock namespace for "choose a free table name" (first key of the two-int form). */
@@ -39,25 +40,10 @@ export async function beginNewTableLoad(client: pg.PoolClient, opts: NewTableLoa
     await client.query('rollback').catch(() => undefined);
     throw err;
   }
-  const stream = client.query(copyFrom(copyFromSql(opts.schema, opts.stagingName, opts.columns, { freeze: true })));
-  const encoder = new CopyTextEncoder(stream, { maxRows: opts.maxRows, columnCount: opts.columns.length });
-  let copyError: Error | undefined;
-  stream.on('error', (err) => { copyError ??= err; });
-
-  return {
-    encoder,
-    stream,
-    async endCopy() {
-      encoder.flush();
-      await new Promise<void>((resolve, reject) => {
-        if (copyError) return reject(copyError);
-        stream.once('finish', resolve);
-        stream.once('error', reject);
-        stream.end();
-      });
-      return Number(stream.rowCount);
-    },
-    async commit(baseName, beforeCommit) {
+  const copy = startCopy(client, { schema: opts.schema, table: opts.stagingName, columns: opts.columns, maxRows: opts.maxRows, format: opts.format });
+  // Object.assign, not a spread: the session's progress counters are getters.
+  return Object.assign(copy, {
+    async commit(baseName: string, beforeCommit: (tableName: string) => Promise<void>) {
       await client.query('reset role');
       await client.query('select pg_advisory_xact_lock($1, hashtext($2))', [NAME_LOCK_NAMESPACE, `${opts.schema}.${baseName}`]);
       const name = await findFreeTableName(client, opts.schema, baseName);
@@ -66,12 +52,7 @@ export async function beginNewTableLoad(client: pg.PoolClient, opts: NewTableLoa
       await client.query('commit');
       return name;
     },
-    async abort(reason) {
-      if (!stream.destroyed) stream.destroy(reason); // sends CopyFail: the server drops the COPY
-      await new Promise((r) => setImmediate(r));
-      await client.query('rollback').catch(() => undefined);
-    },
-  };
+  });
 }
 
 /**

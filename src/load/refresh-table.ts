@@ -26,10 +26,9 @@
  */
 import crypto from 'node:crypto';
 import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import { ConnectorError } from '../errors.js';
-import { CopyTextEncoder } from './copy-encoder.js';
-import { assertSafeType, copyFromSql, createTableSql, qi, qualified } from './ddl.js';
+import { startCopy } from './copy-session.js';
+import { assertSafeType, createTableSql, qi, qualified } from './ddl.js';
 import { beginNewTableLoad, type NewTableLoadOptions } from './new-table.js';
 import type { TableLoad } from './table-load.js';
 
@@ -72,10 +71,9 @@ export async function beginRefreshLoad(client: pg.PoolClient, opts: RefreshOptio
     await client.query('rollback').catch(() => undefined);
     throw err;
   }
-  const copy = startCopy(client, copyFromSql(TEMP_SCHEMA, opts.stagingName, opts.columns, { freeze: true }), opts);
-  return {
-    ...copy,
-    async commit(_baseName, beforeCommit) {
+  const copy = startCopy(client, { schema: TEMP_SCHEMA, table: opts.stagingName, columns: opts.columns, maxRows: opts.maxRows, format: opts.format });
+  return Object.assign(copy, {
+    async commit(_baseName: string, beforeCommit: (tableName: string) => Promise<void>) {
       const run = await switchData(client, opts, opts.tableOid!);
       await client.query('reset role');
       await opts.recordRun(run);
@@ -83,22 +81,22 @@ export async function beginRefreshLoad(client: pg.PoolClient, opts: RefreshOptio
       await client.query('commit');
       return run.tableName;
     },
-  };
+  });
 }
 
 /** First run, or the synced table is gone: an import that records the new table on the sync. */
 async function beginFirstLoad(client: pg.PoolClient, opts: RefreshOptions): Promise<TableLoad> {
   const load = await beginNewTableLoad(client, opts);
-  return {
-    ...load,
-    commit: (baseName, beforeCommit) => load.commit(baseName, async (tableName) => {
+  const commitNewTable = load.commit.bind(load);
+  return Object.assign(load, {
+    commit: (baseName: string, beforeCommit: (tableName: string) => Promise<void>) => commitNewTable(baseName, async (tableName) => {
       const table = qualified(opts.schema, tableName);
       const tableOid = await oidOf(client, table);
       const checksum = await checksumOf(client, table, await columnsOf(client, tableOid));
       await opts.recordRun({ schema: opts.schema, tableName, tableOid, checksum, changed: true });
       await beforeCommit(tableName);
     }),
-  };
+  });
 }
 
 /** Runs as the owner, inside the load transaction, after the COPY. */
@@ -192,29 +190,3 @@ async function columnsOf(client: pg.ClientBase, oid: number): Promise<TableColum
   return rows;
 }
 
-/** COPY into the staging table; the same end/abort contract as new-table.ts. */
-function startCopy(client: pg.PoolClient, sql: string, opts: RefreshOptions): Omit<TableLoad, 'commit'> {
-  const stream = client.query(copyFrom(sql));
-  const encoder = new CopyTextEncoder(stream, { maxRows: opts.maxRows, columnCount: opts.columns.length });
-  let copyError: Error | undefined;
-  stream.on('error', (err) => { copyError ??= err; });
-  return {
-    encoder,
-    stream,
-    async endCopy() {
-      encoder.flush();
-      await new Promise<void>((resolve, reject) => {
-        if (copyError) return reject(copyError);
-        stream.once('finish', resolve);
-        stream.once('error', reject);
-        stream.end();
-      });
-      return Number(stream.rowCount);
-    },
-    async abort(reason) {
-      if (!stream.destroyed) stream.destroy(reason); // sends CopyFail: the server drops the COPY
-      await new Promise((r) => setImmediate(r));
-      await client.query('rollback').catch(() => undefined);
-    },
-  };
-}

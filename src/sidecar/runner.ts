@@ -56,7 +56,7 @@ export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortCon
   const finishing = finishingFor(deps.pool, job);
   try {
     const settings = await readSettings(deps.pool);
-    ticker = startTicker({ pool: deps.pool, jobId: job.id, workerId: deps.workerId, leaseSeconds: settings.leaseSeconds, log, controller, rows: () => load?.encoder.rows ?? 0 });
+    ticker = startTicker({ pool: deps.pool, jobId: job.id, workerId: deps.workerId, leaseSeconds: settings.leaseSeconds, log, controller, rows: () => load?.rows ?? 0 });
     if (!settings.enabledProviders.includes(job.provider)) {
       throw new ConnectorError('PROVIDER_DISABLED', `Provider ${job.provider} is disabled on this database (setting enabled_providers).`);
     }
@@ -74,26 +74,33 @@ export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortCon
     }), signal, (late) => void late.close());
     plan = await session.describe();
     const columns = localColumns(plan, settings);
-    await appendLog(deps.pool, job.id, 'info', `Importing ${columns.length} columns${plan.skipped.length ? `, skipping ${plan.skipped.length}` : ''}`);
 
     loadClient = await deps.pool.connect();
     await loadClient.query('select set_config($1, $2, false)', ['application_name', loadApplicationName(job.id)]);
     const pid = (await loadClient.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
     await recordBackendPid(deps.pool, job.id, deps.workerId, pid);
+    // PostgreSQL sources whose columns keep their exact types skip row decoding: binary COPY bytes
+    // go from the remote COPY TO straight into the target's COPY FROM (issue 4 §3).
+    const binary = plan.binaryCopy === true && session.streamBinaryCopy !== undefined;
+    await appendLog(deps.pool, job.id, 'info',
+      `Importing ${columns.length} columns${plan.skipped.length ? `, skipping ${plan.skipped.length}` : ''} (${binary ? 'binary' : 'text'} COPY)`);
     load = await finishing.beginLoad(loadClient, {
       schema: job.target_schema, owner: job.owner, columns, maxRows: settings.maxRows,
-      stagingName: `cdb_import_${job.id.replace(/-/g, '')}`,
+      stagingName: `cdb_import_${job.id.replace(/-/g, '')}`, format: binary ? 'binary' : 'text',
     }, settings);
     load.stream.on('error', (err) => controller.abort(classifyTargetError(err)));
 
-    await session.streamRows(plan, load.encoder, { limit: settings.maxRows + 1, warnings: counts, signal });
+    const streamOptions = { limit: settings.maxRows + 1, warnings: counts, signal };
+    const { sink } = load;
+    if (sink.format === 'binary') await session.streamBinaryCopy!(plan, sink.forwarder, streamOptions);
+    else await session.streamRows(plan, sink.encoder, streamOptions);
     if (signal.aborted) throw signal.reason;
     const rows = await load.endCopy();
-    load.encoder.nulBytesRemoved.forEach((n, i) => { if (n > 0) counts.count('nul_bytes_removed', columns[i]!.name, n); });
+    if (sink.format === 'text') sink.encoder.nulBytesRemoved.forEach((n, i) => { if (n > 0) counts.count('nul_bytes_removed', columns[i]!.name, n); });
     const warnings: Warning[] = [
       ...skippedColumnsWarning(plan.skipped),
       ...counts.toWarnings(),
-      ...(load.encoder.truncated ? [rowLimitWarning(settings.maxRows)] : []),
+      ...(load.truncated ? [rowLimitWarning(settings.maxRows)] : []),
     ];
     const baseName = toLocalIdentifier(job.requested_name, settings.maxIdentifierLength);
     const tableName = await load.commit(baseName, (name) => markComplete(loadClient!, job.id, deps.workerId, {
@@ -101,7 +108,7 @@ export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortCon
     }));
     log.info({ table: tableName, rows }, 'import complete');
     await appendLog(deps.pool, job.id, 'info', `Imported ${rows} rows into ${job.target_schema}.${tableName}`).catch(() => undefined);
-    return { state: 'complete', rows, bytes: load.encoder.bytes };
+    return { state: 'complete', rows, bytes: load.bytes };
   } catch (thrown) {
     failed = true;
     const err = signal.aborted && !(thrown instanceof ConnectorError && thrown.errorName !== 'CANCELLED') ? signal.reason : thrown;
