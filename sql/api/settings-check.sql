@@ -36,6 +36,8 @@ begin
       if n is null or n < 1 then rule := 'a whole number of seconds of at least 1'; end if;
     when 'sync_rebuild_on_schema_change' then
       if jsonb_typeof(v) <> 'boolean' then rule := 'true or false'; end if;
+    when 'cartodbfy' then
+      if jsonb_typeof(v) <> 'string' or v #>> '{}' not in ('auto', 'on', 'off') then rule := '"auto", "on" or "off"'; end if;
     when 'lease_seconds' then
       if n is null or n < 5 then rule := 'a whole number of seconds of at least 5'; end if;
     when 'max_identifier_length' then

@@ -11,7 +11,7 @@
  * next one (the probe) only marks the import as truncated.
  */
 import type { Writable } from 'node:stream';
-import type { CopyValue, RowSink } from '../providers/provider.js';
+import type { CopyValue, FieldSink, RowSink } from '../providers/provider.js';
 
 /** Flush threshold: big enough to amortise stream overhead, small enough for flat memory. */
 const CHUNK_BYTES = 256 * 1024;
@@ -46,9 +46,11 @@ export interface CopyEncoderOptions {
   columnCount: number;
 }
 
-export class CopyTextEncoder implements RowSink {
+export class CopyTextEncoder implements RowSink, FieldSink {
   private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
   private pos = 0;
+  /** Next field's index within the row being written through the field API. */
+  private field = 0;
   private rowCount = 0;
   private bytesOut = 0;
   private probeSeen = false;
@@ -72,6 +74,11 @@ export class CopyTextEncoder implements RowSink {
     return this.rowCount;
   }
 
+  /** The field-level API (FieldSink) for sources that parse their wire rows themselves. */
+  get fields(): FieldSink {
+    return this;
+  }
+
   /** COPY bytes handed to the target so far (for metrics and the benchmark). */
   get bytes(): number {
     return this.bytesOut + this.pos;
@@ -88,8 +95,42 @@ export class CopyTextEncoder implements RowSink {
       const value = row[i]!;
       if (value === null) this.putBuffer(NULL_MARKER);
       else if (typeof value === 'string') this.putString(value, i);
-      else this.putEscapedBytes(value, i);
+      else this.putEscapedRange(value, 0, value.length, i);
     }
+    this.putByte(LF);
+    this.rowCount++;
+    if (this.pos >= CHUNK_BYTES - 1024) return this.flush();
+    return true;
+  }
+
+  beginRow(): boolean {
+    if (this.rowCount >= this.opts.maxRows) {
+      this.probeSeen = true;
+      return false;
+    }
+    this.field = 0;
+    return true;
+  }
+
+  putBytes(buf: Buffer, start: number, end: number, column: number): void {
+    if (this.field++ > 0) this.putByte(TAB);
+    this.putEscapedRange(buf, start, end, column);
+  }
+
+  putNull(): void {
+    if (this.field++ > 0) this.putByte(TAB);
+    this.putBuffer(NULL_MARKER);
+  }
+
+  putValue(value: CopyValue, column: number): void {
+    if (value === null) this.putNull();
+    else if (typeof value === 'string') {
+      if (this.field++ > 0) this.putByte(TAB);
+      this.putString(value, column);
+    } else this.putBytes(value, 0, value.length, column);
+  }
+
+  endRow(): boolean {
     this.putByte(LF);
     this.rowCount++;
     if (this.pos >= CHUNK_BYTES - 1024) return this.flush();
@@ -142,22 +183,23 @@ export class CopyTextEncoder implements RowSink {
 
   private putString(value: string, column: number): void {
     if (STRING_NEEDS_ESCAPE.test(value)) {
-      this.putEscapedBytes(Buffer.from(value, 'utf8'), column);
+      const bytes = Buffer.from(value, 'utf8');
+      this.putEscapedRange(bytes, 0, bytes.length, column);
       return;
     }
     this.ensure(value.length * UTF8_BYTES_PER_CODE_UNIT);
     this.pos += this.chunk.write(value, this.pos, 'utf8');
   }
 
-  private putEscapedBytes(value: Buffer, column: number): void {
-    const len = value.length;
+  private putEscapedRange(value: Buffer, start: number, end: number, column: number): void {
+    const len = end - start;
     this.ensure(len * ESCAPE_GROWTH);
     // Short values (most columns: numbers, dates, names) are copied byte by byte: a native
     // Buffer.copy per value cost more than the copy itself (profile of the 1M-row benchmark).
     if (len <= SHORT_VALUE_BYTES) {
       const chunk = this.chunk;
       let pos = this.pos;
-      for (let i = 0; i < len; i++) {
+      for (let i = start; i < end; i++) {
         const byte = value[i]!;
         const cls = BYTE_CLASS[byte]!;
         if (cls === 0) chunk[pos++] = byte;
@@ -171,8 +213,8 @@ export class CopyTextEncoder implements RowSink {
     }
     const chunk = this.chunk;
     let pos = this.pos;
-    let runStart = 0;
-    for (let i = 0; i < len; i++) {
+    let runStart = start;
+    for (let i = start; i < end; i++) {
       const cls = BYTE_CLASS[value[i]!]!;
       if (cls === 0) continue;
       if (i > runStart) pos += value.copy(chunk, pos, runStart, i);
@@ -184,7 +226,7 @@ export class CopyTextEncoder implements RowSink {
       }
       runStart = i + 1;
     }
-    if (len > runStart) pos += value.copy(chunk, pos, runStart, len);
+    if (end > runStart) pos += value.copy(chunk, pos, runStart, end);
     this.pos = pos;
   }
 }

@@ -120,6 +120,26 @@ export interface RowSink {
   drained(): Promise<void>;
   /** True once the sink has all the rows it wants (the row-limit probe row arrived): stop reading and resolve. */
   readonly full: boolean;
+  /**
+   * Optional field-level fast path, for providers that parse their wire rows themselves and can
+   * hand over value bytes without allocating a Buffer or an array per row (MySQL, issue 7 §4).
+   */
+  readonly fields?: FieldSink;
+}
+
+/**
+ * Writes one row field by field: `beginRow()`, then exactly one put… per plan column in plan
+ * order, then `endRow()`. Same value form as CopyValue (PostgreSQL text input, not escaped).
+ */
+export interface FieldSink {
+  /** False when the sink wants no more rows (this row is the row-limit probe and is dropped): skip the puts and the endRow. */
+  beginRow(): boolean;
+  /** The value is `buf[start, end)`, UTF-8 bytes in PostgreSQL text-input form. */
+  putBytes(buf: Buffer, start: number, end: number, column: number): void;
+  putNull(): void;
+  putValue(value: CopyValue, column: number): void;
+  /** Ends the row; false on backpressure, like RowSink.write. */
+  endRow(): boolean;
 }
 
 export interface StreamOptions {

@@ -18,11 +18,12 @@
 import type { FieldPacket } from 'mysql2';
 import type { Logger } from 'pino';
 import { ConnectorError, toConnectorError } from '../../errors.js';
-import type { CopyValue, RowSink, SourcePlan, StreamOptions } from '../provider.js';
+import type { CopyValue, FieldSink, RowSink, SourcePlan, StreamOptions } from '../provider.js';
 import type { CharsetInfo } from './catalog.js';
 import { textDecoderFor, type ValueConverter } from './charsets.js';
 import type { MysqlConnection } from './connection.js';
 import { classifyMysqlError, statementTimeout } from './errors.js';
+import { useRowParser, writeRawRow } from './raw-rows.js';
 import { valueConverterFor } from './values.js';
 
 /** Extra time the client grants the server's own statement timeout before killing the query itself. */
@@ -49,6 +50,8 @@ interface ColumnWiring {
   projection: number[] | null;
   convIndex: number[];
   convFns: ValueConverter[];
+  /** Converter per result column (null = raw bytes), for the raw-row path. */
+  byColumn: Array<ValueConverter | null>;
 }
 
 export function streamSelect(src: RowSource, plan: SourcePlan, sink: RowSink, opts: StreamOptions): Promise<void> {
@@ -62,7 +65,7 @@ class SelectStream {
   /** reading → draining (LIMIT reached, only the end packet follows) or stopping (KILL QUERY under way). */
   private mode: 'reading' | 'draining' | 'stopping' = 'reading';
   private rowNo = 0;
-  private wiring: ColumnWiring = { projection: null, convIndex: [], convFns: [] };
+  private wiring: ColumnWiring = { projection: null, convIndex: [], convFns: [], byColumn: [] };
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -83,8 +86,13 @@ class SelectStream {
     // Fatal socket errors reach the connection, not the query (mysql2 _notifyError).
     conn.raw.on('error', this.onDriverError);
     const query = conn.raw.query({ sql: this.src.sql, rowsAsArray: true, typeCast: false });
+    const fields = this.sink.fields;
+    if (fields) useRowParser(query, (packet, fallback) => this.parseRaw(packet, fallback, fields));
     query.on('fields', this.onFields);
-    query.on('result', this.onRow as (row: unknown) => void);
+    query.on('result', ((row: CopyValue[] | boolean | undefined) => {
+      if (Array.isArray(row)) this.onRow(row);
+      else this.afterRow(row);
+    }) as (row: unknown) => void);
     query.on('error', this.onDriverError);
     query.on('end', this.onEnd);
   }
@@ -99,18 +107,38 @@ class SelectStream {
         const v = row[i]!;
         if (v !== null) row[i] = w.convFns[k]!(v as Buffer, rowNo);
       }
-      const more = this.sink.write(w.projection === null ? row : w.projection.map((i) => row[i]!));
-      if (this.sink.full || rowNo >= this.opts.limit) {
-        if (this.src.limitPushed && rowNo >= this.opts.limit) this.mode = 'draining';
-        else this.stopRemote();
-      } else if (!more) {
-        this.src.conn.raw.pause();
-        this.sink.drained().then(this.onDrained, this.onSinkError);
-      }
+      this.afterRow(this.sink.write(w.projection === null ? row : w.projection.map((i) => row[i]!)), rowNo);
     } catch (err) {
       this.stopRemote(err);
     }
   };
+
+  /**
+   * The raw-row path (raw-rows.ts): the row goes from the packet into the sink. Returns the
+   * sink's answer (mysql2 emits it as the 'result'), or mysql2's array for a projection.
+   */
+  private parseRaw(packet: Parameters<typeof writeRawRow>[0], mysql2Parser: () => unknown, fields: FieldSink): unknown {
+    if (this.mode !== 'reading') return undefined;
+    if (this.wiring.projection !== null) return mysql2Parser();
+    try {
+      return writeRawRow(packet, fields, this.wiring.byColumn, this.rowNo + 1) ?? false;
+    } catch (err) {
+      this.stopRemote(err);
+      return undefined;
+    }
+  }
+
+  /** Flow control after each row: the limit, the sink's saturation. `more` undefined = not written. */
+  private afterRow(more: boolean | undefined, rowNo = more === undefined ? this.rowNo : ++this.rowNo): void {
+    if (this.mode !== 'reading') return;
+    if (this.sink.full || rowNo >= this.opts.limit) {
+      if (this.src.limitPushed && rowNo >= this.opts.limit) this.mode = 'draining';
+      else this.stopRemote();
+    } else if (!more) {
+      this.src.conn.raw.pause();
+      this.sink.drained().then(this.onDrained, this.onSinkError);
+    }
+  }
 
   private readonly onDrained = (): void => {
     if (this.mode === 'reading' && !this.settled) this.src.conn.raw.resume();
@@ -172,7 +200,7 @@ function wireColumns(src: RowSource, plan: SourcePlan, fields: FieldPacket[], op
     throw new ConnectorError('CONNECTOR_ERROR', `The MySQL table returned ${fields.length} columns where ${plan.columns.length} were planned; retry the import`);
   }
   const identity = indexes.length === fields.length && indexes.every((v, i) => v === i);
-  const wiring: ColumnWiring = { projection: identity ? null : indexes, convIndex: [], convFns: [] };
+  const wiring: ColumnWiring = { projection: identity ? null : indexes, convIndex: [], convFns: [], byColumn: fields.map(() => null) };
   plan.columns.forEach((column, k) => {
     const i = indexes[k]!;
     const ctx = { column: column.remoteName, warnings: opts.warnings };
@@ -182,6 +210,7 @@ function wireColumns(src: RowSource, plan: SourcePlan, fields: FieldPacket[], op
     if (fn) {
       wiring.convIndex.push(i);
       wiring.convFns.push(fn);
+      wiring.byColumn[i] = fn;
     }
   });
   return wiring;
