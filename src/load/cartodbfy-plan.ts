@@ -4,7 +4,8 @@
  * while COPY writes the rows (cartodbfy-sql.ts).
  *
  * - cartodb_id: the first of a remote integer column named `cartodb_id`, the remote single-column
- *   integer primary key, an integer column named `ogc_fid` or `gid`; otherwise generated. A named
+ *   integer primary key, an integer column named `ogc_fid` or `gid`; otherwise generated. (The
+ *   primary key comes before ogc_fid/gid because the source guarantees its uniqueness.) A named
  *   column's uniqueness is only known once the rows are loaded: if it turns out duplicated or
  *   NULL, cartodb_id is generated after all (cartodbfy.ts).
  * - the_geom, first match wins: a spatial column (one named `the_geom` first), a text, JSON or
@@ -12,9 +13,8 @@
  *   latitude/longitude pair.
  * - The names cartodb_id, the_geom and the_geom_webmercator belong to these columns. A remote
  *   column with one of these names gets a suffixed local name (`the_geom_1`) unless it is the
- *   source: the remote `cartodb_id` key is the cartodb_id column itself, and a source named
- *   `the_geom` is staged under the suffixed name and dropped after the load (its values live on,
- *   transformed, in the_geom).
+ *   source: a source named `cartodb_id` or `the_geom` is staged under the suffixed name and
+ *   dropped after the load, its values living on in the CARTO column (the_geom transformed).
  */
 import type { SkippedColumn, SourcePlan } from '../providers/provider.js';
 import type { LocalColumn } from './ddl.js';
@@ -42,9 +42,11 @@ const NUMBER_TYPE = /^(smallint|integer|bigint|numeric|decimal|real|double preci
 const REMOTE_SPATIAL_TYPE = /\b(geometry|geography|point|linestring|polygon|multipoint|multilinestring|multipolygon|geometrycollection|geomcollection)\b/i;
 
 export type KeyPlan =
-  /** The remote integer `cartodb_id` column is cartodb_id itself (staged as bigint). */
-  | { kind: 'column'; remoteName: string }
-  /** cartodb_id holds the values of this local integer column, which stays as it is. */
+  /**
+   * cartodb_id holds the values of this staged integer column. A remote column named cartodb_id
+   * is staged under a suffixed name and consumed (it becomes cartodb_id); any other key column
+   * stays as it is. Staging keeps the remote integer type, so binary COPY data still fits.
+   */
   | { kind: 'copy'; column: string; remoteName: string; why: string }
   /** No usable remote key: an identity column numbers the rows 1..n in fetch order. */
   | { kind: 'generated' };
@@ -77,33 +79,34 @@ export function planCartoTable(plan: SourcePlan, maxBytes: number): CartoTablePl
   const candidates: Candidate[] = plan.columns.map((c, index) => ({ index, base: toLocalIdentifier(c.remoteName, maxBytes), remoteName: c.remoteName, localType: c.localType }));
   const names = uniqueLocalIdentifiers(plan.columns.map((c) => c.remoteName), CARTO_COLUMN_NAMES, maxBytes);
   const columns: LocalColumn[] = plan.columns.map((c, i) => ({ name: names[i]!, type: c.localType }));
-  const key = chooseKey(candidates, plan.primaryKey);
-  if (key.kind === 'column') {
-    const i = candidates.find((c) => c.remoteName === key.remoteName)!.index;
-    columns[i] = { name: CARTODB_ID, type: 'bigint' };
-  }
-  const localKey = key.kind === 'copy' ? { ...key, column: columns[candidates.find((c) => c.remoteName === key.remoteName)!.index]!.name } : key;
-  const source = chooseGeoSource(candidates);
+  const found = chooseKey(candidates, plan.primaryKey);
   const consumed: string[] = [];
+  let key: KeyPlan = { kind: 'generated' };
+  if (found) {
+    const column = columns[found.at.index]!.name;
+    key = { kind: 'copy', column, remoteName: found.at.remoteName, why: found.why };
+    if (found.at.base === CARTODB_ID) consumed.push(column);
+  }
+  const source = chooseGeoSource(candidates);
   let geometry: GeoSource | undefined;
   if (source) {
     geometry = localGeoSource(source, columns);
     if (source.kind !== 'latlon' && CARTO_COLUMN_NAMES.includes(source.at.base)) consumed.push(columns[source.at.index]!.name);
   }
-  return { columns, key: localKey, geometry, consumed };
+  return { columns, key, geometry, consumed };
 }
 
-function chooseKey(candidates: Candidate[], primaryKey: string | undefined): KeyPlan {
+function chooseKey(candidates: Candidate[], primaryKey: string | undefined): { at: Candidate; why: string } | undefined {
   const integer = (c: Candidate | undefined) => (c && INTEGER_TYPE.test(c.localType) ? c : undefined);
   const own = integer(candidates.find((c) => c.base === CARTODB_ID));
-  if (own) return { kind: 'column', remoteName: own.remoteName };
+  if (own) return { at: own, why: 'the remote column' };
   const pk = integer(candidates.find((c) => c.remoteName === primaryKey));
-  if (pk) return { kind: 'copy', column: pk.base, remoteName: pk.remoteName, why: 'the remote primary key' };
+  if (pk) return { at: pk, why: 'the remote primary key' };
   for (const name of NAMED_KEYS) {
     const named = integer(candidates.find((c) => c.base === name));
-    if (named) return { kind: 'copy', column: named.base, remoteName: named.remoteName, why: `the column named ${name}` };
+    if (named) return { at: named, why: 'the remote column' };
   }
-  return { kind: 'generated' };
+  return undefined;
 }
 
 type FoundSource =
@@ -157,9 +160,7 @@ export function describeGeoreference(plan: SourcePlan, skipped: readonly Skipped
 
 /** One line for the job log: where each CARTO column comes from. */
 export function describeCartoPlan(carto: CartoTablePlan): string {
-  const key = carto.key.kind === 'column' ? 'cartodb_id is the remote cartodb_id column'
-    : carto.key.kind === 'copy' ? `cartodb_id from ${carto.key.why} ${carto.key.remoteName}`
-      : 'cartodb_id generated (no remote integer key)';
+  const key = carto.key.kind === 'copy' ? `cartodb_id from ${carto.key.why} ${carto.key.remoteName}` : 'cartodb_id generated (no remote integer key)';
   const g = carto.geometry;
   const geom = !g ? 'the_geom empty (no spatial column, geometry text column or latitude/longitude pair)'
     : g.kind === 'latlon' ? `the_geom from the latitude/longitude columns ${g.lat}, ${g.lon}`

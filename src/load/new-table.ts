@@ -12,6 +12,7 @@
  * caller's, never the sidecar's.
  */
 import type pg from 'pg';
+import type { CartoTable } from './cartodbfy.js';
 import { startCopy, type CopyFormat } from './copy-session.js';
 import { createTableSql, qi, qualified, type LocalColumn } from './ddl.js';
 import { withSuffix } from './identifiers.js';
@@ -26,6 +27,8 @@ export interface NewTableLoadOptions {
   stagingName: string;
   /** `binary` when the provider streams binary COPY data (postgres → postgres). */
   format: CopyFormat;
+  /** CARTO columns, keys and indexes (SPEC §12), computed in this same transaction; absent = plain table. */
+  carto?: CartoTable;
 }
 
 /** Advisory-lock namespace for "choose a free table name" (first key of the two-int form). */
@@ -35,12 +38,22 @@ export async function beginNewTableLoad(client: pg.PoolClient, opts: NewTableLoa
   await client.query('begin');
   try {
     await client.query(`set local role ${qi(opts.owner)}`);
-    await client.query(createTableSql(opts.schema, opts.stagingName, opts.columns));
+    if (opts.carto) await opts.carto.createStaging(client, opts.schema, opts.stagingName, opts.owner, { temp: false });
+    else await client.query(createTableSql(opts.schema, opts.stagingName, opts.columns));
   } catch (err) {
     await client.query('rollback').catch(() => undefined);
     throw err;
   }
   const copy = startCopy(client, { schema: opts.schema, table: opts.stagingName, columns: opts.columns, maxRows: opts.maxRows, format: opts.format });
+  const { carto } = opts;
+  if (carto) {
+    const endCopy = copy.endCopy.bind(copy);
+    copy.endCopy = async () => {
+      const rows = await endCopy();
+      await carto.afterCopy(client, opts.schema, opts.stagingName, opts.owner, { final: true });
+      return rows;
+    };
+  }
   // Object.assign, not a spread: the session's progress counters are getters.
   return Object.assign(copy, {
     async commit(baseName: string, beforeCommit: (tableName: string) => Promise<void>) {
@@ -48,6 +61,7 @@ export async function beginNewTableLoad(client: pg.PoolClient, opts: NewTableLoa
       await client.query('select pg_advisory_xact_lock($1, hashtext($2))', [NAME_LOCK_NAMESPACE, `${opts.schema}.${baseName}`]);
       const name = await findFreeTableName(client, opts.schema, baseName);
       await client.query(`alter table ${qualified(opts.schema, opts.stagingName)} rename to ${qi(name)}`);
+      await carto?.nameAfterTable(client, opts.schema, name);
       await beforeCommit(name);
       await client.query('commit');
       return name;
