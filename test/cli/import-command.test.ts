@@ -1,0 +1,74 @@
+/**
+ * `connector-bridge import --wait` and `connector-bridge status` as a user runs them: real
+ * processes, JSON on stdin (keeps the password out of `ps`), exit code from the job's outcome.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMysqlDb, type MysqlDb } from '../helpers/mysql.js';
+import { startSidecar, type TestSidecar } from '../helpers/sidecar.js';
+import { createTargetDb, type TargetDb } from '../helpers/target.js';
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
+let db: TargetDb;
+let my: MysqlDb;
+let sidecar: TestSidecar;
+
+beforeAll(async () => {
+  [db, my] = await Promise.all([createTargetDb(), createMysqlDb()]);
+  sidecar = await startSidecar(db);
+  await my.exec("create table cities (id int primary key, name varchar(20)); insert into cities values (1, 'Oslo'), (2, 'Lima');");
+});
+
+afterAll(async () => {
+  await sidecar?.stop();
+  await Promise.all([db?.drop(), my?.drop()]);
+});
+
+function cli(args: string[], stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), ...args], {
+      cwd: ROOT, env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'silent' }, stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+describe('connector-bridge CLI', () => {
+  it('import --wait reads the request from stdin, waits and exits 0 on complete', async () => {
+    const request = { connector: { provider: 'mysql', connection: my.connection(), table: 'cities' } };
+    const r = await cli(['import', '-', '--wait'], JSON.stringify(request));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('"item_queue_id"');
+    expect(r.stdout).toMatch(/"state": "complete"/);
+    const { rows } = await db.query('select name from cities order by id');
+    expect(rows.map((x) => x.name)).toEqual(['Oslo', 'Lima']);
+  });
+
+  it('import --wait exits 1 when the job fails, and shows the error', async () => {
+    const request = { connector: { provider: 'mysql', connection: my.connection(), table: 'no_such_table' } };
+    const r = await cli(['import', '--wait'], JSON.stringify(request));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/"error_code": 1505/);
+  });
+
+  it('invalid parameters: the SQL API message and exit 1, nothing enqueued', async () => {
+    const before = (await db.query('select count(*)::int as n from cdb_connectors.jobs')).rows[0].n;
+    const r = await cli(['import', JSON.stringify({ connector: { provider: 'nope' } })]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Invalid provider');
+    expect((await db.query('select count(*)::int as n from cdb_connectors.jobs')).rows[0].n).toBe(before);
+  });
+
+  it('status lists the sidecar and recent imports', async () => {
+    const r = await cli(['status']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(sidecar.sidecar.workerId);
+    expect(r.stdout).toContain('cities');
+  });
+});
