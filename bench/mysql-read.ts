@@ -12,11 +12,11 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import mysql from 'mysql2/promise';
 import pino from 'pino';
 import { mysqlProvider } from '../src/providers/mysql/index.js';
 import type { CopyValue, RowSink, SourceRequest } from '../src/providers/provider.js';
 import { findMariaDbBinaries, startMariaDb, type MariaDbServer } from '../test/servers/mariadb.js';
+import { DATABASE, prepareMysql, TABLE } from './datasets.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -28,26 +28,6 @@ const { values: args } = parseArgs({
 });
 const ROWS = Number(args.rows);
 const RUNS = Number(args.runs);
-const DATABASE = 'bench';
-const TABLE = 'items';
-
-const TABLE_SQL = `
-create table if not exists ${TABLE} (
-  id bigint primary key, name varchar(64), category varchar(32), price decimal(12,2), score double,
-  qty int, rank_no smallint, created_at datetime, day date, at_time time, active tinyint(1),
-  lat double, lon double, note text
-) character set utf8mb4`;
-
-// ~180 bytes of text per row, a tenth of the notes NULL, tabs/quotes/unicode in the rest.
-const FILL_SQL = (rows: number) => `
-insert into ${TABLE}
-with recursive seq(n) as (select 1 union all select n + 1 from seq where n < ${rows})
-select n, concat('name-', n), elt(1 + n % 5, 'Électronique', 'Bücher', '家具', 'Спорт', 'Jardín'),
-  (n * 137 % 10000000) / 100, n / 7e0, n % 1000, n % 32000,
-  '2020-01-01 00:00:00' + interval n second, '2020-01-01' + interval (n % 3650) day, sec_to_time(n % 86400), n % 2,
-  -90 + (n % 180000) / 1000e0, -180 + (n % 360000) / 1000e0,
-  if(n % 10 = 0, null, concat('note ', n, '\\t"quoted" ''single'' — ünïcödé ✓ ', repeat('x', n % 40)))
-from seq`;
 
 interface Measurement { name: string; seconds: number; rows: number; bytes: number }
 
@@ -59,7 +39,9 @@ async function main(): Promise<void> {
     port = server.port;
   }
   try {
-    await prepareTable(port);
+    const started = Date.now();
+    await prepareMysql(port, ROWS);
+    console.log(`dataset of ${ROWS} rows ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const results: Measurement[] = [];
     for (let run = 1; run <= RUNS; run++) {
       if (args.only !== 'ours') results.push(log(await measureClient(port)));
@@ -68,21 +50,6 @@ async function main(): Promise<void> {
     report(results);
   } finally {
     await server?.stop();
-  }
-}
-
-async function prepareTable(port: number): Promise<void> {
-  const root = await mysql.createConnection({ host: '127.0.0.1', port, user: 'root', multipleStatements: true });
-  try {
-    await root.query(`create database if not exists ${DATABASE}; use ${DATABASE}; ${TABLE_SQL}`);
-    const [[{ n }]] = (await root.query(`select count(*) as n from ${TABLE}`)) as any;
-    if (Number(n) !== ROWS) {
-      const started = Date.now();
-      await root.query(`truncate ${TABLE}; set session max_recursive_iterations = ${ROWS + 1}; ${FILL_SQL(ROWS)}`);
-      console.log(`generated ${ROWS} rows in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    }
-  } finally {
-    await root.end();
   }
 }
 

@@ -23,6 +23,9 @@ export const FILES = [
   'api/settings-check.sql',
   // job triggers
   'api/pending-secret-setting.sql',
+  'api/stash-pending-secret.sql',
+  'api/take-pending-secret.sql',
+  'api/notify-new-row.sql',
   'api/jobs-insert-trigger.sql',
   'api/jobs-after-insert-trigger.sql',
   'api/jobs-update-trigger.sql',
@@ -30,6 +33,11 @@ export const FILES = [
   'views/imports.sql',
   'views/import-log.sql',
   'views/workers.sql',
+  // helpers of the user-facing functions
+  'api/raise-not-found.sql',
+  'api/require-read-committed.sql',
+  'api/written-by-this-transaction.sql',
+  'api/sleep-before-deadline.sql',
   // the user-facing functions (in the API schema)
   'api/import.sql',
   'api/import-status.sql',

@@ -3,9 +3,9 @@
  * whole run, migrates a template database, and hands their addresses to the test files
  * (`inject('servers')`). A server that fails to start stops the run at once with what to install.
  */
-import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { migrate } from '../src/db/migrate.js';
+import { queryOnce } from './helpers/one-shot-sql.js';
 import { startMariaDb, type MariaDbServer } from './servers/mariadb.js';
 import { startPostgres, type PostgresServer } from './servers/postgres.js';
 
@@ -29,26 +29,16 @@ let mariadb: MariaDbServer | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
   [target, mariadb] = await Promise.all([startPostgres(), startMariaDb()]);
-  await sql(target.url, `create database ${TEMPLATE_DB}`);
+  await queryOnce(target.url, `create database ${TEMPLATE_DB}`);
   await migrate({ databaseUrl: target.urlFor(TEMPLATE_DB) });
   if (target.hasPostgis) {
-    await sql(target.url, `create database ${TEMPLATE_POSTGIS_DB} template ${TEMPLATE_DB}`);
-    await sql(target.urlFor(TEMPLATE_POSTGIS_DB), 'create extension postgis');
+    await queryOnce(target.url, `create database ${TEMPLATE_POSTGIS_DB} template ${TEMPLATE_DB}`);
+    await queryOnce(target.urlFor(TEMPLATE_POSTGIS_DB), 'create extension postgis');
   }
   project.provide('servers', {
     pg: { host: target.host, port: target.port, url: target.url, hasPostgis: target.hasPostgis, binDir: target.binDir, templateDb: TEMPLATE_DB, templatePostgisDb: target.hasPostgis ? TEMPLATE_POSTGIS_DB : undefined },
     mariadb: { host: mariadb.host, port: mariadb.port, rootUser: mariadb.rootUser, socket: mariadb.socket },
   });
-}
-
-async function sql(url: string, text: string): Promise<void> {
-  const client = new pg.Client(url);
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
 }
 
 export async function teardown(): Promise<void> {

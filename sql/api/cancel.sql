@@ -36,8 +36,7 @@ begin
     job_id := item_queue_id;
   end if;
   if job_id is null then
-    raise exception 'Import % not found', item_queue_id using errcode = 'P0002',
-      hint = 'The id does not exist or the import belongs to another role.';
+    perform cdb_connectors.raise_not_found('Import', item_queue_id);
   end if;
   if job_state in ('complete', 'failure', 'cancelled') then
     return false;

@@ -25,6 +25,10 @@ begin
       into new.the_geom_webmercator using new.the_geom;
   end if;
   return new;
+exception when others then
+  -- as on loads: a geometry PROJ/GEOS cannot transform gets no web mercator twin, the edit is kept
+  new.the_geom_webmercator := null;
+  return new;
 end
 $$;
 

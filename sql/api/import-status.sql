@@ -33,8 +33,7 @@ begin
   left join cdb_connectors.error_codes as e on e.code = i.error_code
   where i.id = cdb_connector_import_status.item_queue_id;
   if status is null then
-    raise exception 'Import % not found', item_queue_id using errcode = 'P0002',
-      hint = 'The id does not exist or the import belongs to another role.';
+    perform cdb_connectors.raise_not_found('Import', item_queue_id);
   end if;
   return status;
 end

@@ -13,7 +13,7 @@
 --     Any other job with "interval" is refused (22023): a sync is created through
 --     cdb_connector_sync / cdb_connector_import or an INSERT into cdb_connectors.syncs.
 --   * The owner must have CREATE on NEW.target_schema (SQLSTATE 42501 otherwise).
---   * The password is handed to jobs_after_insert (pending_secret_setting) for job_secrets.
+--   * The password is handed to jobs_after_insert (stash_pending_secret) for job_secrets.
 -- Errors: 22023 (validation, see normalize_params), 3F000 (no/unknown schema), 42501.
 -- Locks: none beyond the INSERT's own.
 create or replace function cdb_connectors.jobs_before_insert()
@@ -23,7 +23,6 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   normalized jsonb;
-  secret text;
   schema_oid oid;
   pending_sync text;
   sync_params jsonb;
@@ -61,12 +60,7 @@ begin
         hint = 'SET search_path TO a schema where you may create tables, or ask for GRANT CREATE ON SCHEMA.';
   end if;
 
-  secret := normalized #>> '{connection,password}';
-  if secret is not null then
-    normalized := jsonb_set(normalized, '{connection,password}', '"***"');
-    -- 'p' prefix: an empty password stays distinguishable from the blanked setting
-    perform set_config(cdb_connectors.pending_secret_setting(new.id), 'p' || secret, true);
-  end if;
+  normalized := cdb_connectors.stash_pending_secret(new.id, normalized);
 
   if new.sync_id is not null then
     select s.params, s.target_schema into sync_params, sync_schema

@@ -4,6 +4,8 @@
 -- jobs (the row does not exist until the BEFORE trigger returns) and its RLS policy checks the
 -- job's owner. A transaction-local setting is visible only to this session, vanishes at
 -- commit/rollback (and with a rolled-back savepoint), and the AFTER trigger blanks it at once.
+-- The same hand-over serves requests and syncs; stash_pending_secret and take_pending_secret are
+-- its two halves.
 -- Parameters: job_id. Locks: none.
 create or replace function cdb_connectors.pending_secret_setting(job_id uuid)
 returns text

@@ -5,10 +5,9 @@
 -- 57014). With a timeout it returns NULL when that passes first (call again); without one it
 -- waits until the answer or the request's own deadline. The answer stays readable (call it
 -- again) until the sidecars clean it up, 10 minutes after it was written.
--- It polls with pauses from 5 ms doubling to 50 ms. Under READ COMMITTED every statement of this volatile function
--- takes a new snapshot and sees the sidecar's answer; under REPEATABLE READ or SERIALIZABLE it
--- never could, so it refuses (25000), as it does for a request made in the same transaction
--- (the sidecars cannot see it before it commits).
+-- It polls with pauses from 5 ms doubling to 50 ms, so it needs READ COMMITTED and refuses other
+-- isolation levels (25000; require_read_committed says why), as it does for a request made in
+-- the same transaction (the sidecars cannot see it before it commits).
 -- Parameters: request_id; timeout. Locks: none held while sleeping (AccessShare per poll).
 create or replace function :api_schema.cdb_connector_request_result(request_id uuid, timeout interval default null)
 returns jsonb
@@ -24,16 +23,12 @@ declare
   deadline timestamptz := clock_timestamp() + timeout;
   envelope jsonb;
 begin
-  if current_setting('transaction_isolation') <> 'read committed' then
-    raise exception 'cdb_connector_request_result() needs READ COMMITTED isolation, not %', upper(current_setting('transaction_isolation'))
-      using errcode = '25000', hint = 'Its snapshot would never see the sidecar''s answer. Call it in a READ COMMITTED transaction (the default).';
-  end if;
+  perform cdb_connectors.require_read_committed('cdb_connector_request_result()',
+    'Its snapshot would never see the sidecar''s answer. Call it in a READ COMMITTED transaction (the default).');
   if request_id is null then
     return null;
   end if;
-  -- xmin of a row this transaction wrote = our own xid (the low 32 bits of the xid8)
-  if exists (select from cdb_connectors.requests as q where q.id = request_id
-             and q.xmin::text = (pg_current_xact_id_if_assigned()::text::numeric % 4294967296)::text) then
+  if exists (select from cdb_connectors.requests as q where q.id = request_id and cdb_connectors.written_by_this_transaction(q.xmin)) then
     raise exception 'cdb_connector_request_result() cannot wait for request % in the transaction that made it', request_id
       using errcode = '25000', hint = 'The sidecars see the request only after this transaction commits: COMMIT, then ask for the result.';
   end if;
@@ -45,8 +40,7 @@ begin
     if deadline is not null and clock_timestamp() >= deadline then
       return null;
     end if;
-    perform pg_sleep(case when deadline is null then pause_seconds
-                          else least(pause_seconds, greatest(0, extract(epoch from deadline - clock_timestamp()))) end);
+    perform cdb_connectors.sleep_before_deadline(pause_seconds, deadline);
     pause_seconds := least(pause_seconds * 2, max_pause_seconds);
   end loop;
 end

@@ -1,9 +1,8 @@
 -- AFTER INSERT trigger on cdb_connectors.requests: stores the password that
--- requests_before_insert took out of params into request_secrets (as the caller, who may INSERT
--- there but never SELECT), blanks the hand-over setting, and wakes the sidecars on channel
--- cdb_connectors_jobs with {"op": "request", "id": "<request id>", "nonce": "<random>"}.
--- The nonce keeps PostgreSQL from merging identical notifications of one transaction; the NOTIFY
--- is delivered at commit, when the request becomes visible to the sidecars.
+-- requests_before_insert took out of params (take_pending_secret, which blanks the hand-over
+-- setting) into request_secrets (as the caller, who may INSERT there but never SELECT), and wakes
+-- the sidecars (notify_new_row): {"op": "request", "id": "<request id>", "nonce": "<random>"} on
+-- channel cdb_connectors_jobs, delivered at commit, when the request becomes visible to them.
 -- Parameters: none. Locks: the request_secrets INSERT's; the FK check takes FOR KEY SHARE on the request.
 create or replace function cdb_connectors.requests_after_insert()
 returns trigger
@@ -11,15 +10,12 @@ language plpgsql
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  setting_name text := cdb_connectors.pending_secret_setting(new.id);
-  pending text := current_setting(setting_name, true);
+  secret text := cdb_connectors.take_pending_secret(new.id);
 begin
-  if pending like 'p%' then
-    perform set_config(setting_name, '', true);
-    insert into cdb_connectors.request_secrets (request_id, password) values (new.id, substr(pending, 2));
+  if secret is not null then
+    insert into cdb_connectors.request_secrets (request_id, password) values (new.id, secret);
   end if;
-  perform pg_notify('cdb_connectors_jobs', json_build_object(
-    'op', 'request', 'id', new.id, 'nonce', md5(random()::text || clock_timestamp()::text))::text);
+  perform cdb_connectors.notify_new_row('request', new.id);
   return null;
 end
 $$;

@@ -7,7 +7,7 @@
 --     the other kinds.
 --   * Bookkeeping columns are forced (state 'pending', no answer, no deadline), and owner is
 --     current_user for roles under RLS.
---   * The password is handed to requests_after_insert (pending_secret_setting) for request_secrets.
+--   * The password is handed to requests_after_insert (stash_pending_secret) for request_secrets.
 -- Errors: 22023 with DETAIL error_code 1502 / 1501 (validation, see normalize_params).
 -- Locks: none beyond the INSERT's own.
 create or replace function cdb_connectors.requests_before_insert()
@@ -20,7 +20,6 @@ declare
   default_preview_rows constant integer := 10;
   max_preview_rows constant integer := 100;
   normalized jsonb;
-  secret text;
 begin
   normalized := cdb_connectors.normalize_request(new.kind, new.params);
   if new.id is null then new.id := gen_random_uuid(); end if;
@@ -38,12 +37,7 @@ begin
     new.preview_rows := null;
   end if;
 
-  secret := normalized #>> '{connection,password}';
-  if secret is not null then
-    normalized := jsonb_set(normalized, '{connection,password}', '"***"');
-    -- 'p' prefix: an empty password stays distinguishable from the blanked setting
-    perform set_config(cdb_connectors.pending_secret_setting(new.id), 'p' || secret, true);
-  end if;
+  normalized := cdb_connectors.stash_pending_secret(new.id, normalized);
 
   new.params := normalized;
   new.provider := normalized ->> 'provider';

@@ -22,7 +22,6 @@ declare
   sync_limit_lock constant integer := 1128546867;
   normalized jsonb;
   req jsonb;
-  secret text;
   max_syncs jsonb;
   owned integer;
 begin
@@ -49,11 +48,7 @@ begin
     end if;
   end if;
 
-  secret := normalized #>> '{connection,password}';
-  if secret is not null then
-    normalized := jsonb_set(normalized, '{connection,password}', '"***"');
-    perform set_config(cdb_connectors.pending_secret_setting(new.id), 'p' || secret, true);
-  end if;
+  normalized := cdb_connectors.stash_pending_secret(new.id, normalized);
 
   new.params := normalized;
   new.provider := normalized ->> 'provider';
@@ -84,14 +79,12 @@ language plpgsql
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  setting_name text := cdb_connectors.pending_secret_setting(new.id);
-  pending text := current_setting(setting_name, true);
+  secret text := cdb_connectors.take_pending_secret(new.id);
   request jsonb := jsonb_build_object('connector', new.params);
 begin
-  if pending like 'p%' then
-    perform set_config(setting_name, '', true);
-    insert into cdb_connectors.sync_secrets (sync_id, password) values (new.id, substr(pending, 2));
-    request := jsonb_set(request, '{connector,connection,password}', to_jsonb(substr(pending, 2)));
+  if secret is not null then
+    insert into cdb_connectors.sync_secrets (sync_id, password) values (new.id, secret);
+    request := jsonb_set(request, '{connector,connection,password}', to_jsonb(secret));
   end if;
   perform set_config(cdb_connectors.pending_sync_setting(new.last_import_id), new.id::text, true);
   insert into cdb_connectors.jobs (id, params, target_schema) values (new.last_import_id, request, new.target_schema);

@@ -14,8 +14,7 @@ as $$
 begin
   update cdb_connectors.syncs as s set sync_now_requested_at = now() where s.id = cdb_connector_sync_now.sync_id;
   if not found then
-    raise exception 'Synchronization % not found', coalesce(sync_id::text, 'NULL') using errcode = 'P0002',
-      hint = 'The id does not exist or the synchronization belongs to another role.';
+    perform cdb_connectors.raise_not_found('Synchronization', sync_id);
   end if;
   return cdb_connectors.sync_object(sync_id);
 end

@@ -14,8 +14,7 @@ declare
 begin
   select to_jsonb(v) into obj from cdb_connectors.synchronizations as v where v.id = sync_object.sync_id;
   if obj is null then
-    raise exception 'Synchronization % not found', coalesce(sync_id::text, 'NULL') using errcode = 'P0002',
-      hint = 'The id does not exist or the synchronization belongs to another role.';
+    perform cdb_connectors.raise_not_found('Synchronization', sync_id);
   end if;
   return obj;
 end

@@ -15,8 +15,7 @@ as $$
 begin
   update cdb_connectors.syncs as s set interval_seconds = seconds where s.id = cdb_connector_set_interval.sync_id;
   if not found then
-    raise exception 'Synchronization % not found', coalesce(sync_id::text, 'NULL') using errcode = 'P0002',
-      hint = 'The id does not exist or the synchronization belongs to another role.';
+    perform cdb_connectors.raise_not_found('Synchronization', sync_id);
   end if;
   return cdb_connectors.sync_object(sync_id);
 end

@@ -14,8 +14,7 @@ as $$
 begin
   delete from cdb_connectors.syncs as s where s.id = cdb_connector_unsync.sync_id;
   if not found then
-    raise exception 'Synchronization % not found', coalesce(sync_id::text, 'NULL') using errcode = 'P0002',
-      hint = 'The id does not exist or the synchronization belongs to another role.';
+    perform cdb_connectors.raise_not_found('Synchronization', sync_id);
   end if;
   return true;
 end

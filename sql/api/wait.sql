@@ -5,9 +5,8 @@
 -- ->> 'item_queue_id')::uuid) cannot work: the job is only visible to the sidecars after the
 -- importing transaction commits. Waiting for a job the current transaction wrote raises SQLSTATE
 -- 25000 at once instead of waiting in vain; import (and commit), then wait.
--- It polls every poll_seconds (100 ms). Under READ COMMITTED every statement of this volatile function takes
--- a new snapshot and sees the sidecar's commits; under REPEATABLE READ or SERIALIZABLE the
--- snapshot is frozen and it would wait in vain, so it refuses (SQLSTATE 25000).
+-- It polls every poll_seconds (100 ms), so it needs READ COMMITTED and refuses other isolation
+-- levels (SQLSTATE 25000; require_read_committed says why).
 -- The session's statement_timeout still applies. Unknown / another role's id → P0002.
 -- Parameters: item_queue_id; timeout. Locks: none held while sleeping (AccessShare per poll).
 create or replace function :api_schema.cdb_connector_wait(item_queue_id uuid, timeout interval default '10 minutes')
@@ -22,17 +21,12 @@ declare
   deadline timestamptz := clock_timestamp() + timeout;
   status jsonb;
 begin
-  if current_setting('transaction_isolation') <> 'read committed' then
-    raise exception 'cdb_connector_wait() needs READ COMMITTED isolation, not %', upper(current_setting('transaction_isolation'))
-      using errcode = '25000',
-        hint = 'Its snapshot would never see the sidecar''s progress. Call it outside this transaction, or use cdb_connector_import_status() to poll yourself.';
-  end if;
+  perform cdb_connectors.require_read_committed('cdb_connector_wait()',
+    'Its snapshot would never see the sidecar''s progress. Call it outside this transaction, or use cdb_connector_import_status() to poll yourself.');
   if item_queue_id is null then
     return null;
   end if;
-  -- xmin of a row this transaction wrote = our own xid (the low 32 bits of the xid8)
-  if exists (select from cdb_connectors.jobs as j where j.id = item_queue_id
-             and j.xmin::text = (pg_current_xact_id_if_assigned()::text::numeric % 4294967296)::text) then
+  if exists (select from cdb_connectors.jobs as j where j.id = item_queue_id and cdb_connectors.written_by_this_transaction(j.xmin)) then
     raise exception 'cdb_connector_wait() cannot wait for import % in the transaction that enqueued it', item_queue_id
       using errcode = '25000', hint = 'The sidecars see the job only after this transaction commits: COMMIT, then wait.';
   end if;
@@ -40,8 +34,7 @@ begin
     status := :api_schema.cdb_connector_import_status(item_queue_id);
     exit when status ->> 'state' in ('complete', 'failure', 'cancelled')
       or (deadline is not null and clock_timestamp() >= deadline);
-    perform pg_sleep(case when deadline is null then poll_seconds
-                          else least(poll_seconds, greatest(0, extract(epoch from deadline - clock_timestamp()))) end);
+    perform cdb_connectors.sleep_before_deadline(poll_seconds, deadline);
   end loop;
   return status;
 end

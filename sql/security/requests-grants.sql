@@ -11,28 +11,24 @@ grant select, delete on cdb_connectors.requests to cdb_connector_user;
 grant insert (id, kind, params, preview_rows) on cdb_connectors.requests to cdb_connector_user;
 grant insert on cdb_connectors.request_secrets to cdb_connector_user;
 
-revoke all on function
-  cdb_connectors.normalize_request(text, jsonb),
-  cdb_connectors.requests_before_insert(),
-  cdb_connectors.requests_after_insert(),
-  cdb_connectors.submit_request(text, jsonb, integer),
-  cdb_connectors.take_answer(uuid, timestamptz, boolean),
-  cdb_connectors.answer_result(jsonb)
-from public;
-grant execute on function
-  cdb_connectors.normalize_request(text, jsonb),
-  cdb_connectors.requests_before_insert(),
-  cdb_connectors.requests_after_insert(),
-  cdb_connectors.submit_request(text, jsonb, integer),
-  cdb_connectors.take_answer(uuid, timestamptz, boolean),
-  cdb_connectors.answer_result(jsonb)
-to cdb_connector_user;
-
-revoke all on procedure
-  cdb_connectors.require_transaction_control(text),
-  cdb_connectors.run_request(text, text, jsonb, integer, jsonb)
-from public;
-grant execute on procedure
-  cdb_connectors.require_transaction_control(text),
-  cdb_connectors.run_request(text, text, jsonb, integer, jsonb)
-to cdb_connector_user;
+-- Each internal routine below: no EXECUTE for PUBLIC, EXECUTE for cdb_connector_user (ROUTINE
+-- covers functions and procedures alike).
+do $$
+declare
+  routine regprocedure;
+begin
+  foreach routine in array array[
+    'cdb_connectors.normalize_request(text, jsonb)',
+    'cdb_connectors.requests_before_insert()',
+    'cdb_connectors.requests_after_insert()',
+    'cdb_connectors.submit_request(text, jsonb, integer)',
+    'cdb_connectors.take_answer(uuid, timestamptz, boolean)',
+    'cdb_connectors.answer_result(jsonb)',
+    'cdb_connectors.require_transaction_control(text)',
+    'cdb_connectors.run_request(text, text, jsonb, integer, jsonb)'
+  ]::regprocedure[] loop
+    execute format('revoke all on routine %s from public', routine);
+    execute format('grant execute on routine %s to cdb_connector_user', routine);
+  end loop;
+end
+$$;

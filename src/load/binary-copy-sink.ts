@@ -14,6 +14,7 @@
 import type { Writable } from 'node:stream';
 import type { BinaryCopySink } from '../providers/provider.js';
 import { BinaryCopyFraming } from './binary-copy-framing.js';
+import { drained } from './drained.js';
 
 export interface BinaryCopyForwarderOptions {
   /** Tuples to forward at most; one more marks the load truncated. */
@@ -67,20 +68,7 @@ export class BinaryCopyForwarder implements BinaryCopySink {
   }
 
   drained(): Promise<void> {
-    if (!this.out.writableNeedDrain) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const onDrain = () => { cleanup(); resolve(); };
-      const onError = (err: Error) => { cleanup(); reject(err); };
-      const onClose = () => { cleanup(); reject(new Error('COPY stream closed')); };
-      const cleanup = () => {
-        this.out.off('drain', onDrain);
-        this.out.off('error', onError);
-        this.out.off('close', onClose);
-      };
-      this.out.on('drain', onDrain);
-      this.out.on('error', onError);
-      this.out.on('close', onClose);
-    });
+    return drained(this.out);
   }
 
   /**

@@ -12,6 +12,7 @@
  */
 import type { Writable } from 'node:stream';
 import type { CopyValue, FieldSink, RowSink } from '../providers/provider.js';
+import { drained } from './drained.js';
 
 /** Flush threshold: big enough to amortise stream overhead, small enough for flat memory. */
 const CHUNK_BYTES = 256 * 1024;
@@ -138,20 +139,7 @@ export class CopyTextEncoder implements RowSink, FieldSink {
   }
 
   drained(): Promise<void> {
-    if (!this.out.writableNeedDrain) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const onDrain = () => { cleanup(); resolve(); };
-      const onError = (err: Error) => { cleanup(); reject(err); };
-      const onClose = () => { cleanup(); reject(new Error('COPY stream closed')); };
-      const cleanup = () => {
-        this.out.off('drain', onDrain);
-        this.out.off('error', onError);
-        this.out.off('close', onClose);
-      };
-      this.out.on('drain', onDrain);
-      this.out.on('error', onError);
-      this.out.on('close', onClose);
-    });
+    return drained(this.out);
   }
 
   /** Writes what is buffered; returns the stream's backpressure answer. */

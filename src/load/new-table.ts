@@ -9,10 +9,12 @@
  * so no half-loaded or orphaned table can exist (SPEC §4.4, §9). COPY FREEZE is allowed because
  * the table was created in the same transaction, and saves the later hint-bit rewrite.
  * The table is created as the job's owner (SET LOCAL ROLE) so ownership and privileges are the
- * caller's, never the sidecar's.
+ * caller's, never the sidecar's. With CARTO columns (cartodbfy.ts) the staging table computes them
+ * during the COPY, gets its key and indexes right after it, and they take the final name at commit.
  */
 import type pg from 'pg';
-import type { CartoTable } from './cartodbfy.js';
+import { thenAfterCopy } from './after-copy.js';
+import type { CartoTable } from './cartodbfy-table.js';
 import { startCopy, type CopyFormat } from './copy-session.js';
 import { createTableSql, qi, qualified, type LocalColumn } from './ddl.js';
 import { withSuffix } from './identifiers.js';
@@ -46,14 +48,7 @@ export async function beginNewTableLoad(client: pg.PoolClient, opts: NewTableLoa
   }
   const copy = startCopy(client, { schema: opts.schema, table: opts.stagingName, columns: opts.columns, maxRows: opts.maxRows, format: opts.format });
   const { carto } = opts;
-  if (carto) {
-    const endCopy = copy.endCopy.bind(copy);
-    copy.endCopy = async () => {
-      const rows = await endCopy();
-      await carto.afterCopy(client, opts.schema, opts.stagingName, opts.owner, { final: true });
-      return rows;
-    };
-  }
+  if (carto) thenAfterCopy(copy, () => carto.afterCopy(client, opts.schema, opts.stagingName, opts.owner, { final: true }));
   // Object.assign, not a spread: the session's progress counters are getters.
   return Object.assign(copy, {
     async commit(baseName: string, beforeCommit: (tableName: string) => Promise<void>) {

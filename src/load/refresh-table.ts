@@ -23,12 +23,18 @@
  * creates the table under the requested name (or a free `_1`, `_2` variant) and the run records
  * its OID. The checksum is computed the same way in both paths, so the second run can already
  * skip an unchanged table.
+ *
+ * A table with CARTO columns (cartodbfy.ts) is refreshed the same way: the staging table computes
+ * them during the COPY like an import's, the refresh inserts them with the rows, and the synced
+ * table's key, indexes and triggers stay. Generated cartodb_ids are left out of the checksum.
  */
 import crypto from 'node:crypto';
 import type pg from 'pg';
 import { ConnectorError } from '../errors.js';
+import { thenAfterCopy } from './after-copy.js';
 import { startCopy } from './copy-session.js';
 import { assertSafeType, createTableSql, qi, qualified } from './ddl.js';
+import { CARTODB_ID } from './cartodbfy-plan.js';
 import { beginNewTableLoad, type NewTableLoadOptions } from './new-table.js';
 import type { TableLoad } from './table-load.js';
 
@@ -66,12 +72,15 @@ export async function beginRefreshLoad(client: pg.PoolClient, opts: RefreshOptio
   await client.query('begin');
   try {
     await client.query(`set local role ${qi(opts.owner)}`);
-    await client.query(`${createTableSql(TEMP_SCHEMA, opts.stagingName, opts.columns)} on commit drop`);
+    if (opts.carto) await opts.carto.createStaging(client, TEMP_SCHEMA, opts.stagingName, opts.owner, { temp: true });
+    else await client.query(`${createTableSql(TEMP_SCHEMA, opts.stagingName, opts.columns)} on commit drop`);
   } catch (err) {
     await client.query('rollback').catch(() => undefined);
     throw err;
   }
   const copy = startCopy(client, { schema: TEMP_SCHEMA, table: opts.stagingName, columns: opts.columns, maxRows: opts.maxRows, format: opts.format });
+  const { carto } = opts;
+  if (carto) thenAfterCopy(copy, () => carto.afterCopy(client, TEMP_SCHEMA, opts.stagingName, opts.owner, { final: false }));
   return Object.assign(copy, {
     async commit(_baseName: string, beforeCommit: (tableName: string) => Promise<void>) {
       const run = await switchData(client, opts, opts.tableOid!);
@@ -92,7 +101,8 @@ async function beginFirstLoad(client: pg.PoolClient, opts: RefreshOptions): Prom
     commit: (baseName: string, beforeCommit: (tableName: string) => Promise<void>) => commitNewTable(baseName, async (tableName) => {
       const table = qualified(opts.schema, tableName);
       const tableOid = await oidOf(client, table);
-      const checksum = await checksumOf(client, table, await columnsOf(client, tableOid));
+      const columns = await columnsOf(client, tableOid);
+      const checksum = await checksumOf(client, table, opts.carto ? opts.carto.checksumColumns(columns) : columns);
       await opts.recordRun({ schema: opts.schema, tableName, tableOid, checksum, changed: true });
       await beforeCommit(tableName);
     }),
@@ -118,7 +128,7 @@ async function switchData(client: pg.ClientBase, opts: RefreshOptions, tableOid:
         + 'Recreate the sync, or set sync_rebuild_on_schema_change to true to rebuild the table (its dependent views are dropped).');
     }
     await client.query(`drop table ${table} cascade`);
-    await client.query(createTableSql(target.schema, target.name, opts.columns));
+    await client.query(opts.carto ? opts.carto.createFinalTableSql(target.schema, target.name) : createTableSql(target.schema, target.name, opts.columns));
     oid = await oidOf(client, table);
     rebuilt = true;
   } else {
@@ -126,12 +136,15 @@ async function switchData(client: pg.ClientBase, opts: RefreshOptions, tableOid:
       await client.query(`alter table ${table} add column ${qi(column.name)} ${assertSafeType(column.type)}`);
     }
   }
-  const checksum = await checksumOf(client, staging, staged);
+  const checksum = await checksumOf(client, staging, opts.carto ? opts.carto.checksumColumns(staged) : staged);
   const changed = rebuilt || checksum !== opts.previousChecksum;
   if (changed) {
     const names = staged.map((c) => qi(c.name)).join(', ');
+    const values = opts.carto ? staged.map((c) => (c.name === CARTODB_ID ? opts.carto!.refreshKeyExpression() : qi(c.name))).join(', ') : names;
     if (!rebuilt) await client.query(`delete from ${table}`);
-    await client.query(`insert into ${table} (${names}) select ${names} from ${staging}`);
+    await client.query(`insert into ${table} (${names}) select ${values} from ${staging}`);
+    if (rebuilt) await opts.carto?.formatRebuiltTable(client, target.schema, target.name);
+    else await opts.carto?.afterRefreshInsert(client, table);
   }
   return { schema: target.schema, tableName: target.name, tableOid: oid, checksum, changed };
 }

@@ -16,6 +16,8 @@ import { markSyncRunStarted, readSyncTable, recordSyncRunSuccess, settleSyncRun 
 export interface Finishing {
   /** The job is running (a sync shows `syncing`). */
   started(): Promise<void>;
+  /** The table a sync run refreshes (its last run's table), null for imports and first runs. */
+  syncedTableOid(): Promise<number | null>;
   /** Opens the load transaction and its COPY. */
   beginLoad(client: pg.PoolClient, opts: NewTableLoadOptions, settings: Settings): Promise<TableLoad>;
   /** The job was recorded as failed or cancelled (a sync schedules its retry or next run). */
@@ -24,6 +26,7 @@ export interface Finishing {
 
 const IMPORT: Finishing = {
   started: async () => undefined,
+  syncedTableOid: async () => null,
   beginLoad: (client, opts) => beginNewTableLoad(client, opts),
   failed: async () => undefined,
 };
@@ -33,6 +36,7 @@ export function finishingFor(pool: pg.Pool, job: JobRow): Finishing {
   if (!syncId) return IMPORT;
   return {
     started: () => markSyncRunStarted(pool, syncId, job.id),
+    syncedTableOid: async () => (await readSyncTable(pool, syncId))?.tableOid ?? null,
     async beginLoad(client, opts, settings) {
       const sync = await readSyncTable(pool, syncId);
       if (!sync) throw new ConnectorError('CANCELLED', 'The synchronization was removed with cdb_connector_unsync while this run started.');

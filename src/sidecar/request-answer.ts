@@ -14,10 +14,12 @@ import { uniqueLocalIdentifiers } from '../load/identifiers.js';
 import type { SourceSession } from '../providers/provider.js';
 import { getProvider } from '../providers/registry.js';
 import { assertHostAllowed } from './allowed-hosts.js';
+import { connectSession } from './connect-session.js';
 import { toSourceRequest } from './job.js';
 import { PreviewSink } from './preview-sink.js';
 import { readRequestSecret, type Answer, type ClaimedRequest } from './request-store.js';
 import type { Settings } from './settings.js';
+import { untilAborted } from './until-aborted.js';
 import { WarningCounts } from './warnings.js';
 
 export interface AnswerDeps {
@@ -48,15 +50,13 @@ export async function answerRequest(deps: AnswerDeps, request: ClaimedRequest, s
     await assertHostAllowed(source.connection.server, settings.allowedHosts);
     const provider = await getProvider(request.provider);
     const previewRows = request.preview_rows ?? 0;
-    session = await untilAborted(provider.connect(source, {
-      connectTimeoutMs: Math.min(settings.connectTimeoutMs, budgetMs),
-      statementTimeoutMs: Math.min(settings.statementTimeoutMs, budgetMs),
+    session = await connectSession(provider, source, settings, {
+      log: deps.log, signal, budgetMs,
       // a preview needs one page, not the import's 10,000-row round trips
       fetchRows: request.kind === 'preview' ? Math.max(1, Math.min(settings.fetchRows, previewRows)) : settings.fetchRows,
-      log: deps.log, caFile: settings.raw.ssl_ca_file as string | undefined,
       // only a preview describes columns, and only describe looks at the target (PostGIS)
       ...(request.kind === 'preview' ? { target: await readTargetCapabilities(deps.pool) } : {}),
-    }), signal, (late) => void late.close().catch(() => undefined));
+    });
     const open = session;
     if (request.kind === 'check') return { result: { connected: true } };
     if (request.kind === 'list_tables') return { result: await untilAborted(listTables(open, settings), signal) };
@@ -99,17 +99,4 @@ async function preview(session: SourceSession, settings: Settings, rows: number,
     rows: sink.rows,
     warnings: warnings.toWarnings(),
   };
-}
-
-/** Rejects with the abort reason as soon as the signal fires; a late result is handed to `onLate`. */
-async function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, onLate: (value: T) => void = () => undefined): Promise<T> {
-  if (signal.aborted) { promise.then(onLate, () => undefined); throw signal.reason; }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => { promise.then(onLate, () => undefined); reject(signal.reason); };
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => { signal.removeEventListener('abort', onAbort); resolve(value); },
-      (err) => { signal.removeEventListener('abort', onAbort); reject(err); },
-    );
-  });
 }

@@ -14,8 +14,10 @@ import type { ColumnPlan, SourcePlan, SourceSession } from '../providers/provide
 import { getProvider } from '../providers/registry.js';
 import type { LocalColumn } from '../load/ddl.js';
 import { toLocalIdentifier, uniqueLocalIdentifiers } from '../load/identifiers.js';
+import { Cartodbfy } from '../load/cartodbfy.js';
 import type { TableLoad } from '../load/table-load.js';
 import { assertHostAllowed } from './allowed-hosts.js';
+import { connectSession } from './connect-session.js';
 import { finishingFor, type Finishing } from './finishing.js';
 import { loadApplicationName, toSourceRequest, type JobRow } from './job.js';
 import { appendLog, handBack, LostJobError, markComplete, markFailed, readSecret, recordBackendPid, terminatePreviousLoad, type Warning } from './job-store.js';
@@ -66,14 +68,12 @@ export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortCon
     const request = toSourceRequest(job.params, password);
     await assertHostAllowed(request.connection.server, settings.allowedHosts);
     const provider = await getProvider(job.provider);
+    // Before connecting: cartodbfy "on" without PostGIS fails at once (SPEC §12).
+    const carto = await Cartodbfy.decide(deps.pool, settings.raw.cartodbfy, await finishing.syncedTableOid());
     await appendLog(deps.pool, job.id, 'info', `Connecting to ${job.provider} server ${request.connection.server}:${request.connection.port}`);
-    session = await untilAborted(provider.connect(request, {
-      connectTimeoutMs: settings.connectTimeoutMs, statementTimeoutMs: settings.statementTimeoutMs,
-      fetchRows: settings.fetchRows, log, caFile: settings.raw.ssl_ca_file as string | undefined,
-      target: await readTargetCapabilities(deps.pool),
-    }), signal, (late) => void late.close());
+    session = await connectSession(provider, request, settings, { log, signal, target: await readTargetCapabilities(deps.pool) });
     plan = await session.describe();
-    const columns = localColumns(plan, settings);
+    const columns = carto.columnsFor(plan, localColumns(plan, settings), settings.maxIdentifierLength);
 
     loadClient = await deps.pool.connect();
     await loadClient.query('select set_config($1, $2, false)', ['application_name', loadApplicationName(job.id)]);
@@ -84,9 +84,10 @@ export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortCon
     const binary = plan.binaryCopy === true && session.streamBinaryCopy !== undefined;
     await appendLog(deps.pool, job.id, 'info',
       `Importing ${columns.length} columns${plan.skipped.length ? `, skipping ${plan.skipped.length}` : ''} (${binary ? 'binary' : 'text'} COPY)`);
+    await appendLog(deps.pool, job.id, 'info', carto.note());
     load = await finishing.beginLoad(loadClient, {
       schema: job.target_schema, owner: job.owner, columns, maxRows: settings.maxRows,
-      stagingName: `cdb_import_${job.id.replace(/-/g, '')}`, format: binary ? 'binary' : 'text',
+      stagingName: `cdb_import_${job.id.replace(/-/g, '')}`, format: binary ? 'binary' : 'text', carto: carto.table,
     }, settings);
     load.stream.on('error', (err) => controller.abort(classifyTargetError(err)));
 
@@ -101,6 +102,7 @@ export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortCon
       ...skippedColumnsWarning(plan.skipped),
       ...counts.toWarnings(),
       ...(load.truncated ? [rowLimitWarning(settings.maxRows)] : []),
+      ...carto.warnings(),
     ];
     const baseName = toLocalIdentifier(job.requested_name, settings.maxIdentifierLength);
     const tableName = await load.commit(baseName, (name) => markComplete(loadClient!, job.id, deps.workerId, {
@@ -156,17 +158,4 @@ function localColumns(plan: SourcePlan, settings: Settings): LocalColumn[] {
   }
   const names = uniqueLocalIdentifiers(plan.columns.map((c: ColumnPlan) => c.remoteName), [], settings.maxIdentifierLength);
   return plan.columns.map((c, i) => ({ name: names[i]!, type: c.localType }));
-}
-
-/** Rejects with the abort reason as soon as the signal fires; a late result is handed to `onLate`. */
-async function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, onLate: (value: T) => void): Promise<T> {
-  if (signal.aborted) { promise.then(onLate, () => undefined); throw signal.reason; }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => { promise.then(onLate, () => undefined); reject(signal.reason); };
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => { signal.removeEventListener('abort', onAbort); resolve(value); },
-      (err) => { signal.removeEventListener('abort', onAbort); reject(err); },
-    );
-  });
 }

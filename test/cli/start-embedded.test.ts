@@ -17,8 +17,8 @@ it('starts an embedded PostgreSQL, migrates it, runs the sidecar and stops clean
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgcb-start-'));
   fs.chmodSync(dataDir, 0o755); // the embedded server may run as the postgres OS user
   const port = await freePort();
-  const env = { ...process.env, PGPORT: String(port), LOG_LEVEL: 'warn' };
-  delete env.DATABASE_URL;
+  const { DATABASE_URL: _ignored, ...inherited } = process.env;
+  const env = { ...inherited, PGPORT: String(port), LOG_LEVEL: 'warn' };
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), 'start', '--data-dir', dataDir], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => { out += d; });

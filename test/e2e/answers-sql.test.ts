@@ -8,7 +8,8 @@ import net from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { cleanupRequests } from '../../src/sidecar/request-store.js';
-import { check, createApiUser, listTables, preview, query, runPsql, sqlError, type ApiUser } from '../helpers/answers.js';
+import { check, createApiUser, listTables, preview, runPsql, sqlError, type ApiUser } from '../helpers/answers.js';
+import { queryOnce } from '../helpers/one-shot-sql.js';
 import { startSidecar, type TestSidecar } from '../helpers/sidecar.js';
 import { createTargetDb, type TargetDb } from '../helpers/target.js';
 
@@ -81,7 +82,7 @@ describe('answers now: validation, the same as imports', () => {
   const bad = { connector: { provider: 'postgres', connection: { server: 'x', port: 'abc' }, table: 't', foo: 1 } };
 
   it('the same messages and SQLSTATE 22023 / error_code 1502 as cdb_connector_import, nothing stored', async () => {
-    const fromImport = await sqlError(query(alice.url, 'select cdb_connector_import($1::jsonb)', [JSON.stringify(bad)]));
+    const fromImport = await sqlError(queryOnce(alice.url, 'select cdb_connector_import($1::jsonb)', [JSON.stringify(bad)]));
     // one at a time: a rejected call created early would be an unhandled rejection until awaited
     for (const call of [() => check(alice.url, bad), () => listTables(alice.url, bad), () => preview(alice.url, bad)]) {
       const err = await sqlError(call());
@@ -109,7 +110,7 @@ describe('answers now: validation, the same as imports', () => {
     expect([interval.code, interval.message]).toEqual(['22023', 'Invalid parameters: interval']);
     const rows = await sqlError(preview(alice.url, connector({ table: 'cities' }), 101));
     expect([rows.code, rows.message]).toEqual(['22023', 'The rows argument must be between 0 and 100, not 101']);
-    const kind = await sqlError(query(alice.url, "select cdb_connector_request('import', $1::jsonb)", [JSON.stringify(connector())]));
+    const kind = await sqlError(queryOnce(alice.url, "select cdb_connector_request('import', $1::jsonb)", [JSON.stringify(connector())]));
     expect([kind.code, kind.detail]).toEqual(['22023', 'error_code 1502']);
     await db.query(`update cdb_connectors.settings set value = '["mysql"]' where name = 'enabled_providers'`);
     try {
@@ -168,27 +169,27 @@ describe('answers now: with a sidecar', () => {
     expect(await check(alice.url, withPassword)).toEqual({ connected: true });
     expect(await requestCount()).toBe(0);
     expect((await db.query('select count(*) as n from cdb_connectors.request_secrets')).rows[0].n).toBe('0');
-    const denied = await sqlError(query(alice.url, 'select * from cdb_connectors.request_secrets'));
+    const denied = await sqlError(queryOnce(alice.url, 'select * from cdb_connectors.request_secrets'));
     expect(denied.code).toBe('42501');
   });
 
   it('two-step form: request, commit, result (and again); others cannot see it', async () => {
-    const [{ id }] = await query<{ id: string }>(alice.url, "select cdb_connector_request('list_tables', $1::jsonb) as id", [JSON.stringify(connector({ schema: 'public' }))]);
-    const [{ r }] = await query(alice.url, 'select cdb_connector_request_result($1) as r', [id]);
+    const [{ id }] = await queryOnce<{ id: string }>(alice.url, "select cdb_connector_request('list_tables', $1::jsonb) as id", [JSON.stringify(connector({ schema: 'public' }))]);
+    const [{ r }] = await queryOnce(alice.url, 'select cdb_connector_request_result($1) as r', [id]);
     expect(r).toEqual({ tables: [{ schema: 'public', name: 'cities', kind: 'table' }], truncated: false });
-    const [{ again }] = await query(alice.url, 'select cdb_connector_request_result($1) as again', [id]);
+    const [{ again }] = await queryOnce(alice.url, 'select cdb_connector_request_result($1) as again', [id]);
     expect(again).toEqual(r);
-    const [stored] = await query(alice.url, 'select params, state from cdb_connectors.requests where id = $1', [id]);
+    const [stored] = await queryOnce(alice.url, 'select params, state from cdb_connectors.requests where id = $1', [id]);
     expect(stored).toMatchObject({ state: 'done', params: { provider: 'postgres', connection: { server: expect.any(String) } } });
-    const hidden = await sqlError(query(bob.url, 'select cdb_connector_request_result($1)', [id]));
+    const hidden = await sqlError(queryOnce(bob.url, 'select cdb_connector_request_result($1)', [id]));
     expect(hidden.code).toBe('P0002');
   });
 
   it('two-step form: a failed preview raises like the CALL; a timeout returns NULL', async () => {
-    const [{ id }] = await query<{ id: string }>(alice.url, "select cdb_connector_request('preview', $1::jsonb, 3) as id", [JSON.stringify(connector({ table: 'nope' }))]);
-    const err = await sqlError(query(alice.url, 'select cdb_connector_request_result($1)', [id]));
+    const [{ id }] = await queryOnce<{ id: string }>(alice.url, "select cdb_connector_request('preview', $1::jsonb, 3) as id", [JSON.stringify(connector({ table: 'nope' }))]);
+    const err = await sqlError(queryOnce(alice.url, 'select cdb_connector_request_result($1)', [id]));
     expect([err.code, err.detail]).toEqual(['58000', 'error_code 1505']);
-    const [{ none }] = await query(alice.url, "select cdb_connector_request_result(null) as none");
+    const [{ none }] = await queryOnce(alice.url, "select cdb_connector_request_result(null) as none");
     expect(none).toBeNull();
   });
 
@@ -272,8 +273,8 @@ describe('answers now: with a sidecar', () => {
   });
 
   it('cleanup deletes answers after the retention', async () => {
-    const [{ id }] = await query<{ id: string }>(alice.url, "select cdb_connector_request('check', $1::jsonb) as id", [JSON.stringify(connector())]);
-    await query(alice.url, 'select cdb_connector_request_result($1)', [id]);
+    const [{ id }] = await queryOnce<{ id: string }>(alice.url, "select cdb_connector_request('check', $1::jsonb) as id", [JSON.stringify(connector())]);
+    await queryOnce(alice.url, 'select cdb_connector_request_result($1)', [id]);
     await db.query("update cdb_connectors.requests set finished_at = now() - interval '11 minutes' where id = $1", [id]);
     expect(await cleanupRequests(db.pool, 600)).toBeGreaterThanOrEqual(1);
     expect((await db.query('select count(*) as n from cdb_connectors.requests where id = $1', [id])).rows[0].n).toBe('0');

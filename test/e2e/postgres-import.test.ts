@@ -4,7 +4,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localRemoteFactory, type RemotePostgres } from '../providers/postgres/remote.js';
+import { localRemoteFactory, remoteSql, type RemotePostgres } from '../providers/postgres/remote.js';
 import { importAndWait, startSidecar, type TestSidecar } from '../helpers/sidecar.js';
 import { createTargetDb, type TargetDb } from '../helpers/target.js';
 
@@ -29,9 +29,7 @@ const EDGE = `
 
 beforeAll(async () => {
   [db, remote] = await Promise.all([createTargetDb(), localRemoteFactory.start()]);
-  const client = new pg.Client(remote.adminUrl());
-  await client.connect();
-  await client.query(EDGE).finally(() => client.end());
+  await remoteSql(remote, EDGE);
   sidecar = await startSidecar(db);
 });
 

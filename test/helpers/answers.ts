@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { adminQuery, queryOnce } from './one-shot-sql.js';
 import type { TargetDb } from './target.js';
 
 /** The psql binary users have (the point is "one statement in psql returns the answer"). */
@@ -17,47 +17,26 @@ export interface ApiUser {
   drop(): Promise<void>;
 }
 
-async function admin(text: string): Promise<void> {
-  const client = new pg.Client(inject('servers').pg.url);
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
-
 /** A new login role (cluster-wide, so uniquely named) that may use the SQL API. */
 export async function createApiUser(db: TargetDb): Promise<ApiUser> {
   const name = `answers_${crypto.randomBytes(4).toString('hex')}`;
   const password = crypto.randomBytes(8).toString('hex');
-  await admin(`create role ${name} login password '${password}' in role cdb_connector_user`);
+  await adminQuery(`create role ${name} login password '${password}' in role cdb_connector_user`);
   return {
     name,
     url: db.urlAs(name, password),
-    drop: () => admin(`drop role if exists ${name}`),
+    drop: () => adminQuery(`drop role if exists ${name}`),
   };
 }
 
-/** Runs one statement on a fresh connection and returns its rows. */
-export async function query<R extends pg.QueryResultRow = Record<string, any>>(url: string, text: string, values: unknown[] = []): Promise<R[]> {
-  const client = new pg.Client(url);
-  await client.connect();
-  try {
-    return (await client.query<R>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
 export const check = async (url: string, params: unknown): Promise<any> =>
-  (await query(url, 'call cdb_connector_check($1::jsonb)', [JSON.stringify(params)]))[0]!.result;
+  (await queryOnce(url, 'call cdb_connector_check($1::jsonb)', [JSON.stringify(params)]))[0]!.result;
 
 export const listTables = async (url: string, params: unknown): Promise<any> =>
-  (await query(url, 'call cdb_connector_list_tables($1::jsonb)', [JSON.stringify(params)]))[0]!.result;
+  (await queryOnce(url, 'call cdb_connector_list_tables($1::jsonb)', [JSON.stringify(params)]))[0]!.result;
 
 export const preview = async (url: string, params: unknown, rows?: number): Promise<any> =>
-  (await query(url, rows === undefined ? 'call cdb_connector_preview($1::jsonb)' : 'call cdb_connector_preview($1::jsonb, $2)',
+  (await queryOnce(url, rows === undefined ? 'call cdb_connector_preview($1::jsonb)' : 'call cdb_connector_preview($1::jsonb, $2)',
     rows === undefined ? [JSON.stringify(params)] : [JSON.stringify(params), rows]))[0]!.result;
 
 /** The error a promise rejects with (fails the test when it resolves). */

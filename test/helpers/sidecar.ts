@@ -3,8 +3,8 @@
  * way a psql user would (through the SQL API).
  */
 import pino from 'pino';
-import pg from 'pg';
 import { Sidecar } from '../../src/sidecar/worker.js';
+import { queryOnce } from './one-shot-sql.js';
 import type { TargetDb } from './target.js';
 
 export interface TestSidecar {
@@ -40,14 +40,8 @@ const FINISHED = new Set(['complete', 'failure', 'cancelled']);
 
 /** Calls cdb_connector_import as `url`'s role; returns the item_queue_id. */
 export async function enqueueImport(url: string, params: unknown): Promise<string> {
-  const client = new pg.Client(url);
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ r: { item_queue_id: string } }>('select cdb_connector_import($1::jsonb) as r', [JSON.stringify(params)]);
-    return rows[0]!.r.item_queue_id;
-  } finally {
-    await client.end();
-  }
+  const rows = await queryOnce<{ r: { item_queue_id: string } }>(url, 'select cdb_connector_import($1::jsonb) as r', [JSON.stringify(params)]);
+  return rows[0]!.r.item_queue_id;
 }
 
 export async function jobStatus(db: TargetDb, id: string): Promise<ImportStatus> {

@@ -5,8 +5,8 @@
  * cdb_connector_sync_now() or by moving run_at into the past as superuser.
  */
 import pino from 'pino';
-import pg from 'pg';
 import { Sidecar } from '../../src/sidecar/worker.js';
+import { queryOnce } from './one-shot-sql.js';
 import type { TestSidecar } from './sidecar.js';
 import type { TargetDb } from './target.js';
 
@@ -43,14 +43,8 @@ export interface SyncRow {
 
 /** cdb_connector_sync as `url`'s role; returns the synchronization object. */
 export async function createSync(url: string, params: unknown): Promise<SyncRow> {
-  const client = new pg.Client(url);
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ s: SyncRow }>('select cdb_connector_sync($1::jsonb) as s', [JSON.stringify(params)]);
-    return rows[0]!.s;
-  } finally {
-    await client.end();
-  }
+  const rows = await queryOnce<{ s: SyncRow }>(url, 'select cdb_connector_sync($1::jsonb) as s', [JSON.stringify(params)]);
+  return rows[0]!.s;
 }
 
 export async function readSync(db: TargetDb, id: string): Promise<SyncRow> {

@@ -5,6 +5,7 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { adminQuery } from './one-shot-sql.js';
 
 export interface TargetDb {
   name: string;
@@ -20,16 +21,6 @@ export interface TargetDb {
 function urlFor(database: string, user = 'postgres', password?: string): string {
   const { host, port } = inject('servers').pg;
   return `postgres://${encodeURIComponent(user)}${password ? ':' + encodeURIComponent(password) : ''}@${host}:${port}/${encodeURIComponent(database)}`;
-}
-
-async function adminQuery(text: string): Promise<void> {
-  const client = new pg.Client(inject('servers').pg.url);
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
 }
 
 export async function createTargetDb(opts: { postgis?: boolean } = {}): Promise<TargetDb> {

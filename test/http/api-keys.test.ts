@@ -3,8 +3,8 @@
  * and revoke which, and every way a request can present a bad key (401).
  */
 import crypto from 'node:crypto';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminQuery } from '../helpers/one-shot-sql.js';
 import { createTargetDb, type TargetDb } from '../helpers/target.js';
 import { roleFactory, sqlError, type TestRole } from '../sql/helpers.js';
 import { api, createKey, startHttpHarness, type HttpHarness } from './helpers.js';
@@ -19,12 +19,6 @@ let dba: TestRole; // granted alice: may act as alice
 let outsider: TestRole; // not a cdb_connector_user
 
 const KEY_FORMAT = /^cdbk_[0-9a-f]{64}$/;
-
-async function clusterSql(text: string): Promise<void> {
-  const client = new pg.Client(inject('servers').pg.url);
-  await client.connect();
-  try { await client.query(text); } finally { await client.end(); }
-}
 
 beforeAll(async () => {
   db = await createTargetDb();
@@ -141,30 +135,30 @@ describe('bad keys over HTTP', () => {
 
   it('a dropped role\'s keys stop working, and a new role of the same name does not inherit them', async () => {
     const name = `temp_${crypto.randomBytes(4).toString('hex')}`;
-    await clusterSql(`create role "${name}" in role cdb_connector_user`);
+    await adminQuery(`create role "${name}" in role cdb_connector_user`);
     const key = await createKey(db, name);
     expect((await api(h.base, '/api/v1/connectors', { key })).status).toBe(200);
-    await clusterSql(`drop role "${name}"`);
+    await adminQuery(`drop role "${name}"`);
     expect((await api(h.base, '/api/v1/connectors', { key })).status).toBe(401);
-    await clusterSql(`create role "${name}" in role cdb_connector_user`);
+    await adminQuery(`create role "${name}" in role cdb_connector_user`);
     try {
       expect((await api(h.base, '/api/v1/connectors', { key })).status).toBe(401);
     } finally {
-      await clusterSql(`drop role "${name}"`);
+      await adminQuery(`drop role "${name}"`);
     }
   });
 
   it('a role that left cdb_connector_user gets 403 from the SQL API itself', async () => {
     const name = `leaver_${crypto.randomBytes(4).toString('hex')}`;
-    await clusterSql(`create role "${name}" in role cdb_connector_user`);
+    await adminQuery(`create role "${name}" in role cdb_connector_user`);
     try {
       const key = await createKey(db, name);
-      await clusterSql(`revoke cdb_connector_user from "${name}"`);
+      await adminQuery(`revoke cdb_connector_user from "${name}"`);
       const res = await api(h.base, '/api/v1/connectors', { key });
       expect(res.status).toBe(403);
       expect(res.body.errors[0]).toMatch(/^permission denied for function cdb_connector_providers/);
     } finally {
-      await clusterSql(`drop role "${name}"`);
+      await adminQuery(`drop role "${name}"`);
     }
   });
 });

@@ -7,13 +7,13 @@ import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMysqlDb, type MysqlDb } from '../helpers/mysql.js';
 import { createTargetDb, type TargetDb } from '../helpers/target.js';
-import { roleFactory, type TestRole } from '../sql/helpers.js';
-import { api, createKey, leaks, startHttpHarness, type HttpHarness } from './helpers.js';
+import type { RoleFactory, TestRole } from '../sql/helpers.js';
+import { api, leaks, startAsAlice, type HttpHarness } from './helpers.js';
 
 let db: TargetDb;
 let my: MysqlDb;
 let h: HttpHarness;
-let roles: ReturnType<typeof roleFactory>;
+let roles: RoleFactory;
 let alice: TestRole;
 let key: string;
 const user = `u${crypto.randomBytes(4).toString('hex')}`;
@@ -30,10 +30,7 @@ const connectionQuery = (pw = password) => ({ server: my.host, port: my.port, da
 
 beforeAll(async () => {
   [db, my] = await Promise.all([createTargetDb(), createMysqlDb()]);
-  roles = roleFactory(db);
-  alice = await roles.create('alice', 'cdb_connector_user');
-  key = await createKey(db, alice.name);
-  h = await startHttpHarness(db);
+  ({ roles, alice, key, h } = await startAsAlice(db, { createInPublic: false }));
   await my.exec('create table orders (id int); create table customers (id int); create view big_orders as select id from orders;');
   await my.createUser(user, password);
 });

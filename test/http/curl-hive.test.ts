@@ -6,25 +6,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTargetDb, type TargetDb } from '../helpers/target.js';
 import { localHiveServerFactory, type HiveTestServer } from '../providers/hive/server-factory.js';
-import { roleFactory, type TestRole } from '../sql/helpers.js';
+import type { RoleFactory } from '../sql/helpers.js';
 import { curlAvailable } from './curl-examples.js';
 import { runProviderExamples } from './curl-suite.js';
-import { createKey, leaks, startHttpHarness, type HttpHarness } from './helpers.js';
+import { leaks, startAsAlice, type HttpHarness } from './helpers.js';
 
 let db: TargetDb;
 let hive: HiveTestServer;
 let h: HttpHarness;
-let roles: ReturnType<typeof roleFactory>;
-let alice: TestRole;
+let roles: RoleFactory;
 let key: string;
 
 beforeAll(async () => {
   [db, hive] = await Promise.all([createTargetDb(), localHiveServerFactory('PLAIN').start()]);
-  roles = roleFactory(db);
-  alice = await roles.create('alice', 'cdb_connector_user');
-  await db.query(`grant create on schema public to "${alice.name}"`);
-  key = await createKey(db, alice.name);
-  h = await startHttpHarness(db);
+  ({ roles, key, h } = await startAsAlice(db));
   await hive.loadFixture(`
     CREATE TABLE hs2table (id INT, name STRING, big BIGINT);
     INSERT INTO hs2table VALUES (1, 'ünï', CAST('9223372036854775807' AS BIGINT)), (2, NULL, CAST('-1' AS BIGINT));

@@ -7,15 +7,15 @@ import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMysqlDb, type MysqlDb } from '../helpers/mysql.js';
 import { createTargetDb, type TargetDb } from '../helpers/target.js';
-import { roleFactory, type TestRole } from '../sql/helpers.js';
+import type { RoleFactory, TestRole } from '../sql/helpers.js';
 import { curlAvailable } from './curl-examples.js';
 import { runProviderExamples } from './curl-suite.js';
-import { createKey, leaks, startHttpHarness, type HttpHarness } from './helpers.js';
+import { leaks, startAsAlice, type HttpHarness } from './helpers.js';
 
 let db: TargetDb;
 let my: MysqlDb;
 let h: HttpHarness;
-let roles: ReturnType<typeof roleFactory>;
+let roles: RoleFactory;
 let alice: TestRole;
 let key: string;
 const user = `u${crypto.randomBytes(4).toString('hex')}`;
@@ -24,11 +24,7 @@ const password = `pw'"${crypto.randomBytes(6).toString('hex')}`;
 
 beforeAll(async () => {
   [db, my] = await Promise.all([createTargetDb(), createMysqlDb()]);
-  roles = roleFactory(db);
-  alice = await roles.create('alice', 'cdb_connector_user');
-  await db.query(`grant create on schema public to "${alice.name}"`);
-  key = await createKey(db, alice.name);
-  h = await startHttpHarness(db);
+  ({ roles, alice, key, h } = await startAsAlice(db));
   await my.exec(`
     create table mytable (id int primary key, name varchar(20)) character set latin1;
     insert into mytable values (1, 'café'), (2, 'naïve');

@@ -9,26 +9,21 @@ import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTargetDb, type TargetDb } from '../helpers/target.js';
 import { localRemoteFactory, remoteSql, type RemotePostgres } from '../providers/postgres/remote.js';
-import { roleFactory, type TestRole } from '../sql/helpers.js';
+import type { RoleFactory } from '../sql/helpers.js';
 import { curlAvailable } from './curl-examples.js';
 import { runProviderExamples } from './curl-suite.js';
-import { createKey, leaks, startHttpHarness, type HttpHarness } from './helpers.js';
+import { leaks, startAsAlice, type HttpHarness } from './helpers.js';
 
 let db: TargetDb;
 let remote: RemotePostgres;
 let h: HttpHarness;
-let roles: ReturnType<typeof roleFactory>;
-let alice: TestRole;
+let roles: RoleFactory;
 let key: string;
 const password = `pw'"${crypto.randomBytes(6).toString('hex')}`;
 
 beforeAll(async () => {
   [db, remote] = await Promise.all([createTargetDb(), localRemoteFactory.start({ tls: true, hostAuth: 'scram-sha-256' })]);
-  roles = roleFactory(db);
-  alice = await roles.create('alice', 'cdb_connector_user');
-  await db.query(`grant create on schema public to "${alice.name}"`);
-  key = await createKey(db, alice.name);
-  h = await startHttpHarness(db);
+  ({ roles, key, h } = await startAsAlice(db));
   await remoteSql(remote, 'create database pgdatabase');
   await remoteSql(remote, `create role pgusername login password '${password.replace(/'/g, "''")}'`);
   await remoteSql(remote, `

@@ -7,25 +7,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTargetDb, type TargetDb } from '../helpers/target.js';
 import { tdsTestServer, type SqlServerUnderTest } from '../providers/sqlserver/server.js';
-import { roleFactory, type TestRole } from '../sql/helpers.js';
+import type { RoleFactory } from '../sql/helpers.js';
 import { curlAvailable } from './curl-examples.js';
 import { runProviderExamples } from './curl-suite.js';
-import { createKey, leaks, startHttpHarness, type HttpHarness } from './helpers.js';
+import { leaks, startAsAlice, type HttpHarness } from './helpers.js';
 
 let db: TargetDb;
 let ms: SqlServerUnderTest;
 let h: HttpHarness;
-let roles: ReturnType<typeof roleFactory>;
-let alice: TestRole;
+let roles: RoleFactory;
 let key: string;
 
 beforeAll(async () => {
   [db, ms] = await Promise.all([createTargetDb(), tdsTestServer.start({ tls: true })]);
-  roles = roleFactory(db);
-  alice = await roles.create('alice', 'cdb_connector_user');
-  await db.query(`grant create on schema public to "${alice.name}"`);
-  key = await createKey(db, alice.name);
-  h = await startHttpHarness(db);
+  ({ roles, key, h } = await startAsAlice(db));
   await ms.loadFixture(`
     create table dbo.mstable (id int primary key, name nvarchar(50), price decimal(10,3));
     insert into dbo.mstable (id, name, price) values (1, N'東京', 1.125);

@@ -7,6 +7,7 @@ import { createLogger } from '../../src/log.js';
 import { startHttpServer, type HttpServer } from '../../src/http/server.js';
 import { Sidecar } from '../../src/sidecar/worker.js';
 import type { TargetDb } from '../helpers/target.js';
+import { withAlice, type RoleFactory, type TestRole } from '../sql/helpers.js';
 
 export interface HttpHarness {
   /** http://127.0.0.1:<port> */
@@ -32,6 +33,17 @@ export async function startHttpHarness(db: TargetDb, opts: { concurrency?: numbe
       await sidecar.stop();
     },
   };
+}
+
+/**
+ * How most HTTP test files start: alice (withAlice; `createInPublic: false` for an alice who may
+ * not create tables), an API key for her, and a running harness on `db`.
+ */
+export async function startAsAlice(db: TargetDb, opts: { createInPublic?: boolean } = {}): Promise<{ roles: RoleFactory; alice: TestRole; key: string; h: HttpHarness }> {
+  const { roles, alice } = await withAlice(db, opts);
+  const key = await createKey(db, alice.name);
+  const h = await startHttpHarness(db);
+  return { roles, alice, key, h };
 }
 
 /** A new API key for `role`, made by the superuser (as a DBA would). */

@@ -8,22 +8,18 @@ import { createLogger } from '../../src/log.js';
 import { startHttpServer } from '../../src/http/server.js';
 import { createTargetDb, type TargetDb } from '../helpers/target.js';
 import { freePort } from '../servers/free-port.js';
-import { roleFactory, type TestRole } from '../sql/helpers.js';
-import { api, createKey, leaks, startHttpHarness, type HttpHarness } from './helpers.js';
+import type { RoleFactory } from '../sql/helpers.js';
+import { api, leaks, startAsAlice, type HttpHarness } from './helpers.js';
 
 let db: TargetDb;
 let h: HttpHarness;
-let roles: ReturnType<typeof roleFactory>;
-let alice: TestRole;
+let roles: RoleFactory;
 let key: string;
 const password = `pw-${crypto.randomBytes(8).toString('hex')}`;
 
 beforeAll(async () => {
   db = await createTargetDb();
-  roles = roleFactory(db);
-  alice = await roles.create('alice', 'cdb_connector_user');
-  key = await createKey(db, alice.name);
-  h = await startHttpHarness(db);
+  ({ roles, key, h } = await startAsAlice(db, { createInPublic: false }));
   // A bug stand-in: this database's import function fails with an internal error quoting the password.
   await db.query(`create or replace function public.cdb_connector_import(params jsonb, target_schema name default current_schema())
     returns jsonb language plpgsql as $$

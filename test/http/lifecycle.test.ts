@@ -9,22 +9,20 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTargetDb, type TargetDb } from '../helpers/target.js';
 import { freePort } from '../servers/free-port.js';
-import { roleFactory, type TestRole } from '../sql/helpers.js';
+import { withAlice, type RoleFactory, type TestRole } from '../sql/helpers.js';
 import { api, createKey, leaks, startHttpHarness } from './helpers.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const CLI_START_TIMEOUT_MS = 20_000;
 
 let db: TargetDb;
-let roles: ReturnType<typeof roleFactory>;
+let roles: RoleFactory;
 let alice: TestRole;
 let key: string;
 
 beforeAll(async () => {
   db = await createTargetDb();
-  roles = roleFactory(db);
-  alice = await roles.create('alice', 'cdb_connector_user');
-  await db.query(`grant create on schema public to "${alice.name}"`);
+  ({ roles, alice } = await withAlice(db));
   key = await createKey(db, alice.name);
 });
 

@@ -8,12 +8,13 @@
 import crypto from 'node:crypto';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMysqlDb, type MysqlDb } from '../helpers/mysql.js';
+import type { MysqlDb } from '../helpers/mysql.js';
 import { enqueueImport, waitForJob } from '../helpers/sidecar.js';
-import { createTargetDb, type TargetDb } from '../helpers/target.js';
+import type { TargetDb } from '../helpers/target.js';
+import { createSlowSourceDbs } from './helpers/fixture.js';
 import { jobRecord, setSetting, visibleTables } from './helpers/jobs.js';
 import { startCapturedSidecar, type CapturedSidecar } from './helpers/sidecars.js';
-import { createNumbers, slowRequest } from './helpers/slow-source.js';
+import { slowRequest } from './helpers/slow-source.js';
 import { sleep, waitFor } from './helpers/wait.js';
 
 /** Issue 6 §4: the remote query and the COPY stop within 2 s of the cancel. */
@@ -26,8 +27,7 @@ let my: MysqlDb;
 let sidecar: CapturedSidecar | undefined;
 
 beforeAll(async () => {
-  [db, my] = await Promise.all([createTargetDb(), createMysqlDb()]);
-  await createNumbers(my);
+  ({ db, my } = await createSlowSourceDbs());
 });
 
 /** A server that accepts TCP connections and never says a word: a MySQL handshake waits forever. */

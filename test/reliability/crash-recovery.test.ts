@@ -10,12 +10,13 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createMysqlDb, type MysqlDb } from '../helpers/mysql.js';
+import type { MysqlDb } from '../helpers/mysql.js';
 import { enqueueImport, waitForJob } from '../helpers/sidecar.js';
-import { createTargetDb, type TargetDb } from '../helpers/target.js';
-import { jobRecord, setSetting, visibleTables } from './helpers/jobs.js';
+import type { TargetDb } from '../helpers/target.js';
+import { createSlowSourceDbs, tearDownRescue } from './helpers/fixture.js';
+import { backendAlive, jobRecord, setSetting, visibleTables } from './helpers/jobs.js';
 import { spawnSidecar, startCapturedSidecar, type CapturedSidecar, type ChildSidecar } from './helpers/sidecars.js';
-import { createNumbers, slowRequest } from './helpers/slow-source.js';
+import { slowRequest } from './helpers/slow-source.js';
 import { watchVisibility } from './helpers/visibility.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -32,22 +33,12 @@ let child: ChildSidecar | undefined;
 let rescuer: CapturedSidecar | undefined;
 
 beforeAll(async () => {
-  [db, my] = await Promise.all([createTargetDb(), createMysqlDb()]);
-  await createNumbers(my);
+  ({ db, my } = await createSlowSourceDbs());
   await my.createUser(USER, PASSWORD);
   await setSetting(db, 'lease_seconds', LEASE_SECONDS);
 });
 
-afterAll(async () => {
-  await child?.kill();
-  await rescuer?.stop();
-  await Promise.all([db?.drop(), my?.drop()]);
-});
-
-async function backendAlive(pid: number): Promise<boolean> {
-  const { rows } = await db.query('select 1 from pg_stat_activity where pid = $1', [pid]);
-  return rows.length > 0;
-}
+afterAll(() => tearDownRescue({ child, rescuer, db, my }));
 
 it('SIGKILL mid-import: re-claimed after the lease, re-run to completion (attempt 2); a cancel-requested job ends cancelled', async () => {
   child = await spawnSidecar(db.url, { concurrency: 2 });
@@ -62,7 +53,7 @@ it('SIGKILL mid-import: re-claimed after the lease, re-run to completion (attemp
     return jobs.every((j) => j.state === 'importing' && j.worker_id === child!.workerId && j.rows_fetched > 0 && j.backend_pid !== null) && jobs;
   }, 20_000);
   const loadPid = firstAttempt[0].backend_pid!;
-  expect(await backendAlive(loadPid)).toBe(true);
+  expect(await backendAlive(db, loadPid)).toBe(true);
 
   // SPEC §9 / issue 6 §5: the remote password never reaches the process's command line or environment.
   const cmdline = fs.readFileSync(`/proc/${child.pid}/cmdline`, 'utf8');
@@ -81,7 +72,7 @@ it('SIGKILL mid-import: re-claimed after the lease, re-run to completion (attemp
   expect((await child.exited).signal).toBe('SIGKILL');
 
   // The server sees the dead socket and rolls the load back: its backend goes away on its own.
-  await waitFor('the killed load connection to end', async () => !(await backendAlive(loadPid)), 5000);
+  await waitFor('the killed load connection to end', async () => !(await backendAlive(db, loadPid)), 5000);
   expect((await jobRecord(db, rerun)).state).toBe('importing'); // stranded until the lease expires
 
   rescuer = await startCapturedSidecar(db.url, { concurrency: 2, pollIntervalMs: 250 });

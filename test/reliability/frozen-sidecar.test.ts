@@ -6,12 +6,13 @@
  * frozen sidecar wakes up (SIGCONT) it must notice it lost the job and change nothing.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createMysqlDb, type MysqlDb } from '../helpers/mysql.js';
+import type { MysqlDb } from '../helpers/mysql.js';
 import { enqueueImport, waitForJob } from '../helpers/sidecar.js';
-import { createTargetDb, type TargetDb } from '../helpers/target.js';
-import { jobRecord, setSetting, visibleTables } from './helpers/jobs.js';
+import type { TargetDb } from '../helpers/target.js';
+import { createSlowSourceDbs, tearDownRescue } from './helpers/fixture.js';
+import { backendAlive, jobRecord, setSetting, visibleTables } from './helpers/jobs.js';
 import { spawnSidecar, startCapturedSidecar, type CapturedSidecar, type ChildSidecar } from './helpers/sidecars.js';
-import { createNumbers, slowRequest } from './helpers/slow-source.js';
+import { slowRequest } from './helpers/slow-source.js';
 import { watchVisibility } from './helpers/visibility.js';
 import { sleep, waitFor } from './helpers/wait.js';
 
@@ -27,16 +28,11 @@ let child: ChildSidecar | undefined;
 let rescuer: CapturedSidecar | undefined;
 
 beforeAll(async () => {
-  [db, my] = await Promise.all([createTargetDb(), createMysqlDb()]);
-  await createNumbers(my);
+  ({ db, my } = await createSlowSourceDbs());
   await setSetting(db, 'lease_seconds', LEASE_SECONDS);
 });
 
-afterAll(async () => {
-  await child?.kill();
-  await rescuer?.stop();
-  await Promise.all([db?.drop(), my?.drop()]);
-});
+afterAll(() => tearDownRescue({ child, rescuer, db, my }));
 
 /** Samples cdb_connectors.workers every WORKERS_SAMPLE_MS; counts the samples each sidecar was shown dead. */
 function sampleWorkers() {
@@ -52,11 +48,6 @@ function sampleWorkers() {
     }
   })();
   return { async stop() { stopping = true; await loop; return { samples, deadSamples }; } };
-}
-
-async function backendAlive(pid: number): Promise<boolean> {
-  const { rows } = await db.query('select 1 from pg_stat_activity where pid = $1', [pid]);
-  return rows.length > 0;
 }
 
 it('a frozen sidecar loses its job: the re-claimer terminates its load, and on waking it changes nothing', async () => {
@@ -79,7 +70,7 @@ it('a frozen sidecar loses its job: the re-claimer terminates its load, and on w
   expect(reclaimed.worker_id).toBe(rescuer.sidecar.workerId);
   expect(reclaimed.started_at!.getTime()).toBeGreaterThanOrEqual(frozenLease.getTime());
   // The frozen process still holds its socket, so only the re-claimer can have ended that backend.
-  await waitFor('the lingering load connection to be terminated', async () => !(await backendAlive(first.backend_pid!)), 5000);
+  await waitFor('the lingering load connection to be terminated', async () => !(await backendAlive(db, first.backend_pid!)), 5000);
   expect(child.process.exitCode).toBeNull();
 
   const done = await waitForJob(db, id, 30_000);

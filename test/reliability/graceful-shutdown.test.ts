@@ -5,12 +5,13 @@
  * handed-back job is then run by another sidecar.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createMysqlDb, type MysqlDb } from '../helpers/mysql.js';
+import type { MysqlDb } from '../helpers/mysql.js';
 import { enqueueImport, waitForJob } from '../helpers/sidecar.js';
-import { createTargetDb, type TargetDb } from '../helpers/target.js';
+import type { TargetDb } from '../helpers/target.js';
+import { createSlowSourceDbs, tearDownRescue } from './helpers/fixture.js';
 import { jobRecord, visibleTables } from './helpers/jobs.js';
 import { spawnSidecar, startCapturedSidecar, type CapturedSidecar, type ChildSidecar } from './helpers/sidecars.js';
-import { createNumbers, slowRequest } from './helpers/slow-source.js';
+import { slowRequest } from './helpers/slow-source.js';
 import { waitFor } from './helpers/wait.js';
 
 /** CONNECTOR_SHUTDOWN_GRACE_MS for the child: the short job fits in it, the long one does not. */
@@ -29,16 +30,11 @@ let child: ChildSidecar | undefined;
 let rescuer: CapturedSidecar | undefined;
 
 beforeAll(async () => {
-  [db, my] = await Promise.all([createTargetDb(), createMysqlDb()]);
-  await createNumbers(my);
+  ({ db, my } = await createSlowSourceDbs());
   await my.exec('create table term_delay (s double); insert into term_delay values (0.01);');
 });
 
-afterAll(async () => {
-  await child?.kill();
-  await rescuer?.stop();
-  await Promise.all([db?.drop(), my?.drop()]);
-});
+afterAll(() => tearDownRescue({ child, rescuer, db, my }));
 
 it('SIGTERM: the short job completes, the long one is handed back, the process exits 0; another sidecar finishes the rest', async () => {
   child = await spawnSidecar(db.url, { concurrency: 2, shutdownGraceMs: GRACE_MS });

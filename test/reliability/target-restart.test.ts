@@ -13,6 +13,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrate.js';
 import { createMysqlDb, type MysqlDb } from '../helpers/mysql.js';
+import { queryOnce } from '../helpers/one-shot-sql.js';
 import { enqueueImport } from '../helpers/sidecar.js';
 import { startPostgres, type PostgresServer } from '../servers/postgres.js';
 import { httpGet } from './helpers/http.js';
@@ -39,10 +40,7 @@ const db = { query: <R extends pg.QueryResultRow = any>(text: string, values?: u
 
 beforeAll(async () => {
   [server, my] = await Promise.all([startPostgres(), createMysqlDb()]);
-  const client = new pg.Client(server.url);
-  await client.connect();
-  await client.query('create database target');
-  await client.end();
+  await queryOnce(server.url, 'create database target');
   url = server.urlFor('target');
   await migrate({ databaseUrl: url });
   admin = new pg.Pool({ connectionString: url, max: 3 });

@@ -13,6 +13,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createMysqlDb, type MysqlDb } from '../helpers/mysql.js';
+import { adminQuery } from '../helpers/one-shot-sql.js';
 import { importAndWait, type ImportStatus } from '../helpers/sidecar.js';
 import { createTargetDb, type TargetDb } from '../helpers/target.js';
 import { roleFactory, type TestRole } from '../sql/helpers.js';
@@ -67,11 +68,8 @@ const controlUser = { username: `ctl_${crypto.randomBytes(3).toString('hex')}`, 
 
 async function createPostgresFixtures(): Promise<{ name: string; admin: pg.Client }> {
   const name = `remote_${crypto.randomBytes(4).toString('hex')}`;
-  const { url, host, port } = inject('servers').pg;
-  const root = new pg.Client(url);
-  await root.connect();
-  await root.query(`create database ${name}`);
-  await root.end();
+  const { host, port } = inject('servers').pg;
+  await adminQuery(`create database ${name}`);
   const admin = new pg.Client(`postgres://postgres@${host}:${port}/${name}`);
   await admin.connect();
   await admin.query(`
@@ -146,10 +144,7 @@ afterAll(async () => {
   await my?.drop();
   if (remotePg) {
     await remotePg.admin.end();
-    const root = new pg.Client(inject('servers').pg.url);
-    await root.connect();
-    await root.query(`drop database if exists ${remotePg.name} with (force)`);
-    await root.end();
+    await adminQuery(`drop database if exists ${remotePg.name} with (force)`);
   }
   await roles?.cleanup();
 });

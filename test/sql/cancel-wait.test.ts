@@ -2,13 +2,12 @@
  * cdb_connector_cancel, cdb_connector_wait and cdb_connector_import_status against jobs whose
  * progress is written by a simulated sidecar (superuser UPDATEs from another connection).
  */
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTargetDb, type TargetDb } from '../helpers/target.js';
-import { mysqlRequest, roleFactory, sqlError, type TestRole } from './helpers.js';
+import { listenForJobs, mysqlRequest, sqlError, withAlice, type RoleFactory, type TestRole } from './helpers.js';
 
 let db: TargetDb;
-let roles: ReturnType<typeof roleFactory>;
+let roles: RoleFactory;
 let alice: TestRole;
 
 async function importJob(): Promise<string> {
@@ -29,9 +28,7 @@ async function job(id: string) {
 
 beforeAll(async () => {
   db = await createTargetDb();
-  roles = roleFactory(db);
-  alice = await roles.create('alice', 'cdb_connector_user');
-  await db.query(`grant create on schema public to "${alice.name}"`);
+  ({ roles, alice } = await withAlice(db));
 });
 
 afterAll(async () => {
@@ -49,14 +46,11 @@ describe('cdb_connector_cancel', () => {
   it('asks a running job to stop: state kept, flag raised, NOTIFY cancel sent', async () => {
     const id = await importJob();
     await claim(id);
-    const listener = new pg.Client(db.url);
-    await listener.connect();
+    const listener = await listenForJobs(db);
     try {
-      const payloads: unknown[] = [];
-      listener.on('notification', (n) => payloads.push(JSON.parse(n.payload ?? 'null')));
-      await listener.query('listen cdb_connectors_jobs');
+      const { payloads } = listener;
       expect((await alice.query('select cdb_connector_cancel($1) as ok', [id])).rows[0].ok).toBe(true);
-      for (let i = 0; i < 50 && payloads.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      await listener.received(1);
       expect(payloads).toEqual([{ op: 'cancel', id }]);
       expect(await job(id)).toEqual({ state: 'importing', cancel_requested: true, error_code: null, error_message: null, finished: false });
       // asking again is still true (it is still running) and does not notify twice
@@ -64,7 +58,7 @@ describe('cdb_connector_cancel', () => {
       await new Promise((r) => setTimeout(r, 100));
       expect(payloads).toHaveLength(1);
     } finally {
-      await listener.end();
+      await listener.stop();
     }
     // the sidecar aborts and writes the final state; the trigger leaves that alone
     await db.query(`update cdb_connectors.jobs set state = 'cancelled', error_code = 1509, error_message = 'Cancelled while importing', finished_at = now() where id = $1`, [id]);

@@ -4,7 +4,7 @@
  */
 import crypto from 'node:crypto';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { adminQuery } from '../helpers/one-shot-sql.js';
 import type { TargetDb } from '../helpers/target.js';
 
 export interface SqlError {
@@ -22,16 +22,6 @@ export async function sqlError(run: Promise<unknown>): Promise<SqlError> {
     return { code: e.code, message: e.message, detail: e.detail };
   }
   throw new Error('expected the statement to fail, it succeeded');
-}
-
-async function clusterQuery(text: string): Promise<void> {
-  const client = new pg.Client(inject('servers').pg.url);
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
 }
 
 export interface TestRole {
@@ -52,7 +42,7 @@ export function roleFactory(db: TargetDb) {
   return {
     async create(prefix: string, ...memberOf: string[]): Promise<TestRole> {
       const name = `${prefix}_${suffix}`;
-      await clusterQuery(`create role "${name}" login ${memberOf.length ? `in role ${memberOf.map((r) => `"${r}"`).join(', ')}` : ''}`);
+      await adminQuery(`create role "${name}" login ${memberOf.length ? `in role ${memberOf.map((r) => `"${r}"`).join(', ')}` : ''}`);
       const client = new pg.Client(db.urlAs(name));
       await client.connect();
       const role: TestRole = { name, client, query: (text, values) => client.query(text, values as any[]) };
@@ -62,8 +52,53 @@ export function roleFactory(db: TargetDb) {
     async cleanup(): Promise<void> {
       await Promise.all(roles.map((r) => r.client.end().catch(() => undefined)));
       await db.drop();
-      for (const r of roles) await clusterQuery(`drop role if exists "${r.name}"`);
+      for (const r of roles) await adminQuery(`drop role if exists "${r.name}"`);
     },
+  };
+}
+
+export type RoleFactory = ReturnType<typeof roleFactory>;
+
+/**
+ * The cast most API test files start from: the role factory of `db` and alice, a member of
+ * cdb_connector_user who may create tables in public (`createInPublic: false`: who may not).
+ */
+export async function withAlice(db: TargetDb, opts: { createInPublic?: boolean } = {}): Promise<{ roles: RoleFactory; alice: TestRole }> {
+  const roles = roleFactory(db);
+  const alice = await roles.create('alice', 'cdb_connector_user');
+  if (opts.createInPublic ?? true) await db.query(`grant create on schema public to "${alice.name}"`);
+  return { roles, alice };
+}
+
+/** Checks of what the SQL API NOTIFYs: the payloads a sidecar would receive, parsed. */
+export interface JobsListener {
+  payloads: any[];
+  /** Waits until `count` payloads arrived, for 1 s at most (NOTIFY is delivered within milliseconds). */
+  received(count: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const NOTIFY_WAIT_STEPS = 50;
+const NOTIFY_WAIT_STEP_MS = 20;
+
+/** A superuser connection to `db` LISTENing on cdb_connectors_jobs, the sidecars' channel. */
+export async function listenForJobs(db: TargetDb): Promise<JobsListener> {
+  const client = new pg.Client(db.url);
+  await client.connect();
+  const payloads: any[] = [];
+  client.on('notification', (n) => { if (n.channel === 'cdb_connectors_jobs') payloads.push(JSON.parse(n.payload ?? 'null')); });
+  try {
+    await client.query('listen cdb_connectors_jobs');
+  } catch (err) {
+    await client.end();
+    throw err;
+  }
+  return {
+    payloads,
+    async received(count) {
+      for (let i = 0; i < NOTIFY_WAIT_STEPS && payloads.length < count; i++) await new Promise((r) => setTimeout(r, NOTIFY_WAIT_STEP_MS));
+    },
+    stop: () => client.end(),
   };
 }
 

@@ -4,43 +4,27 @@
  * --api-schema puts the functions elsewhere.
  */
 import crypto from 'node:crypto';
-import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { migrate } from '../../src/db/migrate.js';
+import { adminQuery, queryOnce } from '../helpers/one-shot-sql.js';
 
 const created: string[] = [];
 
-async function admin(text: string): Promise<void> {
-  const client = new pg.Client(inject('servers').pg.url);
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
-
 async function freshDb(): Promise<string> {
   const name = `m_${crypto.randomBytes(6).toString('hex')}`;
-  await admin(`create database ${name}`);
+  await adminQuery(`create database ${name}`);
   created.push(name);
   const { host, port } = inject('servers').pg;
   return `postgres://postgres@${host}:${port}/${name}`;
 }
 
 async function objects(url: string, apiSchema = 'public') {
-  const client = new pg.Client(url);
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ functions: string[]; views: string[]; rls: string[] }>(`
-      select
-        array(select p.proname::text from pg_proc p where p.pronamespace = $1::regnamespace and p.proname like 'cdb\\_connector\\_%' order by 1) as functions,
-        array(select c.relname::text from pg_class c where c.relnamespace = 'cdb_connectors'::regnamespace and c.relkind = 'v' order by 1) as views,
-        array(select c.relname::text from pg_class c where c.relnamespace = 'cdb_connectors'::regnamespace and c.relrowsecurity order by 1) as rls`, [apiSchema]);
-    return rows[0]!;
-  } finally {
-    await client.end();
-  }
+  const rows = await queryOnce<{ functions: string[]; views: string[]; rls: string[] }>(url, `
+    select
+      array(select p.proname::text from pg_proc p where p.pronamespace = $1::regnamespace and p.proname like 'cdb\\_connector\\_%' order by 1) as functions,
+      array(select c.relname::text from pg_class c where c.relnamespace = 'cdb_connectors'::regnamespace and c.relkind = 'v' order by 1) as views,
+      array(select c.relname::text from pg_class c where c.relnamespace = 'cdb_connectors'::regnamespace and c.relrowsecurity order by 1) as rls`, [apiSchema]);
+  return rows[0]!;
 }
 
 const EXPECTED = {
@@ -50,10 +34,10 @@ const EXPECTED = {
   views: ['import_log', 'imports', 'synchronizations', 'workers'],
   rls: ['api_keys', 'job_log', 'job_secrets', 'jobs', 'request_secrets', 'requests', 'sync_secrets', 'syncs'],
 };
-const ALL_MIGRATIONS = ['0001_foundation', '0002_sync_tables', '0003_answers_now', '0004_http_api_keys'];
+const ALL_MIGRATIONS = ['0001_foundation', '0002_sync_tables', '0003_answers_now', '0004_http_api_keys', '0005_cartodbfy'];
 
 afterAll(async () => {
-  for (const name of created) await admin(`drop database if exists ${name} with (force)`);
+  for (const name of created) await adminQuery(`drop database if exists ${name} with (force)`);
   process.env.CDB_CONNECTOR_API_SCHEMA = 'public';
 });
 
@@ -84,15 +68,9 @@ describe('migrations', () => {
     expect(await migrate({ databaseUrl: url, apiSchema: 'Connector API' })).toEqual(ALL_MIGRATIONS);
     expect(await objects(url, '"Connector API"')).toEqual(EXPECTED);
     expect((await objects(url, 'public')).functions).toEqual([]);
-    const client = new pg.Client(url);
-    await client.connect();
-    try {
-      const { rows } = await client.query(`select has_schema_privilege('cdb_connector_user', 'Connector API', 'USAGE') as usage,
-        has_function_privilege('cdb_connector_user', '"Connector API".cdb_connector_import(jsonb, name)', 'EXECUTE') as exec,
-        has_function_privilege('public', '"Connector API".cdb_connector_import(jsonb, name)', 'EXECUTE') as public_exec`);
-      expect(rows).toEqual([{ usage: true, exec: true, public_exec: false }]);
-    } finally {
-      await client.end();
-    }
+    const rows = await queryOnce(url, `select has_schema_privilege('cdb_connector_user', 'Connector API', 'USAGE') as usage,
+      has_function_privilege('cdb_connector_user', '"Connector API".cdb_connector_import(jsonb, name)', 'EXECUTE') as exec,
+      has_function_privilege('public', '"Connector API".cdb_connector_import(jsonb, name)', 'EXECUTE') as public_exec`);
+    expect(rows).toEqual([{ usage: true, exec: true, public_exec: false }]);
   });
 });

@@ -2,10 +2,9 @@
  * Security model (SPEC §3): user actions are INSERTs and a column-level UPDATE under row-level
  * security, guarded by triggers. Roles connect for real (login roles, db.urlAs).
  */
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTargetDb, type TargetDb } from '../helpers/target.js';
-import { mysqlRequest, roleFactory, sqlError, type TestRole } from './helpers.js';
+import { listenForJobs, mysqlRequest, roleFactory, sqlError, type TestRole } from './helpers.js';
 
 let db: TargetDb;
 let roles: ReturnType<typeof roleFactory>;
@@ -240,24 +239,20 @@ describe('workers and notifications', () => {
   });
 
   it('an import notifies cdb_connectors_jobs at commit with op, id and a nonce', async () => {
-    const listener = new pg.Client(db.url);
-    await listener.connect();
+    const listener = await listenForJobs(db);
     try {
-      const payloads: string[] = [];
-      listener.on('notification', (n) => { if (n.channel === 'cdb_connectors_jobs') payloads.push(n.payload ?? ''); });
-      await listener.query('listen cdb_connectors_jobs');
       await alice.query('begin');
       const first = await importAs(alice);
       const second = await importAs(alice);
       await new Promise((r) => setTimeout(r, 100));
-      expect(payloads).toEqual([]); // nothing before commit
+      expect(listener.payloads).toEqual([]); // nothing before commit
       await alice.query('commit');
-      for (let i = 0; i < 50 && payloads.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
-      const parsed = payloads.map((p) => JSON.parse(p));
+      await listener.received(2);
+      const parsed = listener.payloads;
       expect(parsed.map((p) => [p.op, p.id])).toEqual([['enqueued', first], ['enqueued', second]]);
       expect(parsed[0].nonce).not.toBe(parsed[1].nonce);
     } finally {
-      await listener.end();
+      await listener.stop();
     }
   });
 });

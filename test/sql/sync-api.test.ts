@@ -7,10 +7,10 @@
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTargetDb, type TargetDb } from '../helpers/target.js';
-import { mysqlRequest, roleFactory, sqlError, type TestRole } from './helpers.js';
+import { listenForJobs, mysqlRequest, sqlError, withAlice, type RoleFactory, type TestRole } from './helpers.js';
 
 let db: TargetDb;
-let roles: ReturnType<typeof roleFactory>;
+let roles: RoleFactory;
 let alice: TestRole;
 
 const request = (interval: unknown = 900, overrides: Record<string, unknown> = {}) => JSON.stringify({ ...mysqlRequest(overrides), interval });
@@ -28,9 +28,7 @@ async function counts(): Promise<{ syncs: number; jobs: number; sync_secrets: nu
 
 beforeAll(async () => {
   db = await createTargetDb();
-  roles = roleFactory(db);
-  alice = await roles.create('alice', 'cdb_connector_user');
-  await db.query(`grant create on schema public to "${alice.name}"`);
+  ({ roles, alice } = await withAlice(db));
 });
 
 afterAll(async () => {
@@ -189,18 +187,14 @@ describe('control functions', () => {
 
   it('sync_now makes it due at once, notifies, and returns the object', async () => {
     const s = await finishedSync();
-    const listener = new pg.Client(db.url);
-    await listener.connect();
+    const listener = await listenForJobs(db);
     try {
-      const payloads: any[] = [];
-      listener.on('notification', (n) => payloads.push(JSON.parse(n.payload ?? '{}')));
-      await listener.query('listen cdb_connectors_jobs');
       const { rows } = await alice.query('select cdb_connector_sync_now($1) as s, now() as now', [s.id]);
       expect(new Date(rows[0].s.run_at).getTime()).toBe(rows[0].now.getTime());
-      for (let i = 0; i < 50 && payloads.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
-      expect(payloads).toEqual([{ op: 'sync_now', id: s.id }]);
+      await listener.received(1);
+      expect(listener.payloads).toEqual([{ op: 'sync_now', id: s.id }]);
     } finally {
-      await listener.end();
+      await listener.stop();
     }
   });
 

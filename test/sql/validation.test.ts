@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTargetDb, type TargetDb } from '../helpers/target.js';
-import { mysqlRequest, roleFactory, sqlError, type TestRole } from './helpers.js';
+import { mysqlRequest, sqlError, withAlice, type RoleFactory, type TestRole } from './helpers.js';
 
 const PORT_MESSAGE = 'The port connection parameter must be an integer between 1 and 65535';
 const TABLE_REQUIRED = 'The table parameter is required if no sql_query parameter is provided';
@@ -131,14 +131,12 @@ const BAD: BadCase[] = [
 ];
 
 let db: TargetDb;
-let roles: ReturnType<typeof roleFactory>;
+let roles: RoleFactory;
 let alice: TestRole;
 
 beforeAll(async () => {
   db = await createTargetDb();
-  roles = roleFactory(db);
-  alice = await roles.create('alice', 'cdb_connector_user');
-  await db.query(`grant create on schema public to "${alice.name}"`);
+  ({ roles, alice } = await withAlice(db));
 });
 
 afterAll(async () => {

@@ -7,17 +7,14 @@
  * relies on the prototype chain. Messages say what to fix; the password never appears.
  */
 import { ConnectorError, redactSecrets, type ErrorName } from '../../errors.js';
+import { seconds, type TimeoutContext } from '../timeout-errors.js';
 
-export interface ErrorContext {
-  server: string;
-  port: number;
+export interface ErrorContext extends TimeoutContext {
   database: string;
   username?: string;
   password?: string;
   /** PLAIN SASL (username/password given) or NOSASL. */
   sasl: boolean;
-  connectTimeoutMs: number;
-  statementTimeoutMs: number;
 }
 
 /** A non-success TStatus, or an operation that ended in ERROR_STATE. */
@@ -55,8 +52,6 @@ const AUTH_TEXT = /Error validating the login|AuthenticationException|Authentica
 const NOT_FOUND_TEXT = /Table not found|Database does not exist|Database \S+ does not exist|\bdoes not exist\b/i;
 const PERMISSION_TEXT = /Permission denied|HiveAccessControlException|Unauthorized/i;
 const COMPILE_TEXT = /ParseException|SemanticException|Error while compiling statement/i;
-
-const seconds = (ms: number) => Math.round(ms / 100) / 10;
 
 export function classifyHiveError(err: unknown, ctx: ErrorContext): ConnectorError {
   if (err instanceof ConnectorError) return err;

@@ -24,10 +24,17 @@ export interface RemoteColumn {
   fsp?: number;
 }
 
+/** What the target can store (SessionOptions.target). */
+export interface CastContext {
+  targetPostgis: boolean;
+}
+
+const PLAIN_TARGET: CastContext = { targetPostgis: false };
+
 export interface CastRule {
   types: readonly string[];
   /** Extra condition; absent = the type list alone decides. */
-  when?: (column: RemoteColumn) => boolean;
+  when?: (column: RemoteColumn, ctx: CastContext) => boolean;
   /** PostgreSQL type expression, or null to skip the column. */
   to: string | ((column: RemoteColumn) => string) | null;
 }
@@ -81,15 +88,18 @@ export const MYSQL_CAST_RULES: readonly CastRule[] = [
   // MariaDB 10.7+ UUID and 10.10+/10.5+ INET4/INET6 print in forms PostgreSQL parses.
   { types: ['uuid'], to: 'uuid' },
   { types: ['inet4', 'inet6'], to: 'inet' },
-  // Spatial columns wait for the PostGIS path (SPEC §12); skipped and named in the warning.
+  // SPEC §12: with PostGIS in the target, any spatial column becomes a geometry (SRIDs vary per
+  // value in MySQL, so no typmod); values.ts turns MySQL's internal bytes into EWKB text.
+  // Without PostGIS they are skipped and named in the warning.
+  { types: SPATIAL_TYPES, when: (_c, ctx) => ctx.targetPostgis, to: 'geometry' },
   { types: SPATIAL_TYPES, to: null },
 ];
 
 /** The local type for a column, or null when it must be skipped. */
-export function resolveCast(column: RemoteColumn, rules: readonly CastRule[] = MYSQL_CAST_RULES): string | null {
+export function resolveCast(column: RemoteColumn, rules: readonly CastRule[] = MYSQL_CAST_RULES, ctx: CastContext = PLAIN_TARGET): string | null {
   for (const rule of rules) {
     if (!rule.types.includes(column.dataType)) continue;
-    if (rule.when && !rule.when(column)) continue;
+    if (rule.when && !rule.when(column, ctx)) continue;
     if (rule.to === null) return null;
     return typeof rule.to === 'string' ? rule.to : rule.to(column);
   }

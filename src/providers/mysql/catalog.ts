@@ -14,7 +14,7 @@
 import type { FieldPacket } from 'mysql2';
 import { ConnectorError } from '../../errors.js';
 import type { RemoteTable, SourcePlan } from '../provider.js';
-import { resolveCast, type RemoteColumn } from './cast-rules.js';
+import { MYSQL_CAST_RULES, resolveCast, type CastContext, type RemoteColumn } from './cast-rules.js';
 import { driverErrno, type MysqlConnection } from './connection.js';
 
 const COLUMNS_SQL = `SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION
@@ -43,12 +43,12 @@ export interface CharsetInfo {
   maxBytesPerChar: number;
 }
 
-export async function describeTable(conn: MysqlConnection, schema: string, table: string): Promise<SourcePlan> {
+export async function describeTable(conn: MysqlConnection, schema: string, table: string, ctx?: CastContext): Promise<SourcePlan> {
   const rows = await conn.execute(COLUMNS_SQL, [schema, table]);
   if (rows.length === 0) throw await tableNotFound(conn, schema, table);
   const jsonColumns = conn.flavour === 'mariadb' ? await mariadbJsonColumns(conn, schema, table) : new Set<string>();
   const columns = rows.map((r) => infoSchemaColumn(r, jsonColumns));
-  const plan = planColumns(columns);
+  const plan = planColumns(columns, ctx);
   const pk = (await conn.execute(PRIMARY_KEY_SQL, [schema, table])).map((r) => text(r[0]));
   if (pk.length === 1) {
     const column = plan.columns.find((c) => c.remoteName === pk[0]);
@@ -57,7 +57,7 @@ export async function describeTable(conn: MysqlConnection, schema: string, table
   return plan;
 }
 
-export async function describeQuery(conn: MysqlConnection, sql: string, charsets: Map<number, CharsetInfo>): Promise<SourcePlan> {
+export async function describeQuery(conn: MysqlConnection, sql: string, charsets: Map<number, CharsetInfo>, ctx?: CastContext): Promise<SourcePlan> {
   let fields: FieldPacket[];
   try {
     const described = await conn.describeStatement(sql);
@@ -72,7 +72,7 @@ export async function describeQuery(conn: MysqlConnection, sql: string, charsets
   if (fields.length === 0) {
     throw new ConnectorError('SOURCE_QUERY_FAILED', 'The sql_query returns no result set; it must be a SELECT (or another statement returning rows)');
   }
-  return planColumns(fields.map((f) => fieldColumn(f, charsets)));
+  return planColumns(fields.map((f) => fieldColumn(f, charsets)), ctx);
 }
 
 export async function listTables(conn: MysqlConnection, schema: string, limit: number): Promise<RemoteTable[]> {
@@ -91,10 +91,10 @@ export async function loadCharsets(conn: MysqlConnection): Promise<Map<number, C
 const ER_UNSUPPORTED_PS = 1295;
 const ER_BAD_FIELD = 1054;
 
-function planColumns(columns: RemoteColumn[]): SourcePlan {
+function planColumns(columns: RemoteColumn[], ctx?: CastContext): SourcePlan {
   const plan: SourcePlan = { columns: [], skipped: [] };
   for (const column of columns) {
-    const localType = resolveCast(column);
+    const localType = resolveCast(column, MYSQL_CAST_RULES, ctx);
     if (localType === null) plan.skipped.push({ remoteName: column.name, remoteType: column.columnType });
     else plan.columns.push({ remoteName: column.name, remoteType: column.columnType, localType });
   }

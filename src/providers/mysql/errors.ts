@@ -5,16 +5,13 @@
  * not echo it, and redactSecrets guards against a server or proxy that would).
  */
 import { ConnectorError, redactSecrets, type ErrorName } from '../../errors.js';
+import { connectTimeoutError, statementTimeoutError, type TimeoutContext } from '../timeout-errors.js';
 
 /** What the classifier needs to write a useful message. */
-export interface ErrorContext {
-  server: string;
-  port: number;
+export interface ErrorContext extends TimeoutContext {
   database: string;
   username?: string;
   password?: string;
-  connectTimeoutMs: number;
-  statementTimeoutMs: number;
 }
 
 interface DriverError {
@@ -86,16 +83,9 @@ export function classifyMysqlError(err: unknown, ctx: ErrorContext): ConnectorEr
 
 /** Shared by the server-side timeout (errors 1969/3024) and the client-side backstop timer. */
 export function statementTimeout(ctx: ErrorContext, remote: string, cause?: unknown): ConnectorError {
-  return new ConnectorError('SOURCE_UNREACHABLE',
-    `MySQL statement timed out after ${seconds(ctx.statementTimeoutMs)} s (setting statement_timeout) on ${ctx.server}:${ctx.port}: ${remote}`, { cause });
+  return statementTimeoutError('MySQL', ctx, remote, cause);
 }
 
 export function connectTimeout(ctx: ErrorContext, cause?: unknown): ConnectorError {
-  return new ConnectorError('SOURCE_UNREACHABLE',
-    `Cannot reach MySQL server ${ctx.server}:${ctx.port}: no answer within ${seconds(ctx.connectTimeoutMs)} s (setting connect_timeout); check server, port and firewall`, { cause });
-}
-
-/** `12.5` for 12500 ms: one decimal, enough for a human and exact for whole seconds. */
-function seconds(ms: number): string {
-  return String(Math.round(ms / 100) / 10);
+  return connectTimeoutError('MySQL', ctx, cause);
 }

@@ -27,9 +27,10 @@ class MysqlSession implements SourceSession {
 
   async describe(): Promise<SourcePlan> {
     const conn = await this.connection();
-    if (this.request.sqlQuery !== undefined) return describeQuery(conn, normaliseQuery(this.request.sqlQuery), await this.charsetMap(conn));
+    const ctx = { targetPostgis: this.opts.target?.postgis ?? false };
+    if (this.request.sqlQuery !== undefined) return describeQuery(conn, normaliseQuery(this.request.sqlQuery), await this.charsetMap(conn), ctx);
     if (!this.request.table) throw new ConnectorError('INVALID_PARAMETERS', 'The table parameter is required if no sql_query parameter is provided');
-    return describeTable(conn, this.schema, this.request.table);
+    return describeTable(conn, this.schema, this.request.table, ctx);
   }
 
   async streamRows(plan: SourcePlan, sink: RowSink, opts: StreamOptions): Promise<void> {

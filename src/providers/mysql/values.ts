@@ -30,6 +30,7 @@ export interface ConverterContext {
 /** The converter a column of this local type needs, or null for the raw-bytes path. */
 export function valueConverterFor(localType: string, ctx: ConverterContext): ValueConverter | null {
   if (localType === 'boolean') return bitToBoolean;
+  if (localType === 'geometry') return internalGeometry(ctx);
   const bits = /^bit\((\d+)\)$/.exec(localType);
   if (bits) return bitString(Number(bits[1]));
   if (localType === 'bytea') return toByteaHex;
@@ -51,6 +52,27 @@ function bitString(width: number): ValueConverter {
 }
 
 const toByteaHex: ValueConverter = (bytes) => HEX_PREFIX + bytes.toString('hex');
+
+/** Bytes of MySQL's internal geometry format before the WKB: the SRID, little-endian. */
+const SRID_BYTES = 4;
+/** The smallest WKB: byte order (1) + geometry type (4). */
+const MIN_WKB_BYTES = 5;
+
+/**
+ * MySQL's internal geometry format (what a SELECT of a spatial column returns, for tables and
+ * queries alike) is a little-endian SRID followed by WKB, with longitude first also for
+ * geographic SRSs in MySQL 8 (only its WKT/WKB functions apply the SRS axis order). PostGIS's
+ * input function reads `SRID=n;<hex WKB>` (EWKT syntax with hex WKB), so that is the COPY text.
+ */
+function internalGeometry(ctx: ConverterContext): ValueConverter {
+  return (bytes) => {
+    if (bytes.length < SRID_BYTES + MIN_WKB_BYTES) {
+      ctx.warnings.count('invalid_values', ctx.column);
+      return null;
+    }
+    return `SRID=${bytes.readUInt32LE(0)};${bytes.toString('hex', SRID_BYTES)}`;
+  };
+}
 
 const DATE_OK = 0;
 const DATE_ZERO = 1;

@@ -8,17 +8,14 @@
  */
 import { ConnectorError, redactSecrets, type ErrorName } from '../../errors.js';
 import type { SslMode } from '../provider.js';
+import { connectTimeoutError, statementTimeoutError, type TimeoutContext } from '../timeout-errors.js';
 
 /** What the classifier needs to write a useful message. */
-export interface ErrorContext {
-  server: string;
-  port: number;
+export interface ErrorContext extends TimeoutContext {
   database: string;
   username?: string;
   password?: string;
   sslmode: SslMode;
-  connectTimeoutMs: number;
-  statementTimeoutMs: number;
 }
 
 interface DriverError {
@@ -93,13 +90,11 @@ export function classifyPgError(err: unknown, ctx: ErrorContext): ConnectorError
 
 /** The server's statement_timeout fired, or the client-side backstop did. */
 export function statementTimeout(ctx: ErrorContext, remote: string, cause?: unknown): ConnectorError {
-  return new ConnectorError('SOURCE_UNREACHABLE',
-    `PostgreSQL statement timed out after ${seconds(ctx.statementTimeoutMs)} s (setting statement_timeout) on ${ctx.server}:${ctx.port}: ${remote}`, { cause });
+  return statementTimeoutError('PostgreSQL', ctx, remote, cause);
 }
 
 export function connectTimeout(ctx: ErrorContext, cause?: unknown): ConnectorError {
-  return new ConnectorError('SOURCE_UNREACHABLE',
-    `Cannot reach PostgreSQL server ${ctx.server}:${ctx.port}: no answer within ${seconds(ctx.connectTimeoutMs)} s (setting connect_timeout); check server, port and firewall`, { cause });
+  return connectTimeoutError('PostgreSQL', ctx, cause);
 }
 
 /** The SQLSTATE of a server error, if `err` (or its cause) is one. */
@@ -112,9 +107,4 @@ function describeDriverError(e: DriverError, err: unknown): string {
   const base = e.message ?? String(err);
   const extra = [e.detail && `DETAIL: ${e.detail}`, e.hint && `HINT: ${e.hint}`].filter(Boolean).join(' ');
   return extra ? `${base} (${extra})` : base;
-}
-
-/** `12.5` for 12500 ms. */
-function seconds(ms: number): string {
-  return String(Math.round(ms / 100) / 10);
 }

@@ -32,7 +32,8 @@ export interface ConvertContext {
 
 export interface CastRule {
   types: readonly string[];
-  when?: (c: RemoteColumn, hasEncoding: boolean) => boolean;
+  /** `targetPostgis`: the target can store geometries (SessionOptions.target). */
+  when?: (c: RemoteColumn, hasEncoding: boolean, targetPostgis: boolean) => boolean;
   /** PostgreSQL type, or null to skip the column. */
   to: ((c: RemoteColumn) => string) | null;
   /** Expression reading the column in the remote SELECT (`q` = the quoted column); absent = the column itself. */
@@ -48,6 +49,8 @@ const DECIMAL_TEXT = 'varchar(50)';
 /** CONVERT style 2 for money: no thousands separators, all four decimals (style 0 rounds to two). */
 const MONEY_STYLE = 2;
 const FLOAT32_MAX_DIGITS = 9;
+/** CONVERT style 2 for binary → varchar: hex digits without the 0x prefix. */
+const HEX_STYLE = 2;
 
 const NON_UNICODE = ['char', 'varchar', 'text'];
 
@@ -105,7 +108,15 @@ export const SQLSERVER_CAST_RULES: readonly CastRule[] = [
   { types: ['datetimeoffset'], to: () => 'timestamptz', convert: temporal(formatTimestamptz) },
   { types: ['uniqueidentifier'], to: () => 'uuid', convert: () => (v) => String(v).toLowerCase() },
   { types: ['binary', 'varbinary', 'image', 'timestamp', 'rowversion'], to: () => 'bytea', convert: () => (v) => `\\x${(v as Buffer).toString('hex')}` },
-  // sql_variant, xml, hierarchyid, geography, geometry and CLR types: skipped with a warning.
+  // SPEC §12: with PostGIS in the target, SQL Server serialises the value itself as WKB (its CLR
+  // format is not WKB) plus the SRID, as `SRID=n;<hex WKB>`, which PostGIS's input function reads.
+  // Geography WKB is longitude first, like PostGIS. Z and M values are dropped by STAsBinary.
+  {
+    types: ['geometry', 'geography'], when: (_c, _e, targetPostgis) => targetPostgis, to: () => 'geometry',
+    select: (q) => `CASE WHEN ${q} IS NULL THEN NULL ELSE CONCAT('SRID=', ${q}.STSrid, ';', CONVERT(varchar(max), ${q}.STAsBinary(), ${HEX_STYLE})) END`,
+    convert: () => asString,
+  },
+  // sql_variant, xml, hierarchyid, CLR types (and spatial types without PostGIS): skipped with a warning.
 ];
 
 function undecodable(column: string, row: number): ConnectorError {
@@ -113,6 +124,6 @@ function undecodable(column: string, row: number): ConnectorError {
     `Column "${column}", row ${row}: bytes that are not valid in the column's code page. Set the "encoding" parameter to the remote data's real character set.`);
 }
 
-export function resolveCast(c: RemoteColumn, hasEncoding: boolean): CastRule | undefined {
-  return SQLSERVER_CAST_RULES.find((r) => r.types.includes(c.dataType) && (!r.when || r.when(c, hasEncoding)));
+export function resolveCast(c: RemoteColumn, hasEncoding: boolean, targetPostgis = false): CastRule | undefined {
+  return SQLSERVER_CAST_RULES.find((r) => r.types.includes(c.dataType) && (!r.when || r.when(c, hasEncoding, targetPostgis)));
 }

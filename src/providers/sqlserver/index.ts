@@ -50,7 +50,7 @@ class SqlServerSession implements SourceSession {
     const plan: SourcePlan = { columns: [], skipped: [] };
     const kept: Prepared['columns'] = [];
     columns.forEach((column, index) => {
-      const rule = resolveCast(column, hasEncoding);
+      const rule = resolveCast(column, hasEncoding, this.opts.target?.postgis ?? false);
       if (!rule?.to) return plan.skipped.push({ remoteName: column.name, remoteType: column.remoteType });
       plan.columns.push({ remoteName: column.name, remoteType: column.remoteType, localType: rule.to(column) });
       kept.push({ index, column, rule });

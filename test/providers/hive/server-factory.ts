@@ -6,10 +6,10 @@
  * hooks exist only on the local server; assertions that need them are skipped elsewhere.
  */
 import crypto from 'node:crypto';
-import pg from 'pg';
 import pino from 'pino';
 import { inject } from 'vitest';
 import type { SessionOptions, SourceRequest } from '../../../src/providers/provider.js';
+import { adminQuery } from '../../helpers/one-shot-sql.js';
 import { runHiveQL } from '../../servers/hive/fixtures.js';
 import { startHiveServer, type ServerHooks, type ServerStats } from '../../servers/hive/index.js';
 
@@ -30,16 +30,6 @@ export interface HiveServerFactory {
   /** Shown in test names: `local NOSASL`, `local PLAIN`, `hive:4.0.1`. */
   name: string;
   start(): Promise<HiveTestServer>;
-}
-
-async function adminQuery(sql: string): Promise<void> {
-  const client = new pg.Client(inject('servers').pg.url);
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 export function localHiveServerFactory(auth: 'NOSASL' | 'PLAIN'): HiveServerFactory {

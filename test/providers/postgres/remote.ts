@@ -3,9 +3,10 @@
  * run against the local binaries (here) and, in the containers suite, against PostgreSQL 12/17
  * images: a factory only has to start a server with or without TLS and say how to reach it.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import pino from 'pino';
 import type { SessionOptions, SourceRequest, SslMode } from '../../../src/providers/provider.js';
+import { queryOnce } from '../../helpers/one-shot-sql.js';
 import { startPostgres, type PostgresServer } from '../../servers/postgres.js';
 import { createTlsFiles, type TlsFiles } from '../../servers/tls.js';
 
@@ -96,11 +97,5 @@ export function remoteRequest(remote: RemotePostgres, o: RequestOverrides): Sour
 
 /** Runs SQL as the remote superuser (fixtures); returns the rows. */
 export async function remoteSql<R extends pg.QueryResultRow = Record<string, unknown>>(remote: RemotePostgres, text: string, values: unknown[] = [], database = 'postgres'): Promise<R[]> {
-  const client = new pg.Client(remote.adminUrl(database));
-  await client.connect();
-  try {
-    return (await client.query<R>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
+  return queryOnce<R>(remote.adminUrl(database), text, values);
 }

@@ -5,11 +5,11 @@
  * assertion (cases that read `stats` skip themselves when it is absent).
  */
 import crypto from 'node:crypto';
-import pg from 'pg';
 import pino from 'pino';
 import tedious from 'tedious';
 import { inject } from 'vitest';
 import type { SessionOptions, SourceRequest } from '../../../src/providers/provider.js';
+import { queryOnce } from '../../helpers/one-shot-sql.js';
 import { makeSelfSignedCert } from '../../servers/tds/cert.js';
 import { startTdsServer, type ServerStats } from '../../servers/tds/server.js';
 
@@ -30,13 +30,12 @@ export interface SqlServerUnderTest {
 
 export interface SqlServerFactory {
   name: string;
-  start(opts?: { tls?: boolean }): Promise<SqlServerUnderTest>;
+  /** `postgis`: geometry/geography columns (the TDS test server stores them with PostGIS). */
+  start(opts?: { tls?: boolean; postgis?: boolean }): Promise<SqlServerUnderTest>;
 }
 
-async function adminSql(text: string): Promise<void> {
-  const client = new pg.Client(inject('servers').pg.url);
-  await client.connect();
-  try { await client.query(text); } finally { await client.end(); }
+async function adminSql(text: string, url = inject('servers').pg.url): Promise<void> {
+  await queryOnce(url, text);
 }
 
 /** Runs a T-SQL batch with tedious (plain T-SQL over TDS: the same path a real server would take). */
@@ -60,6 +59,8 @@ export const tdsTestServer: SqlServerFactory = {
     const backend = `tds_${crypto.randomBytes(5).toString('hex')}`;
     await adminSql(`create database ${backend}`);
     const { host, port } = inject('servers').pg;
+    // In dbo, the server's search_path: T-SQL names no schema for functions and types.
+    if (opts.postgis) await adminSql('create schema dbo; create extension postgis schema dbo', `postgres://postgres@${host}:${port}/${backend}`);
     const cert = opts.tls ? await makeSelfSignedCert() : undefined;
     const user = 'cdb_reader';
     const password = `pw'; ]${crypto.randomBytes(4).toString('hex')}`;

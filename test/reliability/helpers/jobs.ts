@@ -29,6 +29,12 @@ export async function jobRecord(db: Pick<TargetDb, 'query'>, id: string): Promis
   return rows[0];
 }
 
+/** Whether the target backend `pid` (a job's load connection) still exists. */
+export async function backendAlive(db: Pick<TargetDb, 'query'>, pid: number): Promise<boolean> {
+  const { rows } = await db.query('select 1 from pg_stat_activity where pid = $1', [pid]);
+  return rows.length > 0;
+}
+
 /** Sets one setting as the DBA would (the trigger validates it). */
 export async function setSetting(db: Pick<TargetDb, 'query'>, name: string, value: unknown): Promise<void> {
   const { rowCount } = await db.query('update cdb_connectors.settings set value = $2::jsonb where name = $1', [name, JSON.stringify(value)]);

@@ -5,17 +5,11 @@
  */
 import crypto from 'node:crypto';
 import hive from 'hive-driver';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { adminQuery } from '../../helpers/one-shot-sql.js';
 import { queryHiveQL, runHiveQL, type HiveEndpoint } from './fixtures.js';
 import { startHiveServer, type HiveServer } from './index.js';
 import { nullBitmap } from './rowset.js';
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client(inject('servers').pg.url);
-  await client.connect();
-  await client.query(sql).finally(() => client.end());
-}
 
 describe('HiveServer2 test server', () => {
   const database = `hive_${crypto.randomBytes(5).toString('hex')}`;
@@ -23,7 +17,7 @@ describe('HiveServer2 test server', () => {
   let endpoint: HiveEndpoint;
 
   beforeAll(async () => {
-    await admin(`create database ${database}`);
+    await adminQuery(`create database ${database}`);
     const { host, port } = inject('servers').pg;
     server = await startHiveServer({ backendUrl: `postgres://postgres@${host}:${port}/${database}`, user: 'alice', password: 's3cret' });
     endpoint = { host: server.host, port: server.port, user: 'alice', password: 's3cret' };
@@ -36,7 +30,7 @@ describe('HiveServer2 test server', () => {
   });
   afterAll(async () => {
     await server?.stop();
-    await admin(`drop database if exists ${database} with (force)`);
+    await adminQuery(`drop database if exists ${database} with (force)`);
   });
 
   it('encodes the nulls bitmap like Hive ColumnBuffer.toBinary', () => {

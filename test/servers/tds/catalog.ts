@@ -35,6 +35,9 @@ create or replace function tds_sys.collationproperty(name text, property text) r
   $$ select case when lower(property) = 'codepage' and name is not null then ${SERVER_CODE_PAGE} end $$;
 create or replace function tds_sys.varbin(v text) returns bytea language sql immutable as $$ select convert_to(v, 'WIN1252') $$;
 create or replace function tds_sys.varbin(v bytea) returns bytea language sql immutable as $$ select v $$;
+create or replace function tds_sys.binary_style(v bytea, style int) returns text language sql immutable as
+  $$ select case when style = 1 then '0x' else '' end || upper(encode(v, 'hex')) $$;
+create or replace function tds_sys.binary_style(v anyelement, style int) returns anyelement language sql immutable as $$ select v $$;
 create or replace function tds_sys.object_id(name text) returns int language sql stable as
   $$ select o.object_oid::int from tds_sys.objects o
      where lower(o.schema_name || '.' || o.object_name) = lower(case when position('.' in name) > 0 then name else 'dbo.' || name end)

@@ -7,6 +7,7 @@
  */
 import crypto from 'node:crypto';
 import { TsqlSyntaxError, isOp, isWord, matchParen, splitArgs, type Tok } from './lexer.js';
+import { rewriteSpatial } from './spatial.js';
 import { castType, parseSqlType } from './types.js';
 
 const PG_MAX_IDENTIFIER_BYTES = 63;
@@ -62,7 +63,8 @@ const BARE_FUNCTIONS = new Set(['localtimestamp']);
 
 export function translate(tokens: Tok[], ctx: TranslateContext): Translation {
   const t = new Translator(ctx);
-  return { sql: t.range(tokens, 0, tokens.length).trim(), spellings: t.spellings };
+  const rewritten = rewriteSpatial(tokens);
+  return { sql: t.range(rewritten, 0, rewritten.length).trim(), spellings: t.spellings };
 }
 
 /** Translates a type name plus arguments into a PostgreSQL cast target. */
@@ -177,7 +179,10 @@ class Translator {
       }
       case 'CONVERT': case 'TRY_CONVERT': {
         const target = castTarget(t, args[0]![0], args[0]![1]);
-        return target.binary ? `tds_sys.varbin(${arg(1)})` : `CAST(${arg(1)} AS ${target.pgType})`;
+        // Styles 1 and 2 print binary values as hex (0x… / …); other types pass through unchanged.
+        const style = args.length > 2 ? arg(2).trim() : '';
+        const value = style === '1' || style === '2' ? `tds_sys.binary_style(${arg(1)}, ${style})` : arg(1);
+        return target.binary ? `tds_sys.varbin(${value})` : `CAST(${value} AS ${target.pgType})`;
       }
       case 'GETUTCDATE': case 'SYSUTCDATETIME': return "(now() AT TIME ZONE 'utc')";
       case 'DB_NAME': return pgString(this.ctx.database);

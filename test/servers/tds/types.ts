@@ -37,6 +37,8 @@ const STORAGE: Record<string, (t: SqlType) => string> = {
   datetime: () => 'timestamp(3)', smalldatetime: () => 'timestamp(0)',
   uniqueidentifier: () => 'uuid', binary: () => 'bytea', varbinary: () => 'bytea', image: () => 'bytea',
   sql_variant: () => 'text', xml: () => 'text',
+  // PostGIS types: only in a backing database with the postgis extension (spatial.ts).
+  geometry: () => 'geometry', geography: () => 'geography',
 };
 
 /** CAST/CONVERT targets in expressions: like storage, but time types become real PostgreSQL time types. */

@@ -1,0 +1,31 @@
+/**
+ * Opens the remote session of a job (runner.ts) or of a request (request-answer.ts): the
+ * provider's connect with the settings' timeouts, fetch size and CA file, abandoned as soon as
+ * `signal` fires; a session that still connects after that is closed at once.
+ */
+import type { Logger } from 'pino';
+import type { Provider, SourceRequest, SourceSession, TargetCapabilities } from '../providers/provider.js';
+import type { Settings } from './settings.js';
+import { untilAborted } from './until-aborted.js';
+
+export interface ConnectSessionOptions {
+  log: Logger;
+  signal: AbortSignal;
+  /** What the target can store (PostGIS), for a session that describes columns. */
+  target?: TargetCapabilities;
+  /** What is left of a request's deadline: caps connect_timeout and statement_timeout. */
+  budgetMs?: number;
+  /** Rows per round trip, when not the fetch_rows setting. */
+  fetchRows?: number;
+}
+
+export function connectSession(provider: Provider, request: SourceRequest, settings: Settings, opts: ConnectSessionOptions): Promise<SourceSession> {
+  const budgetMs = opts.budgetMs ?? Infinity;
+  return untilAborted(provider.connect(request, {
+    connectTimeoutMs: Math.min(settings.connectTimeoutMs, budgetMs),
+    statementTimeoutMs: Math.min(settings.statementTimeoutMs, budgetMs),
+    fetchRows: opts.fetchRows ?? settings.fetchRows,
+    log: opts.log, caFile: settings.raw.ssl_ca_file as string | undefined,
+    ...(opts.target ? { target: opts.target } : {}),
+  }), opts.signal, (late) => void late.close().catch(() => undefined));
+}
