@@ -38,6 +38,10 @@ begin
       if jsonb_typeof(v) <> 'boolean' then rule := 'true or false'; end if;
     when 'cartodbfy' then
       if jsonb_typeof(v) <> 'string' or v #>> '{}' not in ('auto', 'on', 'off') then rule := '"auto", "on" or "off"'; end if;
+    when 'ssl_ca_file' then
+      if jsonb_typeof(v) <> 'null' and (jsonb_typeof(v) <> 'string' or v #>> '{}' !~ '^/' or v #>> '{}' ~ '[[:cntrl:]]') then
+        rule := 'null or an absolute path (on the sidecars'' hosts) to a PEM file of CA certificates';
+      end if;
     when 'lease_seconds' then
       if n is null or n < 5 then rule := 'a whole number of seconds of at least 5'; end if;
     when 'max_identifier_length' then

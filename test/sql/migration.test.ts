@@ -34,7 +34,7 @@ const EXPECTED = {
   views: ['import_log', 'imports', 'synchronizations', 'workers'],
   rls: ['api_keys', 'job_log', 'job_secrets', 'jobs', 'request_secrets', 'requests', 'sync_secrets', 'syncs'],
 };
-const ALL_MIGRATIONS = ['0001_foundation', '0002_sync_tables', '0003_answers_now', '0004_http_api_keys', '0005_cartodbfy'];
+const ALL_MIGRATIONS = ['0001_foundation', '0002_sync_tables', '0003_answers_now', '0004_http_api_keys', '0005_cartodbfy', '0006_ssl_ca_file'];
 
 afterAll(async () => {
   for (const name of created) await adminQuery(`drop database if exists ${name} with (force)`);

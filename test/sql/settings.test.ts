@@ -40,6 +40,8 @@ const BAD: Array<[name: string, value: string, message: string]> = [
   ['allowed_hosts', '["bad host"]', 'Invalid value ["bad host"] for setting allowed_hosts: it must be a JSON array of host names, IP addresses or CIDR ranges; "bad host" is none of these'],
   ['allowed_hosts', '["-leading.example.com"]', 'Invalid value ["-leading.example.com"] for setting allowed_hosts: it must be a JSON array of host names, IP addresses or CIDR ranges; "-leading.example.com" is none of these'],
   ['allowed_hosts', '["300.1.1.1"]', 'Invalid value ["300.1.1.1"] for setting allowed_hosts: it must be a JSON array of host names, IP addresses or CIDR ranges; "300.1.1.1" is none of these'],
+  ['ssl_ca_file', '"certs/ca.pem"', "Invalid value \"certs/ca.pem\" for setting ssl_ca_file: it must be null or an absolute path (on the sidecars' hosts) to a PEM file of CA certificates"],
+  ['ssl_ca_file', '42', "Invalid value 42 for setting ssl_ca_file: it must be null or an absolute path (on the sidecars' hosts) to a PEM file of CA certificates"],
   ['allowed_hosts', '[null]', 'Invalid value [null] for setting allowed_hosts: it must be a JSON array of host names, IP addresses or CIDR ranges; null is none of these'],
 ];
 
@@ -63,6 +65,8 @@ describe('settings trigger', () => {
     ['max_syncs_per_role', '0'],
     ['max_retries', '0'],
     ['min_interval', '60'],
+    ['ssl_ca_file', '"/etc/ssl/certs/corp-ca.pem"'],
+    ['ssl_ca_file', 'null'],
     ['enabled_providers', '[]'],
     ['enabled_providers', '["postgres", "hive"]'],
     ['allowed_hosts', '["db.example.com", "10.0.0.0/8", "192.168.1.7", "::1", "2001:db8::/32", "localhost", "Mixed-Case.Example.COM."]'],
