@@ -174,12 +174,15 @@ export function streamingSuite(server: () => MysqlTestServer): void {
     it('a connection killed mid-stream → SOURCE_UNREACHABLE', async () => {
       await withSession(db.request({ sqlQuery: `select /* ${MARKER}_kill */ id, pad from big` }), async (session) => {
         const plan = await session.describe();
-        let resume!: () => void;
+        let resume: (() => void) | undefined;
         const { sink } = scriptedSink({ onWrite: (n) => n !== 1000, drained: () => new Promise((r) => { resume = r; }) });
         const streaming = session.streamRows(plan, sink, { limit: Number.MAX_SAFE_INTEGER, warnings: noWarnings, signal: new AbortController().signal });
+        streaming.catch(() => undefined); // asserted below; keeps an early rejection from being unhandled
         const { value } = await waitFor('the query to run', async () => (await running(`%${MARKER}_kill%`))[0], 5_000);
+        // kill only once the sink has paused the stream at row 1000 (the query shows up before that)
+        await waitFor('the sink to pause', async () => resume !== undefined, 5_000);
         await db.exec(`kill connection ${Number(value.ID)}`);
-        resume();
+        resume!();
         await expect(streaming).rejects.toMatchObject({ errorName: 'SOURCE_UNREACHABLE', message: expect.stringContaining('Cannot reach MySQL server') });
       });
     });
