@@ -10,7 +10,7 @@ import { readTargetCapabilities } from '../db/capabilities.js';
 import { classifyTargetError, TargetUnavailableError } from '../db/target-errors.js';
 import { ConnectorError, redactSecrets, toConnectorError } from '../errors.js';
 import { jobLogger } from '../log.js';
-import type { ColumnPlan, SourcePlan, SourceSession } from '../providers/provider.js';
+import type { ColumnPlan, SourcePlan, SourceSession, StreamOptions } from '../providers/provider.js';
 import { getProvider } from '../providers/registry.js';
 import type { LocalColumn } from '../load/ddl.js';
 import { toLocalIdentifier, uniqueLocalIdentifiers } from '../load/identifiers.js';
@@ -75,10 +75,7 @@ export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortCon
     plan = await session.describe();
     const columns = carto.columnsFor(plan, localColumns(plan, settings), settings.maxIdentifierLength);
 
-    loadClient = await deps.pool.connect();
-    await loadClient.query('select set_config($1, $2, false)', ['application_name', loadApplicationName(job.id)]);
-    const pid = (await loadClient.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
-    await recordBackendPid(deps.pool, job.id, deps.workerId, pid);
+    loadClient = await openLoadConnection(deps, job);
     // PostgreSQL sources whose columns keep their exact types skip row decoding: binary COPY bytes
     // go from the remote COPY TO straight into the target's COPY FROM (issue 4 §3).
     const binary = plan.binaryCopy === true && session.streamBinaryCopy !== undefined;
@@ -91,19 +88,9 @@ export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortCon
     }, settings);
     load.stream.on('error', (err) => controller.abort(classifyTargetError(err)));
 
-    const streamOptions = { limit: settings.maxRows + 1, warnings: counts, signal };
-    const { sink } = load;
-    if (sink.format === 'binary') await session.streamBinaryCopy!(plan, sink.forwarder, streamOptions);
-    else await session.streamRows(plan, sink.encoder, streamOptions);
-    if (signal.aborted) throw signal.reason;
+    await streamInto(session, plan, load, { limit: settings.maxRows + 1, warnings: counts, signal });
     const rows = await load.endCopy();
-    if (sink.format === 'text') sink.encoder.nulBytesRemoved.forEach((n, i) => { if (n > 0) counts.count('nul_bytes_removed', columns[i]!.name, n); });
-    const warnings: Warning[] = [
-      ...skippedColumnsWarning(plan.skipped),
-      ...counts.toWarnings(),
-      ...(load.truncated ? [rowLimitWarning(settings.maxRows)] : []),
-      ...carto.warnings(),
-    ];
+    const warnings = collectWarnings(plan, load, columns, counts, settings.maxRows, carto.warnings());
     const baseName = toLocalIdentifier(job.requested_name, settings.maxIdentifierLength);
     const tableName = await load.commit(baseName, (name) => markComplete(loadClient!, job.id, deps.workerId, {
       tableName: name, rowsImported: rows, columnsImported: columns.length, warnings,
@@ -122,6 +109,40 @@ export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortCon
     // A connection that saw a failed or aborted COPY is not reused.
     loadClient?.release(failed);
   }
+}
+
+/** The job's own target connection, named so a re-claiming sidecar can find and end it. */
+async function openLoadConnection(deps: RunnerDeps, job: JobRow): Promise<pg.PoolClient> {
+  const client = await deps.pool.connect();
+  try {
+    await client.query('select set_config($1, $2, false)', ['application_name', loadApplicationName(job.id)]);
+    const pid = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+    await recordBackendPid(deps.pool, job.id, deps.workerId, pid);
+    return client;
+  } catch (err) {
+    client.release(true);
+    throw err;
+  }
+}
+
+/** Rows from the provider into the load's sink, on the path the load was opened for. */
+async function streamInto(session: SourceSession, plan: SourcePlan, load: TableLoad, opts: StreamOptions): Promise<void> {
+  const { sink } = load;
+  if (sink.format === 'binary') await session.streamBinaryCopy!(plan, sink.forwarder, opts);
+  else await session.streamRows(plan, sink.encoder, opts);
+  if (opts.signal.aborted) throw opts.signal.reason;
+}
+
+function collectWarnings(plan: SourcePlan, load: TableLoad, columns: LocalColumn[], counts: WarningCounts, maxRows: number, extra: Warning[]): Warning[] {
+  if (load.sink.format === 'text') {
+    load.sink.encoder.nulBytesRemoved.forEach((n, i) => { if (n > 0) counts.count('nul_bytes_removed', columns[i]!.name, n); });
+  }
+  return [
+    ...skippedColumnsWarning(plan.skipped),
+    ...counts.toWarnings(),
+    ...(load.truncated ? [rowLimitWarning(maxRows)] : []),
+    ...extra,
+  ];
 }
 
 async function finishWithError(deps: RunnerDeps, job: JobRow, log: Logger, thrown: unknown, password: string | undefined, counts: WarningCounts, plan: SourcePlan | undefined, finishing: Finishing): Promise<JobOutcome> {
