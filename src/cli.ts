@@ -5,13 +5,9 @@
 import { Command } from 'commander';
 import pg from 'pg';
 import { loadConfig, type ConfigFlags } from './config.js';
-import { startEmbedded, type EmbeddedServer } from './db/embedded.js';
-import { migrate } from './db/migrate.js';
+import type { EmbeddedServer } from './db/embedded.js';
 import { createLogger, redactUrl } from './log.js';
-import { startOperationsServer } from './ops/server.js';
-import { startHttpServer } from './http/server.js';
 import { Sidecar } from './sidecar/worker.js';
-import { printStatus, runImportCommand } from './cli-commands.js';
 import { VERSION } from './version.js';
 
 const program = new Command()
@@ -44,10 +40,13 @@ async function runSidecar(databaseUrl: string, onStopped?: () => Promise<void>):
   const log = createLogger({ level: cfg.logLevel });
   const sidecar = new Sidecar({ databaseUrl, concurrency: cfg.concurrency, pollIntervalMs: cfg.pollIntervalMs, shutdownGraceMs: cfg.shutdownGraceMs, log });
   await sidecar.start();
-  const ops = cfg.metricsPort !== undefined ? await startOperationsServer({ port: cfg.metricsPort, sidecar, log }) : undefined;
+  // Optional parts load only when asked for: prom-client, fastify and node-pg-migrate together
+  // weigh ~50 MB of RSS a plain `run` does not need (issue 7: sidecar peak RSS ≤ 100 MB).
+  const ops = cfg.metricsPort !== undefined
+    ? await (await import('./ops/server.js')).startOperationsServer({ port: cfg.metricsPort, sidecar, log }) : undefined;
   // The CARTO-compatible HTTP API (issue 11): off unless HTTP_PORT / --http-port is set.
   const http = cfg.httpPort !== undefined
-    ? await startHttpServer({ port: cfg.httpPort, host: cfg.httpHost, databaseUrl, apiSchema: cfg.apiSchema, log })
+    ? await (await import('./http/server.js')).startHttpServer({ port: cfg.httpPort, host: cfg.httpHost, databaseUrl, apiSchema: cfg.apiSchema, log })
     : undefined;
   let stopping = false;
   const stop = async (signal: string) => {
@@ -66,6 +65,7 @@ async function runSidecar(databaseUrl: string, onStopped?: () => Promise<void>):
 
 program.command('migrate').description('install or upgrade the SQL API in the target database').action(async () => {
   const cfg = config();
+  const { migrate } = await import('./db/migrate.js');
   const applied = await migrate({ databaseUrl: requireUrl(cfg.databaseUrl), apiSchema: cfg.apiSchema, log: createLogger({ level: cfg.logLevel }) });
   console.log(applied.length ? `applied: ${applied.join(', ')}` : 'already up to date');
 });
@@ -80,15 +80,17 @@ program.command('start').description('migrate and run; starts an embedded Postgr
   let embedded: EmbeddedServer | undefined;
   let url = cfg.databaseUrl;
   if (!url) {
-    embedded = await startEmbedded(cfg.dataDir, log);
+    embedded = await (await import('./db/embedded.js')).startEmbedded(cfg.dataDir, log);
     url = embedded.url;
   }
+  const { migrate } = await import('./db/migrate.js');
   await migrate({ databaseUrl: url, apiSchema: cfg.apiSchema, log });
   await runSidecar(url, async () => { await embedded?.stop(); });
   console.log(`\nconnector-bridge ${VERSION} is running. Connect with:\n\n  psql "${embedded ? url : redactUrl(url)}"\n`);
 });
 
 program.command('status').description('recent imports and live sidecars').option('--limit <n>', 'imports to show', '20').action(async (opts: { limit: string }) => {
+  const { printStatus } = await import('./cli-commands.js');
   await printStatus(requireUrl(config().databaseUrl), Number(opts.limit));
 });
 
@@ -96,6 +98,7 @@ program.command('import').description("enqueue an import: connector-bridge impor
   .argument('[json]', 'the request, e.g. {"connector": {...}}; omit or "-" to read stdin')
   .option('--wait', 'wait for the result, showing progress')
   .action(async (json: string | undefined, opts: { wait?: boolean }) => {
+    const { runImportCommand } = await import('./cli-commands.js');
     const code = await runImportCommand(requireUrl(config().databaseUrl), json, Boolean(opts.wait));
     process.exit(code);
   });
