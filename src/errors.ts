@@ -53,6 +53,9 @@ export function toConnectorError(err: unknown): ConnectorError {
   return new ConnectorError('INTERNAL', `Internal error: ${message}`, { cause: err });
 }
 
+/** What replaces a secret wherever one could appear (status rows, logs, URLs, HTTP answers). */
+export const REDACTED = '***';
+
 /**
  * Removes every occurrence of the given secrets from a text, so remote error messages that echo
  * a connection string can never leak a password into status rows or logs.
@@ -60,7 +63,7 @@ export function toConnectorError(err: unknown): ConnectorError {
 export function redactSecrets(text: string, secrets: ReadonlyArray<string | undefined>): string {
   let out = text;
   for (const secret of secrets) {
-    if (secret && secret.length > 0) out = out.split(secret).join('***');
+    if (secret && secret.length > 0) out = out.split(secret).join(REDACTED);
   }
   return out;
 }

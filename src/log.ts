@@ -3,6 +3,7 @@
  * place a connection object can appear, and jobs log through `jobLogger`, which carries the job id.
  */
 import pino, { type Logger } from 'pino';
+import { REDACTED } from './errors.js';
 
 const REDACT_PATHS = [
   'password', '*.password', '*.*.password', '*.*.*.password',
@@ -15,7 +16,7 @@ export function createLogger(opts: { level?: string; destination?: pino.Destinat
     {
       level: opts.level ?? process.env.LOG_LEVEL ?? 'info',
       base: { service: 'connector-bridge', pid: process.pid },
-      redact: { paths: REDACT_PATHS, censor: '***' },
+      redact: { paths: REDACT_PATHS, censor: REDACTED },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     opts.destination,
@@ -30,9 +31,9 @@ export function jobLogger(log: Logger, jobId: string, extra: Record<string, unkn
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
-    if (u.password) u.password = '***';
+    if (u.password) u.password = REDACTED;
     return u.toString();
   } catch {
-    return url.replace(/:[^:@/]*@/, ':***@');
+    return url.replace(/:[^:@/]*@/, `:${REDACTED}@`);
   }
 }

@@ -8,6 +8,7 @@
  */
 import type { FastifyError } from 'fastify';
 import { isTargetUnavailable } from '../db/pool.js';
+import { redactSecrets } from '../errors.js';
 
 export class HttpError extends Error {
   constructor(
@@ -119,7 +120,6 @@ export function toHttpError(err: unknown): HttpError | undefined {
  */
 export function logFields(err: unknown, secrets: string[]): Record<string, unknown> {
   const e = (typeof err === 'object' && err !== null ? err : { message: String(err) }) as { code?: unknown; message?: unknown; name?: unknown };
-  let message = typeof e.message === 'string' ? e.message : String(err);
-  for (const secret of secrets) if (secret.length > 0) message = message.split(secret).join('***');
+  const message = redactSecrets(typeof e.message === 'string' ? e.message : String(err), secrets);
   return { error: { name: typeof e.name === 'string' ? e.name : undefined, code: typeof e.code === 'string' ? e.code : undefined, message } };
 }
