@@ -44,6 +44,8 @@ export class Session {
   private database = '';
   private queue: Promise<void> = Promise.resolve();
   private attention = false;
+  /** The backend cancel an ATTENTION started; its acknowledgement waits for it (see ackAttention). */
+  private cancelling: Promise<void> = Promise.resolve();
   private busy = false;
   private carrier: TlsCarrier | undefined;
 
@@ -115,13 +117,16 @@ export class Session {
   private onAttention(): void {
     this.cfg.stats.attentions++;
     this.attention = true;
-    if (this.busy) void this.cancelBackend();
+    if (this.busy) this.cancelling = this.cancelBackend();
     this.queue = this.queue.then(() => this.ackAttention()).catch((err: Error) => this.fail(err));
   }
 
   private async ackAttention(): Promise<void> {
     if (!this.attention) return;
     this.attention = false;
+    // A pg_cancel_backend still on its way after the ack would cancel the client's NEXT statement
+    // (seen as error 3617 on the query after a cancel): the client sends it once it has the ack.
+    await this.cancelling;
     await this.client?.query('rollback').catch(() => undefined);
     this.writer.begin(PacketType.TABULAR_RESULT);
     done(this.writer.body, Token.DONE, DoneStatus.ATTN, 0);
