@@ -29,7 +29,7 @@ export async function measureLatency(targetUrl: string, mysqlPort: number, jobs:
   await root.end();
   await sql(targetUrl, `delete from cdb_connectors.jobs; delete from cdb_connectors.sidecars`);
   const dist = path.join(ROOT, 'dist', 'cli.js');
-  const args = fs.existsSync(dist) ? [dist, 'run'] : ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), 'run'];
+  const args = fs.existsSync(dist) ? [dist, 'run', '--allow-superuser'] : ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), 'run', '--allow-superuser'];
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DATABASE_URL: targetUrl, LOG_LEVEL: 'warn', CONNECTOR_CONCURRENCY: '4' } });
   try {
     while ((await sql(targetUrl, 'select count(*)::int as n from cdb_connectors.sidecars')).rows[0].n === 0) await new Promise((r) => setTimeout(r, 50));

@@ -131,7 +131,7 @@ async function startSidecarProcess(targetUrl: string): Promise<ChildProcess> {
   const dist = path.join(ROOT, 'dist', 'cli.js');
   // e.g. BENCH_SIDECAR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the sidecar
   const extra = (process.env.BENCH_SIDECAR_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const args = [...extra, ...(fs.existsSync(dist) ? [dist, 'run'] : ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), 'run'])];
+  const args = [...extra, ...(fs.existsSync(dist) ? [dist, 'run', '--allow-superuser'] : ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), 'run', '--allow-superuser'])];
   const child = spawn(process.execPath, args, {
     cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, DATABASE_URL: targetUrl, CONNECTOR_CONCURRENCY: '1', LOG_LEVEL: 'warn' },

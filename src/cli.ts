@@ -20,7 +20,8 @@ const program = new Command()
   .option('--poll-interval <ms>', 'backstop poll interval (env CONNECTOR_POLL_INTERVAL_MS, default 5000)')
   .option('--metrics-port <port>', 'serve /metrics and /healthz (env METRICS_PORT)')
   .option('--http-port <port>', 'serve the CARTO-compatible HTTP API (env HTTP_PORT)')
-  .option('--data-dir <dir>', 'embedded PostgreSQL data directory (default .data)');
+  .option('--data-dir <dir>', 'embedded PostgreSQL data directory (default .data)')
+  .option('--allow-superuser', 'run the sidecar on a superuser login (refused by default; docs/security.md)');
 
 function config() {
   return loadConfig(program.opts<ConfigFlags>());
@@ -34,10 +35,25 @@ function requireUrl(url: string | undefined): string {
   return url;
 }
 
+/**
+ * Refuses a login that should not run the sidecar (db/login-role.ts). The embedded PostgreSQL of
+ * `start` is a throwaway local server whose only role is its superuser: it is exempt.
+ */
+async function checkLogin(databaseUrl: string, opts: { embedded: boolean }): Promise<void> {
+  if (opts.embedded) return;
+  const { describeLogin, loginProblem } = await import('./db/login-role.js');
+  const problem = loginProblem(await describeLogin(databaseUrl), program.opts<{ allowSuperuser?: boolean }>().allowSuperuser === true);
+  if (problem) {
+    console.error(problem);
+    process.exit(2);
+  }
+}
+
 /** Runs the sidecar until SIGTERM/SIGINT, then stops gracefully and exits 0. */
-async function runSidecar(databaseUrl: string, onStopped?: () => Promise<void>): Promise<void> {
+async function runSidecar(databaseUrl: string, onStopped?: () => Promise<void>, opts: { embedded: boolean } = { embedded: false }): Promise<void> {
   const cfg = config();
   const log = createLogger({ level: cfg.logLevel });
+  await checkLogin(databaseUrl, opts);
   const sidecar = new Sidecar({ databaseUrl, concurrency: cfg.concurrency, pollIntervalMs: cfg.pollIntervalMs, shutdownGraceMs: cfg.shutdownGraceMs, log });
   await sidecar.start();
   // Optional parts load only when asked for: prom-client, fastify and node-pg-migrate together
@@ -85,7 +101,7 @@ program.command('start').description('migrate and run; starts an embedded Postgr
   }
   const { migrate } = await import('./db/migrate.js');
   await migrate({ databaseUrl: url, apiSchema: cfg.apiSchema, log });
-  await runSidecar(url, async () => { await embedded?.stop(); });
+  await runSidecar(url, async () => { await embedded?.stop(); }, { embedded: embedded !== undefined });
   console.log(`\nconnector-bridge ${VERSION} is running. Connect with:\n\n  psql "${embedded ? url : redactUrl(url)}"\n`);
 });
 

@@ -23,6 +23,15 @@ export interface PoolOptions {
 
 /** TCP keepalive so a half-open connection to a dead target is noticed in seconds, not hours. */
 const KEEPALIVE_INITIAL_DELAY_MS = 10_000;
+/**
+ * Every connection the sidecar and the HTTP API open starts with this search_path (a startup
+ * option, so it holds before the first statement): objects users create in their own schemas
+ * (`"$user"`, public) can never be picked by a name the sidecar sends (issue 16, attacks 2–3:
+ * an exact-match `alice.hashtextextended(text, integer)` beat pg_catalog's `(text, bigint)`).
+ * pg_temp is named last explicitly; PostgreSQL never searches it for functions or operators.
+ */
+export const PINNED_SEARCH_PATH = 'pg_catalog, pg_temp';
+export const PINNED_SEARCH_PATH_OPTION = `-c search_path=${PINNED_SEARCH_PATH.replace(' ', '')}`;
 const CONNECT_TIMEOUT_MS = 10_000;
 
 export function createPool(opts: PoolOptions): pg.Pool {
@@ -30,6 +39,7 @@ export function createPool(opts: PoolOptions): pg.Pool {
     connectionString: opts.connectionString,
     max: opts.max,
     application_name: opts.applicationName,
+    options: PINNED_SEARCH_PATH_OPTION,
     keepAlive: true,
     keepAliveInitialDelayMillis: KEEPALIVE_INITIAL_DELAY_MS,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,

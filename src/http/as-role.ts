@@ -8,6 +8,7 @@
  */
 import type pg from 'pg';
 import { API_KEY_PATTERN, ASSUME_KEY_ROLE_SQL, DEFAULT_SEARCH_PATH, hashApiKey, type KeyRow, type KeyUsage } from './api-keys.js';
+import { PINNED_SEARCH_PATH } from '../db/pool.js';
 import { unauthorized } from './errors.js';
 
 /**
@@ -17,10 +18,28 @@ import { unauthorized } from './errors.js';
  */
 const STATEMENT_TIMEOUT = '120s';
 
+/** What a request's session knows about its role once the key is checked. */
+export interface RoleSession {
+  /**
+   * The schema `current_schema()` names under the role's own search_path (what its psql session
+   * would use as the default target schema); null when no schema of that path exists.
+   */
+  schema: string | null;
+}
+
 export interface RoleRunner {
   /** Runs `work` inside one transaction as the key's role; the key is checked first. */
-  run<T>(apiKey: string | undefined, work: (client: pg.PoolClient) => Promise<T>): Promise<T>;
+  run<T>(apiKey: string | undefined, work: (client: pg.PoolClient, session: RoleSession) => Promise<T>): Promise<T>;
 }
+
+/**
+ * After the role's search_path gave its current schema, the session goes back to the pinned path
+ * for the call itself: a role's own schema on the path let `alice.to_jsonb(…)` shadow
+ * pg_catalog's in `GET /api/v1/synchronizations` (issue 16, attack 3). The schema is passed to
+ * the API function explicitly instead.
+ */
+const CURRENT_SCHEMA_SQL = 'select pg_catalog.current_schema() as schema';
+const PIN_SEARCH_PATH_SQL = 'select pg_catalog.set_config($1, $2, true)';
 
 export function roleRunner(pool: pg.Pool, usage: KeyUsage): RoleRunner {
   return {
@@ -39,7 +58,9 @@ export function roleRunner(pool: pg.Pool, usage: KeyUsage): RoleRunner {
         const key = rows[0];
         if (!key) throw unauthorized('Invalid API key');
         if (key.revoked) throw unauthorized('This API key has been revoked');
-        const result = await work(client);
+        const schema = (await client.query<{ schema: string | null }>(CURRENT_SCHEMA_SQL)).rows[0]!.schema;
+        await client.query(PIN_SEARCH_PATH_SQL, ['search_path', PINNED_SEARCH_PATH]);
+        const result = await work(client, { schema });
         await client.query('commit');
         client.release();
         usage.touch(key.id);

@@ -4,7 +4,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { apiKeyOf } from './api-keys.js';
-import type { RoleRunner } from './as-role.js';
+import type { RoleRunner, RoleSession } from './as-role.js';
 
 export interface ApiContext {
   runner: RoleRunner;
@@ -12,10 +12,13 @@ export interface ApiContext {
   api: string;
 }
 
-/** Runs `text` (which must return one row with a column `r`) as the key's role. */
-export async function callApi<T = unknown>(ctx: ApiContext, request: FastifyRequest, text: string, values: unknown[] = []): Promise<T> {
-  return ctx.runner.run(apiKeyOf(request), async (client) => {
-    const { rows } = await client.query<{ r: T }>(text, values);
+/**
+ * Runs `text` (which must return one row with a column `r`) as the key's role. `values` may be a
+ * function of the session, for calls that pass the role's default schema (`$n::name`).
+ */
+export async function callApi<T = unknown>(ctx: ApiContext, request: FastifyRequest, text: string, values: unknown[] | ((session: RoleSession) => unknown[]) = []): Promise<T> {
+  return ctx.runner.run(apiKeyOf(request), async (client, session) => {
+    const { rows } = await client.query<{ r: T }>(text, typeof values === 'function' ? values(session) : values);
     return rows[0]!.r;
   });
 }

@@ -14,7 +14,7 @@
  * duplicated or NULL in the data falls back to ids numbered 1..n in fetch order, with the warning
  * `cartodb_id_generated`.
  */
-import type pg from 'pg';
+import pg from 'pg';
 import { CARTODB_ID, THE_GEOM, THE_GEOM_WEBMERCATOR, type CartoTablePlan } from './cartodbfy-plan.js';
 import { CartoSql } from './cartodbfy-sql.js';
 import { qi, qualified, type LocalColumn } from './ddl.js';
@@ -70,7 +70,7 @@ export class CartoTable {
     const t = qualified(schema, table);
     const geo = this.plan.geometry;
     if (geo) {
-      const { rows } = await client.query<{ n: string }>(`select count(*) as n from ${t} where ${this.sql.sourcePresent(geo)} and ${qi(THE_GEOM)} is null`);
+      const { rows } = await client.query<{ n: string }>(`select pg_catalog.count(*) as n from ${t} where ${this.sql.sourcePresent(geo)} and ${qi(THE_GEOM)} is null`);
       this.invalid = Number(rows[0]!.n);
     }
     const generated = [...(geo ? [THE_GEOM, THE_GEOM_WEBMERCATOR] : []), ...(this.plan.key.kind === 'copy' ? [CARTODB_ID] : [])];
@@ -88,7 +88,7 @@ export class CartoTable {
     if (opts.final) await this.addIndexesAndTriggers(client, schema, table, false);
   }
 
-  /** Import commit, after the rename (as the sidecar's role, like the rename): objects take names after the table. */
+  /** Import commit, after the rename (as the owner, like the rename): objects take names after the table. */
   async nameAfterTable(client: pg.ClientBase, schema: string, table: string): Promise<void> {
     const renames: Array<[string, string]> = [];
     if (this.provisional.pkey) renames.push([this.provisional.pkey, 'pkey']);
@@ -108,9 +108,13 @@ export class CartoTable {
     return this.keyFallback ? 'row_number() over ()' : qi(CARTODB_ID);
   }
 
-  /** After a refresh wrote its rows: new rows inserted by users continue after the largest id. */
-  async afterRefreshInsert(client: pg.ClientBase, table: string): Promise<void> {
-    await advanceIdentity(client, table);
+  /**
+   * What a refresh runs after writing its rows, in the same owner frame (the synced table's
+   * policies may apply to the read): new rows inserted by users continue after the largest id.
+   */
+  async afterRefreshInsertSql(client: pg.ClientBase, table: string): Promise<string[]> {
+    const seq = await identitySequence(client, table);
+    return seq ? [advanceIdentitySql(table, seq)] : [];
   }
 
   /** A sync table dropped and created again from a refresh (sync_rebuild_on_schema_change). */
@@ -209,14 +213,14 @@ function relationName(table: string, suffix: string): string {
 async function keyUsable(client: pg.ClientBase, table: string): Promise<boolean> {
   const { rows } = await client.query<{ ok: boolean }>(
     `select not exists (select from ${table} where ${qi(CARTODB_ID)} is null)
-        and not exists (select from ${table} group by ${qi(CARTODB_ID)} having count(*) > 1) as ok`);
+        and not exists (select from ${table} group by ${qi(CARTODB_ID)} having pg_catalog.count(*) > 1) as ok`);
   return rows[0]!.ok;
 }
 
 async function identitySequence(client: pg.ClientBase, table: string): Promise<{ schema: string; name: string } | undefined> {
   const { rows } = await client.query<{ schema: string; name: string }>(
     `select n.nspname as schema, c.relname as name from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-      where c.oid = pg_catalog.pg_get_serial_sequence($1, $2)::regclass`, [table, CARTODB_ID]);
+      where c.oid = pg_catalog.pg_get_serial_sequence($1, $2)::pg_catalog.regclass`, [table, CARTODB_ID]);
   return rows[0];
 }
 
@@ -224,5 +228,9 @@ async function identitySequence(client: pg.ClientBase, table: string): Promise<{
 async function advanceIdentity(client: pg.ClientBase, table: string): Promise<void> {
   const seq = await identitySequence(client, table);
   if (!seq) return; // the owner replaced the column's default: leave it alone
-  await client.query(`select pg_catalog.setval($1::regclass, coalesce(max(${qi(CARTODB_ID)}), 0) + 1, false) from ${table}`, [qualified(seq.schema, seq.name)]);
+  await client.query(advanceIdentitySql(table, seq));
+}
+
+function advanceIdentitySql(table: string, seq: { schema: string; name: string }): string {
+  return `select pg_catalog.setval(${pg.escapeLiteral(qualified(seq.schema, seq.name))}::pg_catalog.regclass, coalesce(pg_catalog.max(${qi(CARTODB_ID)}), 0) + 1, false) from ${table}`;
 }

@@ -59,6 +59,11 @@ export class Cartodbfy {
     return new Cartodbfy(setting, postgis, true, `PostGIS ${postgis!.version} in schema ${postgis!.schema}`);
   }
 
+  /** Schema of the PostGIS extension in the target, to qualify its types; undefined without it. */
+  get postgisSchema(): string | undefined {
+    return this.postgis?.schema;
+  }
+
   /** The columns COPY writes: CARTO-reserved names when enabled, else the plain ones given. */
   columnsFor(plan: SourcePlan, plainColumns: LocalColumn[], maxBytes: number): LocalColumn[] {
     if (!this.enabled) {
@@ -90,14 +95,14 @@ function parseSetting(value: unknown): CartodbfySetting {
 }
 
 async function serverVersionNum(db: pg.Pool | pg.ClientBase): Promise<number> {
-  const { rows } = await db.query<{ v: number }>("select current_setting('server_version_num')::int as v");
+  const { rows } = await db.query<{ v: number }>("select pg_catalog.current_setting('server_version_num')::int as v");
   return rows[0]!.v;
 }
 
 /** 'carto' when the table has the three CARTO columns, 'plain' otherwise, undefined when it is gone. */
 async function tableShape(db: pg.Pool | pg.ClientBase, oid: number): Promise<'carto' | 'plain' | undefined> {
   const { rows } = await db.query<{ n: number | null }>(
-    `select (select count(*)::int from pg_catalog.pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+    `select (select pg_catalog.count(*)::int from pg_catalog.pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
               and a.attname = any ($2::name[])) as n
        from pg_catalog.pg_class c where c.oid = $1 and c.relkind in ('r', 'p')`, [oid, [CARTODB_ID, THE_GEOM, THE_GEOM_WEBMERCATOR]]);
   if (rows.length === 0) return undefined;

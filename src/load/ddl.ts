@@ -10,8 +10,15 @@ export interface LocalColumn {
   type: string;
 }
 
-/** `name`, `name(args)`, `name with time zone`, arrays; args are numbers or simple words (PostGIS `geometry(Point,4326)`). */
-const TYPE_SHAPE = /^[a-z_][a-z0-9_ ]*(\([a-z0-9_, ]+\))?( with(out)? time zone)?(\[\])*$/i;
+/**
+ * `name`, `schema.name`, `"schema".name`, `name(args)`, `name with time zone`, arrays; args are
+ * numbers or simple words (PostGIS `geometry(Point,4326)`). The schema prefix is how
+ * format_type() spells a type off the pinned search_path (`public.geometry(Point,4326)`).
+ */
+const TYPE_SHAPE = /^((?:"(?:[^"]|"")+"|[a-z_][a-z0-9_]*)\.)?[a-z_][a-z0-9_ ]*(\([a-z0-9_, ]+\))?( with(out)? time zone)?(\[\])*$/i;
+
+/** Types the target has only through PostGIS; providers name them unqualified. */
+const POSTGIS_TYPE = /^(geometry|geography)\b/i;
 
 export function assertSafeType(type: string): string {
   if (!TYPE_SHAPE.test(type)) throw new Error(`refusing unexpected column type expression: ${JSON.stringify(type)}`);
@@ -24,8 +31,18 @@ export function qualified(schema: string, table: string): string {
   return `${qi(schema)}.${qi(table)}`;
 }
 
-export function createTableSql(schema: string, table: string, columns: readonly LocalColumn[]): string {
-  const defs = columns.map((c) => `${qi(c.name)} ${assertSafeType(c.type)}`).join(', ');
+/**
+ * The column type as the target must read it: PostGIS types qualified with the schema PostGIS
+ * lives in. Sessions run with search_path = pg_catalog, pg_temp, so an unqualified `geometry`
+ * could otherwise only resolve through a schema a user can create a look-alike domain in.
+ */
+export function targetType(type: string, postgisSchema: string | undefined): string {
+  assertSafeType(type);
+  return postgisSchema !== undefined && POSTGIS_TYPE.test(type) ? `${qi(postgisSchema)}.${type}` : type;
+}
+
+export function createTableSql(schema: string, table: string, columns: readonly LocalColumn[], postgisSchema?: string): string {
+  const defs = columns.map((c) => `${qi(c.name)} ${targetType(c.type, postgisSchema)}`).join(', ');
   return `create table ${qualified(schema, table)} (${defs})`;
 }
 

@@ -2,7 +2,7 @@
  * Loads rows into a brand-new local table, all in ONE transaction on one connection:
  *
  *   begin; set local role <owner>; create table <staging>; copy <staging> from stdin (freeze);
- *   … rows … ; pick a free name; alter table <staging> rename to <name>; <mark job complete>; commit
+ *   … rows … ; pick a free name; alter table <staging> rename to <name>; reset role; <mark job complete>; commit
  *
  * Nothing is visible to anyone until the commit, and the commit makes the table and the job's
  * `complete` state visible together. A crash, a cancel or a failed COPY rolls everything back,
@@ -29,6 +29,8 @@ export interface NewTableLoadOptions {
   stagingName: string;
   /** `binary` when the provider streams binary COPY data (postgres → postgres). */
   format: CopyFormat;
+  /** Schema PostGIS lives in, to qualify geometry/geography column types; absent without PostGIS. */
+  postgisSchema?: string;
   /** CARTO columns, keys and indexes (SPEC §12), computed in this same transaction; absent = plain table. */
   carto?: CartoTable;
 }
@@ -36,12 +38,22 @@ export interface NewTableLoadOptions {
 /** Advisory-lock namespace for "choose a free table name" (first key of the two-int form). */
 const NAME_LOCK_NAMESPACE = 0x43444231; // 'CDB1'
 
-export async function beginNewTableLoad(client: pg.PoolClient, opts: NewTableLoadOptions): Promise<TableLoad> {
+/**
+ * A new-table load's commit also takes `asOwner`: work on the new table (under its final name)
+ * that must run as its owner — a sidecar logged in as cdb_connector_worker holds no rights on
+ * tenants' tables of its own (the role is NOINHERIT), and the table is still invisible to every
+ * other session, so no user code can be attached to it yet.
+ */
+export interface NewTableLoad extends TableLoad {
+  commit(baseName: string, beforeCommit: (tableName: string) => Promise<void>, asOwner?: (tableName: string) => Promise<void>): Promise<string>;
+}
+
+export async function beginNewTableLoad(client: pg.PoolClient, opts: NewTableLoadOptions): Promise<NewTableLoad> {
   await client.query('begin');
   try {
     await client.query(`set local role ${qi(opts.owner)}`);
     if (opts.carto) await opts.carto.createStaging(client, opts.schema, opts.stagingName, opts.owner, { temp: false });
-    else await client.query(createTableSql(opts.schema, opts.stagingName, opts.columns));
+    else await client.query(createTableSql(opts.schema, opts.stagingName, opts.columns, opts.postgisSchema));
   } catch (err) {
     await client.query('rollback').catch(() => undefined);
     throw err;
@@ -51,12 +63,14 @@ export async function beginNewTableLoad(client: pg.PoolClient, opts: NewTableLoa
   if (carto) thenAfterCopy(copy, () => carto.afterCopy(client, opts.schema, opts.stagingName, opts.owner, { final: true }));
   // Object.assign, not a spread: the session's progress counters are getters.
   return Object.assign(copy, {
-    async commit(baseName: string, beforeCommit: (tableName: string) => Promise<void>) {
-      await client.query('reset role');
-      await client.query('select pg_advisory_xact_lock($1, hashtext($2))', [NAME_LOCK_NAMESPACE, `${opts.schema}.${baseName}`]);
+    async commit(baseName: string, beforeCommit: (tableName: string) => Promise<void>, asOwner?: (tableName: string) => Promise<void>) {
+      // Still the owner's role: renaming needs ownership of the table, its indexes and sequence.
+      await client.query('select pg_catalog.pg_advisory_xact_lock($1, pg_catalog.hashtext($2))', [NAME_LOCK_NAMESPACE, `${opts.schema}.${baseName}`]);
       const name = await findFreeTableName(client, opts.schema, baseName);
       await client.query(`alter table ${qualified(opts.schema, opts.stagingName)} rename to ${qi(name)}`);
       await carto?.nameAfterTable(client, opts.schema, name);
+      await asOwner?.(name);
+      await client.query('reset role');
       await beforeCommit(name);
       await client.query('commit');
       return name;

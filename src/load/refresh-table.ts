@@ -36,6 +36,7 @@ import { startCopy } from './copy-session.js';
 import { assertSafeType, createTableSql, qi, qualified } from './ddl.js';
 import { CARTODB_ID } from './cartodbfy-plan.js';
 import { beginNewTableLoad, type NewTableLoadOptions } from './new-table.js';
+import { assertNoDeferredUserCode, runAsOwner } from './owner-frame.js';
 import type { TableLoad } from './table-load.js';
 
 export interface RefreshOptions extends NewTableLoadOptions {
@@ -73,7 +74,7 @@ export async function beginRefreshLoad(client: pg.PoolClient, opts: RefreshOptio
   try {
     await client.query(`set local role ${qi(opts.owner)}`);
     if (opts.carto) await opts.carto.createStaging(client, TEMP_SCHEMA, opts.stagingName, opts.owner, { temp: true });
-    else await client.query(`${createTableSql(TEMP_SCHEMA, opts.stagingName, opts.columns)} on commit drop`);
+    else await client.query(`${createTableSql(TEMP_SCHEMA, opts.stagingName, opts.columns, opts.postgisSchema)} on commit drop`);
   } catch (err) {
     await client.query('rollback').catch(() => undefined);
     throw err;
@@ -84,6 +85,7 @@ export async function beginRefreshLoad(client: pg.PoolClient, opts: RefreshOptio
   return Object.assign(copy, {
     async commit(_baseName: string, beforeCommit: (tableName: string) => Promise<void>) {
       const run = await switchData(client, opts, opts.tableOid!);
+      await assertNoDeferredUserCode(client);
       await client.query('reset role');
       await opts.recordRun(run);
       await beforeCommit(run.tableName);
@@ -98,18 +100,27 @@ async function beginFirstLoad(client: pg.PoolClient, opts: RefreshOptions): Prom
   const load = await beginNewTableLoad(client, opts);
   const commitNewTable = load.commit.bind(load);
   return Object.assign(load, {
-    commit: (baseName: string, beforeCommit: (tableName: string) => Promise<void>) => commitNewTable(baseName, async (tableName) => {
-      const table = qualified(opts.schema, tableName);
-      const tableOid = await oidOf(client, table);
-      const columns = await columnsOf(client, tableOid);
-      const checksum = await checksumOf(client, table, opts.carto ? opts.carto.checksumColumns(columns) : columns);
-      await opts.recordRun({ schema: opts.schema, tableName, tableOid, checksum, changed: true });
-      await beforeCommit(tableName);
-    }),
+    commit: (baseName: string, beforeCommit: (tableName: string) => Promise<void>) => {
+      let run: RefreshedTable | undefined;
+      return commitNewTable(baseName, async (tableName) => {
+        await opts.recordRun(run!);
+        await beforeCommit(tableName);
+      }, async (tableName) => {
+        const table = qualified(opts.schema, tableName);
+        const tableOid = await oidOf(client, table);
+        const columns = await columnsOf(client, tableOid);
+        const checksum = await checksumOf(client, table, opts.carto ? opts.carto.checksumColumns(columns) : columns);
+        run = { schema: opts.schema, tableName, tableOid, checksum, changed: true };
+      });
+    },
   });
 }
 
-/** Runs as the owner, inside the load transaction, after the COPY. */
+/**
+ * Runs after the COPY, in the load transaction. Everything that touches the synced table — it
+ * belongs to the owner and may carry their triggers, rules, defaults and policies — runs inside
+ * owner frames (owner-frame.ts); the catalog lookups and the staged rows' checksum do not.
+ */
 async function switchData(client: pg.ClientBase, opts: RefreshOptions, tableOid: number): Promise<RefreshedTable> {
   const target = await findTable(client, tableOid);
   if (!target) {
@@ -127,24 +138,28 @@ async function switchData(client: pg.ClientBase, opts: RefreshOptions, tableOid:
         `Cannot replace sync table ${target.schema}.${target.name}: columns changed (${change.incompatible.join('; ')}). The old data was kept. `
         + 'Recreate the sync, or set sync_rebuild_on_schema_change to true to rebuild the table (its dependent views are dropped).');
     }
-    await client.query(`drop table ${table} cascade`);
-    await client.query(opts.carto ? opts.carto.createFinalTableSql(target.schema, target.name) : createTableSql(target.schema, target.name, opts.columns));
+    await runAsOwner(client, opts.owner, [
+      `drop table ${table} cascade`,
+      opts.carto ? opts.carto.createFinalTableSql(target.schema, target.name) : createTableSql(target.schema, target.name, opts.columns, opts.postgisSchema),
+    ]);
     oid = await oidOf(client, table);
     rebuilt = true;
   } else {
-    for (const column of change.added) {
-      await client.query(`alter table ${table} add column ${qi(column.name)} ${assertSafeType(column.type)}`);
-    }
+    await runAsOwner(client, opts.owner, change.added.map((column) => `alter table ${table} add column ${qi(column.name)} ${assertSafeType(column.type)}`));
   }
   const checksum = await checksumOf(client, staging, opts.carto ? opts.carto.checksumColumns(staged) : staged);
   const changed = rebuilt || checksum !== opts.previousChecksum;
   if (changed) {
     const names = staged.map((c) => qi(c.name)).join(', ');
     const values = opts.carto ? staged.map((c) => (c.name === CARTODB_ID ? opts.carto!.refreshKeyExpression() : qi(c.name))).join(', ') : names;
-    if (!rebuilt) await client.query(`delete from ${table}`);
-    await client.query(`insert into ${table} (${names}) select ${values} from ${staging}`);
-    if (rebuilt) await opts.carto?.formatRebuiltTable(client, target.schema, target.name);
-    else await opts.carto?.afterRefreshInsert(client, table);
+    const insert = `insert into ${table} (${names}) select ${values} from ${staging}`;
+    if (rebuilt) {
+      // The table was created a statement ago in this transaction: nothing of the owner's is on it.
+      await runAsOwner(client, opts.owner, [insert]);
+      await opts.carto?.formatRebuiltTable(client, target.schema, target.name);
+    } else {
+      await runAsOwner(client, opts.owner, [`delete from ${table}`, insert, ...(await opts.carto?.afterRefreshInsertSql(client, table) ?? [])]);
+    }
   }
   return { schema: target.schema, tableName: target.name, tableOid: oid, checksum, changed };
 }
@@ -178,7 +193,7 @@ export function compareColumns(current: readonly TableColumn[], staged: readonly
 async function checksumOf(client: pg.ClientBase, table: string, columns: readonly TableColumn[]): Promise<string> {
   const row = `row(${columns.map((c) => `t.${qi(c.name)}`).join(', ')})::text`;
   const { rows } = await client.query<{ n: string; h: string }>(
-    `select count(*)::text as n, coalesce(sum(hashtextextended(${row}, 0)), 0)::text as h from ${table} as t`);
+    `select pg_catalog.count(*)::text as n, coalesce(pg_catalog.sum(pg_catalog.hashtextextended(${row}, 0::bigint)), 0)::text as h from ${table} as t`);
   const signature = columns.map((c) => `${c.name} ${c.type}`).join(',');
   return crypto.createHash('md5').update(`${rows[0]!.n}:${rows[0]!.h}:${signature}`).digest('hex');
 }
@@ -192,13 +207,13 @@ async function findTable(client: pg.ClientBase, oid: number): Promise<{ schema: 
 }
 
 async function oidOf(client: pg.ClientBase, qualifiedName: string): Promise<number> {
-  const { rows } = await client.query<{ oid: number }>('select $1::regclass::oid as oid', [qualifiedName]);
+  const { rows } = await client.query<{ oid: number }>('select $1::pg_catalog.regclass::pg_catalog.oid as oid', [qualifiedName]);
   return Number(rows[0]!.oid);
 }
 
 async function columnsOf(client: pg.ClientBase, oid: number): Promise<TableColumn[]> {
   const { rows } = await client.query<TableColumn>(
-    `select a.attname as name, format_type(a.atttypid, a.atttypmod) as type from pg_catalog.pg_attribute a
+    `select a.attname as name, pg_catalog.format_type(a.atttypid, a.atttypmod) as type from pg_catalog.pg_attribute a
       where a.attrelid = $1 and a.attnum > 0 and not a.attisdropped order by a.attnum`, [oid]);
   return rows;
 }

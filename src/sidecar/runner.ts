@@ -15,6 +15,7 @@ import { getProvider } from '../providers/registry.js';
 import type { LocalColumn } from '../load/ddl.js';
 import { toLocalIdentifier, uniqueLocalIdentifiers } from '../load/identifiers.js';
 import { Cartodbfy } from '../load/cartodbfy.js';
+import { ranOwnerCode } from '../load/owner-frame.js';
 import type { TableLoad } from '../load/table-load.js';
 import { assertHostAllowed } from './allowed-hosts.js';
 import { connectSession } from './connect-session.js';
@@ -85,6 +86,7 @@ export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortCon
     load = await finishing.beginLoad(loadClient, {
       schema: job.target_schema, owner: job.owner, columns, maxRows: settings.maxRows,
       stagingName: `cdb_import_${job.id.replace(/-/g, '')}`, format: binary ? 'binary' : 'text', carto: carto.table,
+      ...(carto.postgisSchema !== undefined ? { postgisSchema: carto.postgisSchema } : {}),
     }, settings);
     load.stream.on('error', (err) => controller.abort(classifyTargetError(err)));
 
@@ -106,8 +108,9 @@ export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortCon
   } finally {
     ticker?.stop();
     await session?.close().catch(() => undefined);
-    // A connection that saw a failed or aborted COPY is not reused.
-    loadClient?.release(failed);
+    // A connection that saw a failed or aborted COPY is not reused, nor one on which the owner's
+    // code ran (a trigger may have left session settings behind: owner-frame.ts).
+    loadClient?.release(failed || (loadClient !== undefined && ranOwnerCode(loadClient)));
   }
 }
 

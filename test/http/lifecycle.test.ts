@@ -64,7 +64,7 @@ describe('graceful close', () => {
 describe('connector-bridge run', () => {
   it('serves the HTTP API on HTTP_PORT and exits 0 on SIGTERM', async () => {
     const port = await freePort();
-    const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['src/cli.ts', 'run'], {
+    const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['src/cli.ts', 'run', '--allow-superuser'], {
       cwd: ROOT, env: { ...process.env, DATABASE_URL: db.url, HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'info', METRICS_PORT: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

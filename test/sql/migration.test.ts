@@ -3,6 +3,7 @@
  * a fresh install works, a re-run is a no-op, two concurrent migrate() calls both succeed, and
  * --api-schema puts the functions elsewhere.
  */
+import fs from 'node:fs';
 import crypto from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { migrate } from '../../src/db/migrate.js';
@@ -34,7 +35,8 @@ const EXPECTED = {
   views: ['import_log', 'imports', 'synchronizations', 'workers'],
   rls: ['api_keys', 'job_log', 'job_secrets', 'jobs', 'request_secrets', 'requests', 'sync_secrets', 'syncs'],
 };
-const ALL_MIGRATIONS = ['0001_foundation', '0002_sync_tables', '0003_answers_now', '0004_http_api_keys', '0005_cartodbfy', '0006_ssl_ca_file'];
+/** Every migration file, in order: a release adds files, never edits or renames one. */
+const ALL_MIGRATIONS = fs.readdirSync(new URL('../../migrations/', import.meta.url)).filter((f) => /^\d{4}_.*\.js$/.test(f)).map((f) => f.replace(/\.js$/, '')).sort();
 
 afterAll(async () => {
   for (const name of created) await adminQuery(`drop database if exists ${name} with (force)`);

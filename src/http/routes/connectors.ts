@@ -32,13 +32,13 @@ interface ProviderRow {
 }
 
 const PROVIDERS_SQL = (api: string) =>
-  `select coalesce(jsonb_agg(to_jsonb(p) order by p.provider), '[]') as r from ${api}.cdb_connector_providers() as p`;
+  `select coalesce(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(p) order by p.provider), '[]') as r from ${api}.cdb_connector_providers() as p`;
 
 /** Stores the request (committed), then waits in a second transaction for a sidecar's answer. */
 async function ask(ctx: ApiContext, request: FastifyRequest<WithProvider>, kind: 'check' | 'list_tables'): Promise<Record<string, unknown>> {
   const body = request.method === 'POST' ? rawBody(request) : JSON.stringify(connectorFromQuery(request.query as Record<string, unknown>));
   const id = await callApi<string>(ctx, request,
-    `select ${ctx.api}.cdb_connector_request($1, jsonb_build_object('connector', $2::jsonb || jsonb_build_object('provider', $3::text))) as r`,
+    `select ${ctx.api}.cdb_connector_request($1, pg_catalog.jsonb_build_object('connector', $2::jsonb operator(pg_catalog.||) pg_catalog.jsonb_build_object('provider', $3::text))) as r`,
     [kind, body, request.params.provider]);
   return callApi(ctx, request, `select ${ctx.api}.cdb_connector_request_result($1::uuid) as r`, [id]);
 }

@@ -11,12 +11,12 @@ type WithId = { Params: { id: string } };
 
 export function registerSynchronizationRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post('/api/v1/synchronizations', { schema: { querystring: apiKeyQuery, body: objectBody } }, (request) =>
-    callApi(ctx, request, `select ${ctx.api}.cdb_connector_sync($1::jsonb) as r`, [rawBody(request)]));
+    callApi(ctx, request, `select ${ctx.api}.cdb_connector_sync($1::jsonb, $2::pg_catalog.name) as r`, (s) => [rawBody(request), s.schema]));
 
   // CARTO's index shape.
   app.get('/api/v1/synchronizations', { schema: { querystring: apiKeyQuery } }, async (request) => {
     const synchronizations = await callApi<unknown[]>(ctx, request,
-      `select coalesce(jsonb_agg(to_jsonb(s) order by s.created_at), '[]') as r from cdb_connectors.synchronizations as s`);
+      `select coalesce(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(s) order by s.created_at), '[]') as r from cdb_connectors.synchronizations as s`);
     return { synchronizations, total_entries: synchronizations.length };
   });
 

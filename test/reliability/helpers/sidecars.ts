@@ -68,8 +68,8 @@ const CHILD_START_TIMEOUT_MS = 20_000;
  * Starts `connector-bridge run` as a child process. Only DATABASE_URL, CONNECTOR_* and PATH are
  * passed on: the test asserts that nothing else (no remote password) reaches the process.
  */
-export async function spawnSidecar(databaseUrl: string, opts: { concurrency?: number; pollIntervalMs?: number; shutdownGraceMs?: number } = {}): Promise<ChildSidecar> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'run'], {
+export async function spawnSidecar(databaseUrl: string, opts: { concurrency?: number; pollIntervalMs?: number; shutdownGraceMs?: number; allowSuperuser?: boolean } = {}): Promise<ChildSidecar> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'run', ...(opts.allowSuperuser === false ? [] : ['--allow-superuser'])], {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
