@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import pino from 'pino';
+import { LOCAL_SOURCES } from '../src/db/embedded.js';
 import { migrate } from '../src/db/migrate.js';
 import { Sidecar } from '../src/sidecar/worker.js';
 import { startMariaDb } from '../test/servers/mariadb.js';
@@ -20,6 +21,7 @@ try {
   await sql(target.url, 'create database t');
   const url = target.urlFor('t');
   await migrate({ databaseUrl: url });
+  await sql(url, `update cdb_connectors.settings set value = '${JSON.stringify(LOCAL_SOURCES)}' where name = 'allowed_hosts'`);
   if (remote) await preparePostgres(remote.url, rows);
   if (maria) await prepareMysql(maria.port, rows);
   const sidecar = new Sidecar({ databaseUrl: url, concurrency: 1, pollIntervalMs: 5000, shutdownGraceMs: 1000, log: pino({ level: 'warn' }) });

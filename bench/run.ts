@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
+import { LOCAL_SOURCES } from '../src/db/embedded.js';
 import { migrate } from '../src/db/migrate.js';
 import { startMariaDb } from '../test/servers/mariadb.js';
 import { startPostgres } from '../test/servers/postgres.js';
@@ -53,6 +54,8 @@ async function main(): Promise<void> {
     const targetUrl = target.urlFor('bench_target');
     await migrate({ databaseUrl: targetUrl });
     await sql(targetUrl, `update cdb_connectors.settings set value = '${Math.max(ROWS, 1_000_000)}' where name = 'max_rows'`);
+    // the sources run on this machine: the network policy refuses loopback unless allowed
+    await sql(targetUrl, `update cdb_connectors.settings set value = '${JSON.stringify(LOCAL_SOURCES)}' where name = 'allowed_hosts'`);
     const flows = args.only ? [args.only] : ['mysql', 'postgres'];
     console.log('generating datasets…');
     await Promise.all([

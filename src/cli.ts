@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import pg from 'pg';
+import type { Logger } from 'pino';
 import { loadConfig, type ConfigFlags } from './config.js';
 import type { EmbeddedServer } from './db/embedded.js';
 import { createLogger, redactUrl } from './log.js';
@@ -18,7 +19,7 @@ const program = new Command()
   .option('--api-schema <schema>', 'schema for the cdb_connector_* functions (default public)')
   .option('--concurrency <n>', 'jobs run at once (env CONNECTOR_CONCURRENCY, default 4)')
   .option('--poll-interval <ms>', 'backstop poll interval (env CONNECTOR_POLL_INTERVAL_MS, default 5000)')
-  .option('--metrics-port <port>', 'serve /metrics and /healthz (env METRICS_PORT)')
+  .option('--metrics-port <port>', 'serve /metrics and /healthz (env METRICS_PORT; interface METRICS_HOST, default 127.0.0.1)')
   .option('--http-port <port>', 'serve the CARTO-compatible HTTP API (env HTTP_PORT)')
   .option('--data-dir <dir>', 'embedded PostgreSQL data directory (default .data)')
   .option('--allow-superuser', 'run the sidecar on a superuser login (refused by default; docs/security.md)');
@@ -49,17 +50,36 @@ async function checkLogin(databaseUrl: string, opts: { embedded: boolean }): Pro
   }
 }
 
+/**
+ * A sidecar process never dies of a stray error (issue 16 §5): an unhandled rejection or an
+ * uncaught exception is logged and the process goes on — jobs hold leases, so one that broke is
+ * re-run elsewhere, and one that keeps breaking sidecars is failed by the poison-pill guard
+ * (sidecar/job-store.ts). Installing the handlers replaces Node's default, which exits.
+ */
+function keepAlive(log: Logger): void {
+  const report = (what: string, err: unknown) => {
+    try {
+      log.error({ err }, what);
+    } catch {
+      try { process.stderr.write(`${what}: ${String(err)}\n`); } catch { /* nothing left to report to */ }
+    }
+  };
+  process.on('unhandledRejection', (reason) => report('unhandled promise rejection (the sidecar keeps running)', reason));
+  process.on('uncaughtException', (err) => report('uncaught exception (the sidecar keeps running)', err));
+}
+
 /** Runs the sidecar until SIGTERM/SIGINT, then stops gracefully and exits 0. */
 async function runSidecar(databaseUrl: string, onStopped?: () => Promise<void>, opts: { embedded: boolean } = { embedded: false }): Promise<void> {
   const cfg = config();
   const log = createLogger({ level: cfg.logLevel });
+  keepAlive(log);
   await checkLogin(databaseUrl, opts);
   const sidecar = new Sidecar({ databaseUrl, concurrency: cfg.concurrency, pollIntervalMs: cfg.pollIntervalMs, shutdownGraceMs: cfg.shutdownGraceMs, log });
   await sidecar.start();
   // Optional parts load only when asked for: prom-client, fastify and node-pg-migrate together
   // weigh ~50 MB of RSS a plain `run` does not need (issue 7: sidecar peak RSS ≤ 100 MB).
   const ops = cfg.metricsPort !== undefined
-    ? await (await import('./ops/server.js')).startOperationsServer({ port: cfg.metricsPort, sidecar, log }) : undefined;
+    ? await (await import('./ops/server.js')).startOperationsServer({ port: cfg.metricsPort, host: cfg.metricsHost, sidecar, log }) : undefined;
   // The CARTO-compatible HTTP API (issue 11): off unless HTTP_PORT / --http-port is set.
   const http = cfg.httpPort !== undefined
     ? await (await import('./http/server.js')).startHttpServer({ port: cfg.httpPort, host: cfg.httpHost, databaseUrl, apiSchema: cfg.apiSchema, log })
@@ -101,6 +121,7 @@ program.command('start').description('migrate and run; starts an embedded Postgr
   }
   const { migrate } = await import('./db/migrate.js');
   await migrate({ databaseUrl: url, apiSchema: cfg.apiSchema, log });
+  if (embedded) await embedded.allowLocalSources(log);
   await runSidecar(url, async () => { await embedded?.stop(); }, { embedded: embedded !== undefined });
   console.log(`\nconnector-bridge ${VERSION} is running. Connect with:\n\n  psql "${embedded ? url : redactUrl(url)}"\n`);
 });

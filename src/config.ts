@@ -9,6 +9,8 @@ export interface Config {
   pollIntervalMs: number;
   shutdownGraceMs: number;
   metricsPort?: number;
+  /** Interface the metrics server listens on (METRICS_HOST, default 127.0.0.1: loopback only). */
+  metricsHost: string;
   httpPort?: number;
   /** Interface the HTTP API listens on (HTTP_HOST, default all). */
   httpHost?: string;
@@ -16,6 +18,12 @@ export interface Config {
   logLevel: string;
   dataDir: string;
 }
+
+/**
+ * /metrics and /healthz carry no authentication: loopback unless METRICS_HOST opens them (e.g.
+ * `0.0.0.0` in a container whose port only the scraper reaches). Issue 16 §6.
+ */
+export const DEFAULT_METRICS_HOST = '127.0.0.1';
 
 function intFrom(value: string | undefined, name: string): number | undefined {
   if (value === undefined || value === '') return undefined;
@@ -43,6 +51,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     pollIntervalMs: intFrom(flags.pollInterval ?? env.CONNECTOR_POLL_INTERVAL_MS, 'CONNECTOR_POLL_INTERVAL_MS') ?? DEFAULTS.pollIntervalMs,
     shutdownGraceMs: intFrom(env.CONNECTOR_SHUTDOWN_GRACE_MS, 'CONNECTOR_SHUTDOWN_GRACE_MS') ?? DEFAULTS.shutdownGraceMs,
     metricsPort: intFrom(flags.metricsPort ?? env.METRICS_PORT, 'METRICS_PORT'),
+    metricsHost: env.METRICS_HOST || DEFAULT_METRICS_HOST,
     httpPort: intFrom(flags.httpPort ?? env.HTTP_PORT, 'HTTP_PORT'),
     httpHost: env.HTTP_HOST || undefined,
     apiSchema: flags.apiSchema ?? env.CDB_CONNECTOR_API_SCHEMA ?? 'public',

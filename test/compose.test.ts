@@ -23,7 +23,7 @@ describe('docker-compose.yml', () => {
     const r = spawnSync(compose![0]!, [...compose!.slice(1), '-f', 'docker-compose.yml', 'config', '--services'], { cwd: root, encoding: 'utf8' });
     expect(r.stderr).not.toMatch(/invalid|error/i);
     expect(r.status).toBe(0);
-    expect(r.stdout.trim().split('\n').sort()).toEqual(['bridge', 'hive', 'hive-init', 'mysql', 'sqlserver', 'sqlserver-init', 'target']);
+    expect(r.stdout.trim().split('\n').sort()).toEqual(['bridge', 'bridge-init', 'hive', 'hive-init', 'mysql', 'sqlserver', 'sqlserver-init', 'target']);
   });
 
   it('mounts sample data files that exist', () => {

@@ -4,6 +4,7 @@
  * (`inject('servers')`). A server that fails to start stops the run at once with what to install.
  */
 import type { TestProject } from 'vitest/node';
+import { LOCAL_SOURCES } from '../src/db/embedded.js';
 import { migrate } from '../src/db/migrate.js';
 import { queryOnce } from './helpers/one-shot-sql.js';
 import { startMariaDb, type MariaDbServer } from './servers/mariadb.js';
@@ -31,6 +32,8 @@ export async function setup(project: TestProject): Promise<void> {
   [target, mariadb] = await Promise.all([startPostgres(), startMariaDb()]);
   await queryOnce(target.url, `create database ${TEMPLATE_DB}`);
   await migrate({ databaseUrl: target.urlFor(TEMPLATE_DB) });
+  // Every test source runs on this machine; the network policy refuses loopback by default.
+  await queryOnce(target.urlFor(TEMPLATE_DB), `update cdb_connectors.settings set value = '${JSON.stringify(LOCAL_SOURCES)}' where name = 'allowed_hosts'`);
   if (target.hasPostgis) {
     await queryOnce(target.url, `create database ${TEMPLATE_POSTGIS_DB} template ${TEMPLATE_DB}`);
     await queryOnce(target.urlFor(TEMPLATE_POSTGIS_DB), 'create extension postgis');

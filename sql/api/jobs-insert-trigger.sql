@@ -10,12 +10,21 @@
 --   * A run of a sync table: sync_id comes from pending_sync_setting (set by syncs_after_insert
 --     and the scheduler, both acting as the owner) or from a privileged inserter; the sync must
 --     belong to the job's owner and have exactly the job's parameters and target schema (22023).
+--     For a role under RLS the sync must also be expecting this run (issue 16, attack 9): its
+--     first run (state created, last_import_id = this id) or a due run (success/failure, run_at
+--     passed, not paused unless sync_now asked) — what the scheduler enqueues. A run set up by
+--     hand for an idle sync would otherwise refresh it at will, around min_interval and
+--     min_sync_now_interval (22023 as well).
 --     Any other job with "interval" is refused (22023): a sync is created through
 --     cdb_connector_sync / cdb_connector_import or an INSERT into cdb_connectors.syncs.
+--   * max_queued_jobs_per_role (issue 16, attack 10): a one-off import by a role under RLS is
+--     refused with SQLSTATE 54000 when the role already has that many jobs not finished
+--     (check_queued_jobs_limit). Runs of sync tables are never refused by it (a new sync is
+--     counted in syncs_before_insert instead).
 --   * The owner must have CREATE on NEW.target_schema (SQLSTATE 42501 otherwise).
 --   * The password is handed to jobs_after_insert (stash_pending_secret) for job_secrets.
--- Errors: 22023 (validation, see normalize_params), 3F000 (no/unknown schema), 42501.
--- Locks: none beyond the INSERT's own.
+-- Errors: 22023 (validation, see normalize_params), 3F000 (no/unknown schema), 42501, 54000.
+-- Locks: none beyond the INSERT's own, but the advisory lock of check_queued_jobs_limit.
 create or replace function cdb_connectors.jobs_before_insert()
 returns trigger
 language plpgsql
@@ -27,10 +36,12 @@ declare
   pending_sync text;
   sync_params jsonb;
   sync_schema name;
+  sync_expects_run boolean;
+  limited constant boolean := row_security_active('cdb_connectors.jobs'::regclass);
 begin
   normalized := cdb_connectors.normalize_params(new.params);
   if new.id is null then new.id := gen_random_uuid(); end if;
-  if new.owner is null or row_security_active('cdb_connectors.jobs'::regclass) then
+  if new.owner is null or limited then
     new.owner := current_user;
     new.sync_id := null;
   end if;
@@ -60,14 +71,25 @@ begin
         hint = 'SET search_path TO a schema where you may create tables, or ask for GRANT CREATE ON SCHEMA.';
   end if;
 
+  if new.sync_id is null and limited then
+    perform cdb_connectors.check_queued_jobs_limit(new.owner);
+  end if;
+
   normalized := cdb_connectors.stash_pending_secret(new.id, normalized);
 
   if new.sync_id is not null then
-    select s.params, s.target_schema into sync_params, sync_schema
+    select s.params, s.target_schema,
+           (s.state = 'created' and s.last_import_id = new.id)
+           or (s.state in ('success', 'failure') and s.run_at <= now() and (not s.paused or s.sync_now_requested_at >= s.run_at))
+      into sync_params, sync_schema, sync_expects_run
     from cdb_connectors.syncs as s where s.id = new.sync_id and s.owner = new.owner;
     if sync_params is distinct from normalized or sync_schema is distinct from new.target_schema then
       raise exception 'Synchronization % of role % does not exist or has other parameters than this run', new.sync_id, new.owner
         using errcode = '22023', hint = 'Runs of a sync table are enqueued by the sidecars'' scheduler; use cdb_connector_sync_now(id).';
+    end if;
+    if limited and sync_expects_run is not true then
+      raise exception 'Synchronization % is not due: its runs are enqueued by the sidecars'' scheduler', new.sync_id
+        using errcode = '22023', hint = 'Use cdb_connector_sync_now(id) to run it now.';
     end if;
   elsif cdb_connectors.lower_keys(new.params) ? 'interval' then
     raise exception using errcode = '22023', detail = 'error_code 1502',

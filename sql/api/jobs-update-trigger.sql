@@ -4,8 +4,10 @@
 -- trigger acts only on the transition cancel_requested false → true, so sidecar updates (claim,
 -- heartbeat, progress, finish — which never raise the flag) pass through untouched:
 --   enqueued  → cancelled at once, error 1509 'Cancelled by <role> before it started';
---   importing → state kept; NOTIFY {"op": "cancel", "id": …} on cdb_connectors_jobs so the
---               sidecar running it aborts the remote query and the COPY and writes 'cancelled';
+--   importing → state kept; NOTIFY {"op": "cancel"} on cdb_connectors_jobs, a hint without the
+--               job's id (issue 16, attack 6: anyone may LISTEN and NOTIFY there): the sidecars
+--               re-read which of their running jobs have cancel_requested, and the one running
+--               this job aborts the remote query and the COPY and writes 'cancelled';
 --   finished  → nothing to stop: the flag stays false.
 -- A user (a role under RLS) cannot lower the flag again once raised. A job handed back to the
 -- queue (importing → enqueued: sidecar shutdown, target outage) with the flag raised is cancelled
@@ -30,7 +32,7 @@ begin
       new.error_message := format('Cancelled by %s before it started', current_user);
       new.finished_at := now();
     elsif old.state = 'importing' and new.state = 'importing' then
-      perform pg_notify('cdb_connectors_jobs', json_build_object('op', 'cancel', 'id', new.id)::text);
+      perform pg_catalog.pg_notify('cdb_connectors_jobs', '{"op": "cancel"}');
     elsif old.state in ('complete', 'failure', 'cancelled') then
       new.cancel_requested := false;
     end if;
@@ -49,4 +51,4 @@ drop trigger if exists jobs_before_update on cdb_connectors.jobs;
 create trigger jobs_before_update before update on cdb_connectors.jobs
   for each row execute function cdb_connectors.jobs_before_update();
 
-comment on function cdb_connectors.jobs_before_update() is 'Trigger: applies cancel requests (enqueued → cancelled, importing → NOTIFY cancel) and maintains updated_at.';
+comment on function cdb_connectors.jobs_before_update() is 'Trigger: applies cancel requests (enqueued → cancelled, importing → NOTIFY cancel hint) and maintains updated_at.';

@@ -22,7 +22,7 @@ begin
     n := (v #>> '{}')::numeric;
   end if;
   case new.name
-    when 'max_rows', 'max_columns', 'max_listed_tables', 'max_concurrent_jobs_per_role', 'fetch_rows' then
+    when 'max_rows', 'max_columns', 'max_listed_tables', 'max_concurrent_jobs_per_role', 'max_queued_jobs_per_role', 'fetch_rows' then
       if n is null or n < 1 then rule := 'an integer of at least 1'; end if;
     when 'connect_timeout', 'statement_timeout' then
       if n is null or n < 1 then rule := 'a whole number of seconds greater than 0'; end if;
@@ -30,6 +30,8 @@ begin
       if n is null or n < 0 then rule := 'an integer of at least 0'; end if;
     when 'max_syncs_per_role' then
       if jsonb_typeof(v) <> 'null' and (n is null or n < 0) then rule := 'null (unlimited) or an integer of at least 0'; end if;
+    when 'min_sync_now_interval' then
+      if n is null or n < 0 then rule := 'a whole number of seconds of at least 0 (0 = no wait between on-demand runs)'; end if;
     when 'min_interval' then
       if n is null or n < 60 then rule := 'a whole number of seconds of at least 60'; end if;
     when 'sync_retry_base_seconds' then
@@ -53,11 +55,11 @@ begin
       end if;
     when 'allowed_hosts' then
       if jsonb_typeof(v) <> 'array' then
-        rule := 'a JSON array of host names, IP addresses or CIDR ranges ([] allows any host)';
+        rule := 'a JSON array of host names, IP addresses or CIDR ranges, each with an optional :port ([] allows public addresses only)';
       else
         for item in select e from jsonb_array_elements(v) as e loop
           if not cdb_connectors.is_host_pattern(item) then
-            rule := format('a JSON array of host names, IP addresses or CIDR ranges; %s is none of these', left(item::text, 100));
+            rule := format('a JSON array of host names, IP addresses or CIDR ranges, each with an optional :port; %s is none of these', left(item::text, 100));
             exit;
           end if;
         end loop;

@@ -4,14 +4,19 @@
 --   * NEW.params on input is the whole request ({"connector": {…}, "interval": n}); it is
 --     validated by normalize_params (22023) and replaced by the normalised connector object with
 --     the password shown as "***"; a missing interval is an error here.
---   * max_syncs_per_role (NULL = unlimited): SQLSTATE 54000 when the owner has that many already.
---     Counted under a per-owner advisory lock so concurrent creations cannot overshoot it.
+--   * max_queued_jobs_per_role, for roles under RLS (the first run is a job the role queues):
+--     SQLSTATE 54000 when the owner already has that many jobs not finished
+--     (check_queued_jobs_limit, whose advisory lock is taken before the one below).
+--   * max_syncs_per_role (default 100; NULL = unlimited): SQLSTATE 54000 when the owner has that
+--     many already. Counted under a per-owner advisory lock so concurrent creations cannot
+--     overshoot it.
 --   * Bookkeeping columns are forced: state 'created', run_at now(), no table, no error, the id of
 --     the first run in last_import_id. owner is current_user for roles under RLS.
 -- AFTER (syncs_after_insert): stores the password in sync_secrets and enqueues the first run: a
 --   job INSERT as the caller, marked as this sync's run (pending_sync_setting), so the jobs
 --   triggers validate it again, check CREATE on the target schema (42501) and store its secret.
--- Locks: advisory xact lock (namespace SYNC_LIMIT_LOCK, owner) when max_syncs_per_role is set.
+-- Locks: advisory xact locks (namespaces 'CDBQ' of check_queued_jobs_limit, then SYNC_LIMIT_LOCK;
+-- owner) when the limits are set.
 create or replace function cdb_connectors.syncs_before_insert()
 returns trigger
 language plpgsql
@@ -37,6 +42,9 @@ begin
     new.owner := current_user;
   end if;
 
+  if row_security_active('cdb_connectors.syncs'::regclass) then
+    perform cdb_connectors.check_queued_jobs_limit(new.owner);
+  end if;
   select s.value into max_syncs from cdb_connectors.settings as s where s.name = 'max_syncs_per_role';
   if jsonb_typeof(max_syncs) = 'number' then
     perform pg_advisory_xact_lock(sync_limit_lock, hashtext(new.owner));
@@ -99,5 +107,5 @@ drop trigger if exists syncs_after_insert on cdb_connectors.syncs;
 create trigger syncs_after_insert after insert on cdb_connectors.syncs
   for each row execute function cdb_connectors.syncs_after_insert();
 
-comment on function cdb_connectors.syncs_before_insert() is 'Trigger: validates a new sync (SPEC §2, §5), enforces max_syncs_per_role and forces its bookkeeping columns.';
+comment on function cdb_connectors.syncs_before_insert() is 'Trigger: validates a new sync (SPEC §2, §5), enforces max_queued_jobs_per_role and max_syncs_per_role and forces its bookkeeping columns.';
 comment on function cdb_connectors.syncs_after_insert() is 'Trigger: stores a new sync''s password in sync_secrets and enqueues its first run.';

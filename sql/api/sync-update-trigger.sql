@@ -6,9 +6,10 @@
 --       coalesce(ran_at, created_at) + the new interval (a run in flight sets run_at when it ends).
 --   sync_now_requested_at — forced to now() whatever the value written; a sync that is not
 --       running becomes due at once (run_at = now(), also when paused: the scheduler runs a
---       paused sync when sync_now_requested_at >= run_at), and NOTIFY {"op": "sync_now", "id"}
---       on cdb_connectors_jobs makes the sidecars' schedulers tick now. During a run it changes
---       nothing else: the run in flight is the fresh copy asked for.
+--       paused sync when sync_now_requested_at >= run_at), and NOTIFY {"op": "sync_now"} on
+--       cdb_connectors_jobs (a hint without the sync's id, issue 16 attack 6) makes the sidecars'
+--       schedulers tick now. During a run it changes nothing else: the run in flight is the
+--       fresh copy asked for.
 --   paused — any boolean; the scheduler skips paused syncs. Resuming a sync whose run_at passed
 --       runs it at the next tick.
 -- Parameters: none. Locks: the UPDATE's row lock.
@@ -37,7 +38,7 @@ begin
     if not running then
       new.run_at := now();
     end if;
-    perform pg_notify('cdb_connectors_jobs', json_build_object('op', 'sync_now', 'id', new.id)::text);
+    perform pg_catalog.pg_notify('cdb_connectors_jobs', '{"op": "sync_now"}');
   end if;
   if new.paused is null then
     new.paused := old.paused;

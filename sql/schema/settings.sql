@@ -15,7 +15,7 @@ insert into cdb_connectors.settings (name, value, description) values
   ('min_interval', '900', 'Smallest sync interval in seconds.'),
   ('max_retries', '10', 'Retries of a failed sync run (transient errors only) before waiting for the next interval.'),
   ('max_concurrent_jobs_per_role', '3', 'Jobs of one role running at the same time at most (plan limit).'),
-  ('max_syncs_per_role', 'null', 'Sync tables per role at most; null = unlimited.'),
+  ('max_syncs_per_role', '100', 'Sync tables per role at most; null = unlimited (not recommended: any role could create syncs without bound).'),
   ('enabled_providers', '["mysql", "postgres", "sqlserver", "hive"]', 'Providers that may be used; others fail with error 1501.'),
   ('connect_timeout', '30', 'Seconds to wait for a remote connection.'),
   ('statement_timeout', '3600', 'Seconds a remote query (the whole streamed read) may run.'),

@@ -8,12 +8,23 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import pg from 'pg';
 import type { Logger } from 'pino';
 
 export interface EmbeddedServer {
   url: string;
+  /**
+   * A fresh embedded database is for trying the product against sources on this machine, so
+   * it allows loopback sources (the embedded server's own port stays refused: the network
+   * policy never counts a port-less entry for the target). Only while allowed_hosts still has
+   * its default: a DBA's choice is never overwritten.
+   */
+  allowLocalSources(log: Logger): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** What `npm start` (embedded) allows in allowed_hosts, and the tests too. */
+export const LOCAL_SOURCES = ['127.0.0.0/8', '::1', 'localhost'];
 
 const DEFAULT_PORT = 5433;
 const DATABASE = 'connectors';
@@ -85,5 +96,15 @@ export async function startEmbedded(dataDir: string, log: Logger): Promise<Embed
   } finally {
     await client.end();
   }
-  return { url, stop: () => server.stop() };
+  return {
+    url,
+    async allowLocalSources(log: Logger) {
+      const db = new pg.Client({ connectionString: url });
+      await db.connect();
+      const { rowCount } = await db.query(`update cdb_connectors.settings set value = $1::jsonb
+        where name = 'allowed_hosts' and value = '[]'::jsonb`, [JSON.stringify(LOCAL_SOURCES)]).finally(() => db.end());
+      if (rowCount) log.info({ allowed_hosts: LOCAL_SOURCES }, 'embedded database: sources on this machine are allowed (setting allowed_hosts)');
+    },
+    stop: () => server.stop(),
+  };
 }

@@ -5,6 +5,8 @@
  * (as-role.ts); the function's answer is the response and its errors become statuses
  * (errors.ts). No validation, state or permission logic lives here.
  */
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { createPool, quoteIdent } from '../db/pool.js';
@@ -26,7 +28,7 @@ declare module 'fastify' {
 
 export interface HttpServerOptions {
   port: number;
-  /** Interface to listen on (HTTP_HOST); all of them by default, like the metrics server. */
+  /** Interface to listen on (HTTP_HOST); all of them by default (the metrics server: loopback). */
   host?: string;
   databaseUrl: string;
   /** Where the cdb_connector_* functions live (`migrate --api-schema`), default public. */
@@ -85,6 +87,7 @@ export function buildApp(log: Logger, ctx: ApiContext): FastifyInstance {
     // CARTO's curl examples post to /api/v1/imports/ (trailing slash).
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: true,
+    clientErrorHandler,
     // Errors raised before routing (bad URL encoding, over-long ids) get the same treatment.
     frameworkErrors: (err, _request, reply) => {
       const known = toHttpError(err) ?? notFound();
@@ -137,6 +140,22 @@ export function buildApp(log: Logger, ctx: ApiContext): FastifyInstance {
   registerSynchronizationRoutes(app, ctx);
   registerConnectorRoutes(app, ctx);
   return app;
+}
+
+/**
+ * Bytes that are not HTTP (a garbage line, an over-long header, a timeout): answered like
+ * fastify's default, but logged as the parser's code only. Fastify's default logs the error
+ * object at trace level, rawPacket (the client's raw bytes) included (issue 16 §5).
+ */
+function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  this.log.debug({ code: err.code, status }, 'http client error');
+  if (socket.writable) {
+    const body = JSON.stringify({ errors: [STATUS_CODES[status]] });
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\n\r\n${body}`);
+  }
+  socket.destroy();
 }
 
 /** Strings under any "password" key of the request, to cut out of a logged message. */

@@ -1,5 +1,6 @@
 /**
- * `/metrics` (Prometheus text) and `/healthz` (target reachable and LISTEN alive) on METRICS_PORT.
+ * `/metrics` (Prometheus text) and `/healthz` (target reachable and LISTEN alive) on METRICS_PORT,
+ * bound to METRICS_HOST (loopback by default: the endpoints have no authentication).
  */
 import http from 'node:http';
 import type { Logger } from 'pino';
@@ -8,12 +9,15 @@ import { createMetrics } from './metrics.js';
 
 export interface OperationsServer {
   port: number;
+  /** The interface it listens on. */
+  host: string;
   close(): Promise<void>;
 }
 
 const HEALTH_QUERY_TIMEOUT_MS = 2000;
+const DEFAULT_HOST = '127.0.0.1';
 
-export async function startOperationsServer(opts: { port: number; sidecar: Sidecar; log: Logger }): Promise<OperationsServer> {
+export async function startOperationsServer(opts: { port: number; host?: string; sidecar: Sidecar; log: Logger }): Promise<OperationsServer> {
   const registry = createMetrics(opts.sidecar);
   const server = http.createServer((req, res) => {
     void (async () => {
@@ -31,11 +35,27 @@ export async function startOperationsServer(opts: { port: number; sidecar: Sidec
       } else {
         res.writeHead(404).end();
       }
-    })().catch((err) => { opts.log.warn({ err }, 'operations endpoint failed'); res.writeHead(500).end(); });
+    })().catch((err) => {
+      opts.log.warn({ err }, 'operations endpoint failed');
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
   });
-  await new Promise<void>((resolve) => server.listen(opts.port, resolve));
+  const host = opts.host ?? DEFAULT_HOST;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, host, () => { server.off('error', reject); resolve(); });
+  });
+  // A socket error after listening (EMFILE on accept, …) is logged, never thrown.
+  server.on('error', (err) => opts.log.warn({ err }, 'metrics server error'));
+  // Garbage on the port: a bare 400, and only the parser's code in the log (never its rawPacket).
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    opts.log.debug({ code: err.code }, 'metrics client error');
+    if (err.code !== 'ECONNRESET' && socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    socket.destroy();
+  });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
-  opts.log.info({ port }, 'metrics and health on /metrics and /healthz');
-  return { port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  opts.log.info({ host, port }, 'metrics and health on /metrics and /healthz');
+  return { port, host, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }

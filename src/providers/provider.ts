@@ -24,7 +24,14 @@ export type SslMode = 'require' | 'prefer' | 'disable' | 'verify-ca' | 'verify-f
 export type CopyValue = string | Buffer | null;
 
 export interface ConnectionParams {
+  /** As the user gave it: the name in messages and the TLS server name. */
   server: string;
+  /**
+   * The address the network policy checked (sidecar/allowed-hosts.ts): drivers connect here,
+   * never to `server` again, so a second DNS answer cannot lead elsewhere. Absent in provider
+   * unit tests, which connect to `server`.
+   */
+  address?: string;
   port: number;
   database: string;
   username?: string;

@@ -36,6 +36,7 @@ with settings as (
 )
 update cdb_connectors.jobs j
    set state = 'importing', worker_id = $1, attempt = j.attempt + 1, started_at = now(),
+       crashes = j.crashes + (j.state = 'importing')::int,
        lease_expires_at = now() + make_interval(secs => $2), rows_fetched = 0, backend_pid = null,
        error_code = null, error_message = null, updated_at = now()
   from candidate c
@@ -49,11 +50,36 @@ update cdb_connectors.jobs
        error_message = 'The import was cancelled with cdb_connector_cancel; its sidecar stopped before finishing.'
  where state = 'importing' and lease_expires_at < now() and cancel_requested`;
 
+/**
+ * Poison-pill guard (issue 16 §5): a running job whose lease expired has crashed the sidecar that
+ * ran it (killed, out of memory, frozen). The claim above re-runs it once; the next such expiry
+ * is its second crash, and the job is failed instead of being handed to a third sidecar. A job
+ * given back on purpose (shutdown, target outage: handBack) never counts. Cancel-requested jobs
+ * are left to REAP_CANCELLED_SQL. The job's log says why, and its password goes with it.
+ */
+export const MAX_CRASHES = 2;
+const REAP_POISON_SQL = `
+with failed as (
+  update cdb_connectors.jobs
+     set state = 'failure', crashes = crashes + 1, error_code = 99999, finished_at = now(), updated_at = now(), lease_expires_at = null,
+         error_message = format('The job crashed the sidecar twice (its sidecar stopped renewing the lease while running it, the last time on attempt %s by sidecar %s); it was not retried. '
+           || 'Look for job %s in that sidecar''s log (killed, out of memory, or a source that breaks the connector) and import again once the cause is fixed.',
+           attempt, coalesce(worker_id, '?'), id)
+   where state = 'importing' and lease_expires_at < now() and not cancel_requested and crashes + 1 >= $1
+  returning id, error_message
+), logged as (
+  insert into cdb_connectors.job_log (job_id, level, message) select id, 'error', error_message from failed
+), forgotten as (
+  delete from cdb_connectors.job_secrets s using failed f where s.job_id = f.id
+)
+select id from failed`;
+
 export async function claimJob(client: pg.ClientBase, workerId: string, leaseSeconds: number): Promise<JobRow | undefined> {
   await client.query('begin');
   try {
     await client.query('select pg_advisory_xact_lock($1)', [CLAIM_LOCK_KEY]);
     await client.query(REAP_CANCELLED_SQL);
+    await client.query(REAP_POISON_SQL, [MAX_CRASHES]);
     const { rows } = await client.query<JobRow>(CLAIM_SQL, [workerId, leaseSeconds]);
     await client.query('commit');
     return rows[0];
@@ -85,6 +111,20 @@ export async function tickJob(db: pg.Pool, jobId: string, workerId: string, rows
     [jobId, workerId, rowsFetched, leaseSeconds],
   );
   return { owned: rows.length === 1, cancelRequested: rows[0]?.cancel_requested ?? false };
+}
+
+/**
+ * Which of `jobIds` (the jobs this worker runs) the database says to stop: still ours, importing,
+ * cancel_requested. A cancel NOTIFY only prompts this read; it is never trusted by itself.
+ */
+export async function cancelRequestedJobs(db: pg.Pool, workerId: string, jobIds: string[]): Promise<string[]> {
+  if (jobIds.length === 0) return [];
+  const { rows } = await db.query<{ id: string }>(
+    `select id from cdb_connectors.jobs
+      where id = any($2::uuid[]) and worker_id = $1 and state = 'importing' and cancel_requested`,
+    [workerId, jobIds],
+  );
+  return rows.map((r) => r.id);
 }
 
 export async function recordBackendPid(db: pg.Pool, jobId: string, workerId: string, pid: number): Promise<void> {

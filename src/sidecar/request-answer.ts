@@ -13,7 +13,7 @@ import { ConnectorError, redactSecrets, toConnectorError } from '../errors.js';
 import { uniqueLocalIdentifiers } from '../load/identifiers.js';
 import type { SourceSession } from '../providers/provider.js';
 import { getProvider } from '../providers/registry.js';
-import { assertHostAllowed } from './allowed-hosts.js';
+import { withCheckedAddress } from './allowed-hosts.js';
 import { connectSession } from './connect-session.js';
 import { toSourceRequest } from './job.js';
 import { PreviewSink } from './preview-sink.js';
@@ -46,8 +46,7 @@ export async function answerRequest(deps: AnswerDeps, request: ClaimedRequest, s
       throw new ConnectorError('PROVIDER_DISABLED', `Provider ${request.provider} is disabled on this database (setting enabled_providers).`);
     }
     password = await readRequestSecret(deps.pool, request.id);
-    const source = toSourceRequest(request.params, password);
-    await assertHostAllowed(source.connection.server, settings.allowedHosts);
+    const source = await withCheckedAddress(toSourceRequest(request.params, password), settings.allowedHosts, deps.pool);
     const provider = await getProvider(request.provider);
     const previewRows = request.preview_rows ?? 0;
     session = await connectSession(provider, source, settings, {

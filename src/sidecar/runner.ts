@@ -17,7 +17,7 @@ import { toLocalIdentifier, uniqueLocalIdentifiers } from '../load/identifiers.j
 import { Cartodbfy } from '../load/cartodbfy.js';
 import { ranOwnerCode } from '../load/owner-frame.js';
 import type { TableLoad } from '../load/table-load.js';
-import { assertHostAllowed } from './allowed-hosts.js';
+import { withCheckedAddress } from './allowed-hosts.js';
 import { connectSession } from './connect-session.js';
 import { finishingFor, type Finishing } from './finishing.js';
 import { loadApplicationName, toSourceRequest, type JobRow } from './job.js';
@@ -66,11 +66,10 @@ export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortCon
     await finishing.started();
     if (job.attempt > 1) await terminatePreviousLoad(deps.pool, loadApplicationName(job.id));
     password = await readSecret(deps.pool, job.id);
-    const request = toSourceRequest(job.params, password);
-    await assertHostAllowed(request.connection.server, settings.allowedHosts);
     const provider = await getProvider(job.provider);
     // Before connecting: cartodbfy "on" without PostGIS fails at once (SPEC §12).
     const carto = await Cartodbfy.decide(deps.pool, settings.raw.cartodbfy, await finishing.syncedTableOid());
+    const request = await withCheckedAddress(toSourceRequest(job.params, password), settings.allowedHosts, deps.pool);
     await appendLog(deps.pool, job.id, 'info', `Connecting to ${job.provider} server ${request.connection.server}:${request.connection.port}`);
     session = await connectSession(provider, request, settings, { log, signal, target: await readTargetCapabilities(deps.pool) });
     plan = await session.describe();

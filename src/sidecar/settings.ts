@@ -13,6 +13,13 @@ export interface Settings {
   maxRetries: number;
   maxConcurrentJobsPerRole: number;
   maxSyncsPerRole: number | null;
+  /**
+   * Enforced in SQL (sync_now, jobs and syncs triggers, issue 16); here for the sidecar's own
+   * reports. Seconds between on-demand runs of one sync (0 = no wait).
+   */
+  minSyncNowIntervalSeconds: number;
+  /** Enforced in SQL: jobs of one role queued or running at most. */
+  maxQueuedJobsPerRole: number;
   enabledProviders: string[];
   connectTimeoutMs: number;
   statementTimeoutMs: number;
@@ -25,7 +32,8 @@ export interface Settings {
 
 const DEFAULTS: Record<string, unknown> = {
   max_rows: 1_000_000, max_columns: 256, max_identifier_length: 63, max_listed_tables: 500,
-  min_interval: 900, max_retries: 10, max_concurrent_jobs_per_role: 3, max_syncs_per_role: null,
+  min_interval: 900, max_retries: 10, max_concurrent_jobs_per_role: 3, max_syncs_per_role: 100,
+  min_sync_now_interval: 60, max_queued_jobs_per_role: 100,
   enabled_providers: ['mysql', 'postgres', 'sqlserver', 'hive'], connect_timeout: 30, statement_timeout: 3600,
   allowed_hosts: [], lease_seconds: 60, fetch_rows: 10_000,
 };
@@ -44,6 +52,8 @@ export async function readSettings(db: pg.Pool | pg.ClientBase): Promise<Setting
     maxRetries: num('max_retries'),
     maxConcurrentJobsPerRole: num('max_concurrent_jobs_per_role'),
     maxSyncsPerRole: raw.max_syncs_per_role === null ? null : num('max_syncs_per_role'),
+    minSyncNowIntervalSeconds: num('min_sync_now_interval'),
+    maxQueuedJobsPerRole: num('max_queued_jobs_per_role'),
     enabledProviders: (raw.enabled_providers as string[]) ?? [],
     connectTimeoutMs: num('connect_timeout') * 1000,
     statementTimeoutMs: num('statement_timeout') * 1000,

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type pg from 'pg';
 import { createPool } from '../db/pool.js';
 import { VERSION } from '../version.js';
-import { claimJob, handBack } from './job-store.js';
+import { cancelRequestedJobs, claimJob, handBack } from './job-store.js';
 import type { JobRow } from './job.js';
 import { startListener, type Listener } from './listener.js';
 import { runJob, ShutdownError, type JobOutcome } from './runner.js';
@@ -57,6 +57,8 @@ export class Sidecar extends EventEmitter<SidecarEvents> {
   private stopping = false;
   private filling = false;
   private fillAgain = false;
+  private checkingCancels = false;
+  private checkCancelsAgain = false;
   private timers: NodeJS.Timeout[] = [];
 
   constructor(private readonly opts: SidecarOptions) {
@@ -78,13 +80,17 @@ export class Sidecar extends EventEmitter<SidecarEvents> {
     await this.registerWorker();
     this.requests = new RequestRunner({ pool: this.pool, workerId: this.workerId, log: this.opts.log });
     this.listener = await startListener(this.opts.databaseUrl, {
-      onNotification: (n) => {
-        if (n.op === 'cancel' && n.id) this.running.get(n.id)?.controller.abort(cancelledByUser());
-        else if (n.op === 'sync_now') this.scheduler?.poke();
-        else if (n.op === 'request') this.requests?.poke();
+      onHint: (kind) => {
+        if (kind === 'cancel') this.abortCancelled();
+        else if (kind === 'sync_now') this.scheduler?.poke();
+        else if (kind === 'request') this.requests?.poke();
         else this.fill();
       },
-      onConnected: () => { this.requests?.poke(); void this.reclaimOrphans().finally(() => this.fill()); },
+      onConnected: () => {
+        this.requests?.poke();
+        this.abortCancelled(); // a cancel hint may have been missed while disconnected
+        void this.reclaimOrphans().finally(() => this.fill());
+      },
     }, this.opts.log);
     this.scheduler = startScheduler({
       pool: this.pool, log: this.opts.log, tickMs: this.opts.schedulerTickMs ?? DEFAULTS.schedulerTickMs, onEnqueued: () => this.fill(),
@@ -121,6 +127,31 @@ export class Sidecar extends EventEmitter<SidecarEvents> {
         this.opts.log.warn({ err }, 'claiming jobs failed; will retry on the next poll');
       } finally {
         this.filling = false;
+      }
+    })();
+  }
+
+  /**
+   * A cancel hint: asks the database which of this sidecar's running jobs have cancel_requested
+   * and aborts those only. The notification names no job, and one that did would not be believed:
+   * anyone may NOTIFY on the channel (issue 16, attack 6). Re-entrant calls coalesce: one re-read
+   * in flight, at most one more after it.
+   */
+  private abortCancelled(): void {
+    if (this.stopping || this.running.size === 0) return;
+    if (this.checkingCancels) { this.checkCancelsAgain = true; return; }
+    this.checkingCancels = true;
+    void (async () => {
+      try {
+        do {
+          this.checkCancelsAgain = false;
+          const ids = await cancelRequestedJobs(this.pool, this.workerId, [...this.running.keys()]);
+          for (const id of ids) this.running.get(id)?.controller.abort(cancelledByUser());
+        } while (this.checkCancelsAgain && !this.stopping && this.running.size > 0);
+      } catch (err) {
+        this.opts.log.warn({ err }, 'checking for cancel requests failed; the progress tick checks again');
+      } finally {
+        this.checkingCancels = false;
       }
     })();
   }

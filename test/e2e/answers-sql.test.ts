@@ -11,7 +11,7 @@ import { cleanupRequests } from '../../src/sidecar/request-store.js';
 import { check, createApiUser, listTables, preview, runPsql, sqlError, type ApiUser } from '../helpers/answers.js';
 import { queryOnce } from '../helpers/one-shot-sql.js';
 import { startSidecar, type TestSidecar } from '../helpers/sidecar.js';
-import { createTargetDb, type TargetDb } from '../helpers/target.js';
+import { allowTargetAsSource, createTargetDb, type TargetDb } from '../helpers/target.js';
 
 let db: TargetDb;
 let alice: ApiUser;
@@ -22,6 +22,7 @@ const silentSockets = new Set<net.Socket>();
 
 beforeAll(async () => {
   db = await createTargetDb();
+  await allowTargetAsSource(db);
   [alice, bob] = await Promise.all([createApiUser(db), createApiUser(db)]);
   await db.query('create table public.cities (id int, name text); insert into public.cities values (1, $$Zürich$$), (2, null)');
   // accepts connections and never says a word: a remote that hangs
@@ -234,7 +235,7 @@ describe('answers now: with a sidecar', () => {
       expect(answer).toMatchObject({ connected: false, error_code: 1502 });
       expect(answer.errors[0]).toMatch(/allowed_hosts/);
     } finally {
-      await db.query(`update cdb_connectors.settings set value = '[]' where name = 'allowed_hosts'`);
+      await allowTargetAsSource(db);
     }
   });
 

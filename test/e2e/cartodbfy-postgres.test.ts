@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importAndWait, startSidecar, type ImportStatus, type TestSidecar } from '../helpers/sidecar.js';
-import { createTargetDb, type TargetDb } from '../helpers/target.js';
+import { allowTargetAsSource, createTargetDb, type TargetDb } from '../helpers/target.js';
 
 let db: TargetDb;
 let source: TargetDb;
@@ -13,6 +13,7 @@ let sidecar: TestSidecar;
 
 beforeAll(async () => {
   [db, source] = await Promise.all([createTargetDb({ postgis: true }), createTargetDb({ postgis: true })]);
+  await allowTargetAsSource(db);
   await source.query(`
     create table parcels (gid serial primary key, name text, geog geography(Point,4326), area geometry(Polygon,3857));
     insert into parcels (name, geog, area) values

@@ -5,6 +5,7 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { LOCAL_SOURCES } from '../../src/db/embedded.js';
 import { adminQuery } from './one-shot-sql.js';
 
 export interface TargetDb {
@@ -21,6 +22,17 @@ export interface TargetDb {
 function urlFor(database: string, user = 'postgres', password?: string): string {
   const { host, port } = inject('servers').pg;
   return `postgres://${encodeURIComponent(user)}${password ? ':' + encodeURIComponent(password) : ''}@${host}:${port}/${encodeURIComponent(database)}`;
+}
+
+/**
+ * Lets `db`'s connectors read from the test cluster itself (a postgres source in another
+ * database of the same server): the network policy refuses the target's own port unless an
+ * allowed_hosts entry names it.
+ */
+export async function allowTargetAsSource(db: TargetDb): Promise<void> {
+  const { port } = inject('servers').pg;
+  await db.query(`update cdb_connectors.settings set value = $1 where name = 'allowed_hosts'`,
+    [JSON.stringify([...LOCAL_SOURCES, `127.0.0.1:${port}`, `[::1]:${port}`, `localhost:${port}`])]);
 }
 
 export async function createTargetDb(opts: { postgis?: boolean } = {}): Promise<TargetDb> {

@@ -48,6 +48,9 @@ beforeAll(async () => {
   roles = roleFactory(db);
   [alice, bob] = await Promise.all([roles.create('alice', 'cdb_connector_user'), roles.create('bob', 'cdb_connector_user')]);
   await db.query(`grant create on schema public to "${alice.name}", "${bob.name}"`);
+  // sync_now right after the first run: no wait between on-demand runs here (min_sync_now_interval
+  // itself is tested in test/security/limits.test.ts)
+  await db.query(`update cdb_connectors.settings set value = '0' where name = 'min_sync_now_interval'`);
   [aliceKey, bobKey] = await Promise.all([createKey(db, alice.name), createKey(db, bob.name)]);
   h = await startHttpHarness(db);
   await my.exec(`create table stock (id int primary key, qty int); insert into stock values (1, 10), (2, 20);`);

@@ -11,6 +11,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { LOCAL_SOURCES } from '../../src/db/embedded.js';
 import { migrate } from '../../src/db/migrate.js';
 import { createMysqlDb, type MysqlDb } from '../helpers/mysql.js';
 import { queryOnce } from '../helpers/one-shot-sql.js';
@@ -47,6 +48,7 @@ beforeAll(async () => {
   admin.on('error', () => undefined);
   await createNumbers(my);
   await setSetting(db, 'lease_seconds', 5);
+  await setSetting(db, 'allowed_hosts', LOCAL_SOURCES);
 });
 
 afterAll(async () => {

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createMysqlDb, type MysqlDb } from '../helpers/mysql.js';
 import { adminQuery } from '../helpers/one-shot-sql.js';
 import { importAndWait, type ImportStatus } from '../helpers/sidecar.js';
-import { createTargetDb, type TargetDb } from '../helpers/target.js';
+import { allowTargetAsSource, createTargetDb, type TargetDb } from '../helpers/target.js';
 import { roleFactory, type TestRole } from '../sql/helpers.js';
 import { setSetting } from '../reliability/helpers/jobs.js';
 import { REPO_ROOT, startCapturedSidecar, type CapturedSidecar } from '../reliability/helpers/sidecars.js';
@@ -114,6 +114,7 @@ beforeAll(async () => {
   mallory = await roles.create('mallory', 'cdb_connector_user');
   await db.query(CASES.map((_, i) => `create schema ${schemaOf(i)} authorization "${mallory.name}";`).join('\n'));
   await setSetting(db, 'max_concurrent_jobs_per_role', 8);
+  await allowTargetAsSource(db); // the postgres cases read another database of the test cluster
   await createMysqlFixtures();
   if (HAS_POSTGRES_PROVIDER) remotePg = await createPostgresFixtures();
   const { host, port } = inject('servers').pg;

@@ -58,22 +58,25 @@ describe('pinned search_path', () => {
     const status = (await eve.query('select cdb_connector_import_status($1) as s', [id])).rows[0].s;
     expect(status).toMatchObject({ state: 'enqueued', table_name: 'Orders', target_schema: 'eve',
       params: { provider: 'mysql', table: 'Orders', encoding: 'LATIN1', connection: { port: 3306, password: '***' } } });
+    const secret = await db.query('select password from cdb_connectors.job_secrets where job_id = $1', [id]);
+    expect(secret.rows).toEqual([{ password: 'secret' }]);
     expect((await eve.query('select cdb_connector_cancel($1) as ok', [id])).rows[0].ok).toBe(true);
     expect((await eve.query('select cdb_connector_wait($1) as s', [id])).rows[0].s).toMatchObject({ state: 'cancelled', error_code: 1509 });
     const providers = await eve.query('select provider, enabled, default_port from cdb_connector_providers()');
     expect(providers.rows).toHaveLength(4);
-    const secret = await db.query('select password from cdb_connectors.job_secrets where job_id = $1', [id]);
-    expect(secret.rows).toEqual([{ password: 'secret' }]);
+    // the cancel finished the job, and the password went with it (issue 16 §4)
+    expect((await db.query('select password from cdb_connectors.job_secrets where job_id = $1', [id])).rows).toEqual([]);
   });
 
   it('direct INSERT and UPDATE run the triggers unaffected (they fire in the caller\'s session)', async () => {
     const { rows } = await eve.query("insert into cdb_connectors.jobs (params, target_schema) values ($1, 'eve') returning id", [JSON.stringify(mysqlRequest())]);
     const id = rows[0].id as string;
+    const secret = await db.query('select password from cdb_connectors.job_secrets where job_id = $1', [id]);
+    expect(secret.rows).toEqual([{ password: 'secret' }]);
     await eve.query('update cdb_connectors.jobs set cancel_requested = true where id = $1', [id]);
     const job = await db.query('select state, error_code, params #>> $2 as pw from cdb_connectors.jobs where id = $1', [id, '{connection,password}']);
     expect(job.rows).toEqual([{ state: 'cancelled', error_code: 1509, pw: '***' }]);
-    const secret = await db.query('select password from cdb_connectors.job_secrets where job_id = $1', [id]);
-    expect(secret.rows).toEqual([{ password: 'secret' }]);
+    expect((await db.query('select password from cdb_connectors.job_secrets where job_id = $1', [id])).rows).toEqual([]);
   });
 
   it('validation errors are the same too', async () => {

@@ -35,14 +35,14 @@ const BAD: Array<[name: string, value: string, message: string]> = [
   ['enabled_providers', '"mysql"', 'Invalid value "mysql" for setting enabled_providers: it must be a JSON array of provider names out of mysql, postgres, sqlserver, hive'],
   ['enabled_providers', '["mysql", "oracle"]', 'Invalid value ["mysql", "oracle"] for setting enabled_providers: it must be a JSON array of provider names out of mysql, postgres, sqlserver, hive'],
   ['enabled_providers', '[1]', 'Invalid value [1] for setting enabled_providers: it must be a JSON array of provider names out of mysql, postgres, sqlserver, hive'],
-  ['allowed_hosts', '"db.example.com"', 'Invalid value "db.example.com" for setting allowed_hosts: it must be a JSON array of host names, IP addresses or CIDR ranges ([] allows any host)'],
-  ['allowed_hosts', '["10.0.0.1/8"]', 'Invalid value ["10.0.0.1/8"] for setting allowed_hosts: it must be a JSON array of host names, IP addresses or CIDR ranges; "10.0.0.1/8" is none of these'],
-  ['allowed_hosts', '["bad host"]', 'Invalid value ["bad host"] for setting allowed_hosts: it must be a JSON array of host names, IP addresses or CIDR ranges; "bad host" is none of these'],
-  ['allowed_hosts', '["-leading.example.com"]', 'Invalid value ["-leading.example.com"] for setting allowed_hosts: it must be a JSON array of host names, IP addresses or CIDR ranges; "-leading.example.com" is none of these'],
-  ['allowed_hosts', '["300.1.1.1"]', 'Invalid value ["300.1.1.1"] for setting allowed_hosts: it must be a JSON array of host names, IP addresses or CIDR ranges; "300.1.1.1" is none of these'],
+  ['allowed_hosts', '"db.example.com"', 'Invalid value "db.example.com" for setting allowed_hosts: it must be a JSON array of host names, IP addresses or CIDR ranges, each with an optional :port ([] allows public addresses only)'],
+  ['allowed_hosts', '["10.0.0.1/8"]', 'Invalid value ["10.0.0.1/8"] for setting allowed_hosts: it must be a JSON array of host names, IP addresses or CIDR ranges, each with an optional :port; "10.0.0.1/8" is none of these'],
+  ['allowed_hosts', '["bad host"]', 'Invalid value ["bad host"] for setting allowed_hosts: it must be a JSON array of host names, IP addresses or CIDR ranges, each with an optional :port; "bad host" is none of these'],
+  ['allowed_hosts', '["-leading.example.com"]', 'Invalid value ["-leading.example.com"] for setting allowed_hosts: it must be a JSON array of host names, IP addresses or CIDR ranges, each with an optional :port; "-leading.example.com" is none of these'],
+  ['allowed_hosts', '["300.1.1.1"]', 'Invalid value ["300.1.1.1"] for setting allowed_hosts: it must be a JSON array of host names, IP addresses or CIDR ranges, each with an optional :port; "300.1.1.1" is none of these'],
   ['ssl_ca_file', '"certs/ca.pem"', "Invalid value \"certs/ca.pem\" for setting ssl_ca_file: it must be null or an absolute path (on the sidecars' hosts) to a PEM file of CA certificates"],
   ['ssl_ca_file', '42', "Invalid value 42 for setting ssl_ca_file: it must be null or an absolute path (on the sidecars' hosts) to a PEM file of CA certificates"],
-  ['allowed_hosts', '[null]', 'Invalid value [null] for setting allowed_hosts: it must be a JSON array of host names, IP addresses or CIDR ranges; null is none of these'],
+  ['allowed_hosts', '[null]', 'Invalid value [null] for setting allowed_hosts: it must be a JSON array of host names, IP addresses or CIDR ranges, each with an optional :port; null is none of these'],
 ];
 
 describe('settings trigger', () => {

@@ -118,7 +118,7 @@ export const hiveProvider: Provider = {
     };
     try {
       const conn = await HiveConnection.open({
-        host: ctx.server, port: ctx.port, username: connection.username, password: connection.password, database: ctx.database,
+        host: connection.address ?? ctx.server, port: ctx.port, username: connection.username, password: connection.password, database: ctx.database,
       }, opts.connectTimeoutMs, opts.log);
       return new HiveSourceSession(conn, request, opts, ctx);
     } catch (err) {

@@ -149,7 +149,7 @@ export async function openConnection(request: SourceRequest, opts: SessionOption
   const ctx = errorContext(request, opts);
   const c = request.connection;
   const config: mysql.ConnectionOptions = {
-    host: c.server,
+    host: c.address ?? c.server,
     port: c.port,
     user: c.username,
     password: c.password ?? '',

@@ -16,6 +16,7 @@
  * libpq environment variables never apply: user, database, port, host, client_encoding and ssl are
  * always given, and the password is a function so pg never falls back to PGPASSWORD or ~/.pgpass.
  */
+import net from 'node:net';
 import pg from 'pg';
 import { ConnectorError } from '../../errors.js';
 import type { SessionOptions, SourceRequest } from '../provider.js';
@@ -68,7 +69,7 @@ export class PgConnection {
   cancel(): Promise<Error | undefined> {
     const { processID, secretKey } = this.client as unknown as { processID: number | null; secretKey: number | null };
     if (processID === null || secretKey === null) return Promise.resolve(new Error('no backend key from the server'));
-    return sendCancelRequest(this.ctx.server, this.ctx.port, { processID, secretKey });
+    return sendCancelRequest(this.ctx.address ?? this.ctx.server, this.ctx.port, { processID, secretKey });
   }
 
   /**
@@ -108,7 +109,7 @@ function dropSocket(client: pg.Client): void {
 export function errorContext(request: SourceRequest, opts: SessionOptions): ErrorContext {
   const c = request.connection;
   return {
-    server: c.server, port: c.port, database: c.database, username: c.username, password: c.password,
+    server: c.server, ...(c.address !== undefined ? { address: c.address } : {}), port: c.port, database: c.database, username: c.username, password: c.password,
     sslmode: c.sslmode ?? DEFAULT_SSLMODE, connectTimeoutMs: opts.connectTimeoutMs, statementTimeoutMs: opts.statementTimeoutMs,
   };
 }
@@ -136,13 +137,15 @@ export async function openConnection(request: SourceRequest, opts: SessionOption
 async function connectClient(request: SourceRequest, opts: SessionOptions, ssl: pg.ClientConfig['ssl']): Promise<pg.Client> {
   const c = request.connection;
   const password = c.password ?? '';
+  // TLS checks the certificate against the name the user gave, not the address connected to.
+  const servername = c.address !== undefined && ssl && net.isIP(c.server) === 0 ? { servername: c.server } : {};
   const client = new pg.Client({
-    host: c.server,
+    host: c.address ?? c.server,
     port: c.port,
     database: c.database,
     user: c.username,
     password: async () => password,
-    ssl,
+    ssl: ssl && { ...(ssl === true ? {} : ssl), ...servername },
     client_encoding: 'UTF8',
     application_name: APPLICATION_NAME,
     connectionTimeoutMillis: opts.connectTimeoutMs,

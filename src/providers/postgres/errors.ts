@@ -12,6 +12,8 @@ import { connectTimeoutError, statementTimeoutError, type TimeoutContext } from 
 
 /** What the classifier needs to write a useful message. */
 export interface ErrorContext extends TimeoutContext {
+  /** The address connected to (checked by the network policy), when it differs from `server`. */
+  address?: string;
   database: string;
   username?: string;
   password?: string;

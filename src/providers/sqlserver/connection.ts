@@ -12,6 +12,7 @@
  * - `encrypt: 'strict'` (TDS 8.0): TLS first, certificate always verified.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import tls from 'node:tls';
 import tedious from 'tedious';
 import { ConnectorError } from '../../errors.js';
@@ -56,13 +57,15 @@ export async function openConnection(request: SourceRequest, opts: SessionOption
     throw new ConnectorError('INVALID_PARAMETERS', `Cannot read the CA certificate file ${opts.caFile}: ${(err as Error).message}`, { cause: err });
   }
   const conn = new Connection({
-    server: c.server,
+    server: c.address ?? c.server,
     authentication: { type: 'default', options: { userName: c.username ?? '', password: c.password ?? '' } },
     options: {
       port: c.port,
       database: c.database,
       encrypt,
       trustServerCertificate: c.trustServerCertificate ?? true,
+      // the certificate is checked against the name the user gave, not the address connected to
+      ...(c.address !== undefined && net.isIP(c.server) === 0 ? { serverName: c.server } : {}),
       ...(ca ? { cryptoCredentialsDetails: { ca } } : {}),
       connectTimeout: opts.connectTimeoutMs,
       requestTimeout: opts.statementTimeoutMs,
