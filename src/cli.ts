@@ -121,7 +121,10 @@ program.command('start').description('migrate and run; starts an embedded Postgr
   }
   const { migrate } = await import('./db/migrate.js');
   await migrate({ databaseUrl: url, apiSchema: cfg.apiSchema, log });
-  if (embedded) await embedded.allowLocalSources(log);
+  if (embedded) {
+    await embedded.allowLocalSources(log);
+    await embedded.useSecretsKey(log);
+  }
   await runSidecar(url, async () => { await embedded?.stop(); }, { embedded: embedded !== undefined });
   console.log(`\nconnector-bridge ${VERSION} is running. Connect with:\n\n  psql "${embedded ? url : redactUrl(url)}"\n`);
 });
@@ -138,6 +141,18 @@ program.command('import').description("enqueue an import: connector-bridge impor
     const { runImportCommand } = await import('./cli-commands.js');
     const code = await runImportCommand(requireUrl(config().databaseUrl), json, Boolean(opts.wait));
     process.exit(code);
+  });
+
+program.command('rotate-secrets-key').description('seal stored passwords with a new key pair; the private keys go to <file> (CONNECTOR_SECRETS_KEY_FILE of every sidecar)')
+  .argument('<file>', 'key file: created, or extended with the new key (the keys it held stay, for what was sealed before)')
+  .action(async (file: string) => {
+    const { rotateSecretsKey } = await import('./secrets/rotate-key.js');
+    const result = await rotateSecretsKey(requireUrl(config().databaseUrl), file);
+    console.log(`New key ${result.fingerprint} is active; ${result.resealed} stored password(s) sealed with it.`);
+    console.log(`Every sidecar needs CONNECTOR_SECRETS_KEY_FILE=${file} (this file, readable by the sidecar only).`);
+    console.log(result.onOtherKeys === 0
+      ? 'No stored password uses an older key: once every sidecar has this file, older keys may be removed from it.'
+      : `${result.onOtherKeys} password(s) were stored with an older key while this ran: run the command again before removing older keys.`);
   });
 
 program.parseAsync().catch((err: unknown) => {

@@ -13,7 +13,7 @@ declare
   secret text := cdb_connectors.take_pending_secret(new.id);
 begin
   if secret is not null then
-    insert into cdb_connectors.request_secrets (request_id, password) values (new.id, secret);
+    insert into cdb_connectors.request_secrets (request_id, password) values (new.id, cdb_connectors.seal_secret(secret));
   end if;
   perform cdb_connectors.notify_new_row('request', new.id);
   return null;

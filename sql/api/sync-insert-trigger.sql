@@ -91,7 +91,7 @@ declare
   request jsonb := jsonb_build_object('connector', new.params);
 begin
   if secret is not null then
-    insert into cdb_connectors.sync_secrets (sync_id, password) values (new.id, secret);
+    insert into cdb_connectors.sync_secrets (sync_id, password) values (new.id, cdb_connectors.seal_secret(secret));
     request := jsonb_set(request, '{connector,connection,password}', to_jsonb(secret));
   end if;
   perform set_config(cdb_connectors.pending_sync_setting(new.last_import_id), new.id::text, true);

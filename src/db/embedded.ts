@@ -10,6 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { KEY_FILE_ENV } from '../secrets/sealed-secret.js';
 
 export interface EmbeddedServer {
   url: string;
@@ -20,6 +21,12 @@ export interface EmbeddedServer {
    * its default: a DBA's choice is never overwritten.
    */
   allowLocalSources(log: Logger): Promise<void>;
+  /**
+   * Seals stored passwords from the first start: a key pair is made under the data directory
+   * (secrets-key.asc, owner-only) and the sidecar of this process uses it — unless
+   * CONNECTOR_SECRETS_KEY_FILE already names a key file.
+   */
+  useSecretsKey(log: Logger): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -104,6 +111,16 @@ export async function startEmbedded(dataDir: string, log: Logger): Promise<Embed
       const { rowCount } = await db.query(`update cdb_connectors.settings set value = $1::jsonb
         where name = 'allowed_hosts' and value = '[]'::jsonb`, [JSON.stringify(LOCAL_SOURCES)]).finally(() => db.end());
       if (rowCount) log.info({ allowed_hosts: LOCAL_SOURCES }, 'embedded database: sources on this machine are allowed (setting allowed_hosts)');
+    },
+    async useSecretsKey(log: Logger) {
+      if (process.env[KEY_FILE_ENV]) return;
+      const file = path.join(root, 'secrets-key.asc');
+      if (!fs.existsSync(file)) {
+        const { rotateSecretsKey } = await import('../secrets/rotate-key.js');
+        const { fingerprint } = await rotateSecretsKey(url, file);
+        log.info({ fingerprint, file }, 'embedded database: stored passwords are sealed with a new key');
+      }
+      process.env[KEY_FILE_ENV] = file;
     },
     stop: () => server.stop(),
   };

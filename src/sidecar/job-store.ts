@@ -3,6 +3,7 @@
  * `worker_id`, so a sidecar that lost its lease (and the job with it) can never overwrite the
  * state written by the sidecar that re-claimed the job.
  */
+import { openOptionalSecret } from '../secrets/sealed-secret.js';
 import type pg from 'pg';
 import type { JobRow } from './job.js';
 
@@ -92,7 +93,7 @@ export async function claimJob(client: pg.ClientBase, workerId: string, leaseSec
 /** Jobs cancelled while still queued were finished by the SQL trigger; a running one is ours to finish. */
 export async function readSecret(db: pg.Pool, jobId: string): Promise<string | undefined> {
   const { rows } = await db.query<{ password: string }>('select password from cdb_connectors.job_secrets where job_id = $1', [jobId]);
-  return rows[0]?.password;
+  return openOptionalSecret(rows[0]?.password);
 }
 
 export interface TickResult {

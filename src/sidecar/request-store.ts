@@ -3,6 +3,7 @@
  * read the password, write the answer, hand back, clean up. Like job-store.ts, each write is
  * conditional on `worker_id`, so an answer can only land on a request this sidecar holds.
  */
+import { openOptionalSecret } from '../secrets/sealed-secret.js';
 import type pg from 'pg';
 import type { ProviderName } from '../providers/provider.js';
 import type { ConnectorParams } from './job.js';
@@ -49,7 +50,7 @@ export async function claimRequests(db: pg.Pool, workerId: string, max: number, 
 
 export async function readRequestSecret(db: pg.Pool, requestId: string): Promise<string | undefined> {
   const { rows } = await db.query<{ password: string }>('select password from cdb_connectors.request_secrets where request_id = $1', [requestId]);
-  return rows[0]?.password;
+  return openOptionalSecret(rows[0]?.password);
 }
 
 /**

@@ -16,6 +16,8 @@
  * WHERE clause on its newest version) and drops it. The partial unique index jobs_one_active_run
  * is the backstop: a second active run of one sync is a unique violation, skipped here.
  */
+import { ConnectorError } from '../errors.js';
+import { openSecret } from '../secrets/sealed-secret.js';
 import crypto from 'node:crypto';
 import type { Logger } from 'pino';
 import type pg from 'pg';
@@ -131,7 +133,7 @@ async function enqueueDueSyncs(pool: pg.Pool, log: Logger): Promise<number> {
         const e = err as { code?: string; message?: string; detail?: string };
         if (e.code === UNIQUE_VIOLATION) continue;
         log.warn({ sync_id: sync.id, err }, 'sync run could not be enqueued');
-        await client.query(NOT_ENQUEUED_SQL, [sync.id, notEnqueuedCode(e), e.message ?? String(err)]);
+        await client.query(NOT_ENQUEUED_SQL, [sync.id, err instanceof ConnectorError ? err.code : notEnqueuedCode(e), e.message ?? String(err)]);
       }
     }
     await client.query('commit');
@@ -146,7 +148,8 @@ async function enqueueDueSyncs(pool: pg.Pool, log: Logger): Promise<number> {
 
 async function enqueueRun(client: pg.ClientBase, sync: DueSync, jobId: string): Promise<void> {
   const connection = { ...sync.params.connection };
-  if (sync.password !== null) connection.password = sync.password;
+  // sealed in sync_secrets (secrets/sealed-secret.ts); the run's job seals it again
+  if (sync.password !== null) connection.password = await openSecret(sync.password);
   const request = { connector: { ...sync.params, connection } };
   await client.query('select set_config(cdb_connectors.pending_sync_setting($1), $2, true)', [jobId, sync.id]);
   await client.query(`set local role ${quoteIdent(sync.owner)}`);
