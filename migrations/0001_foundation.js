@@ -1,8 +1,11 @@
 // The foundation of the SQL API (issue 3): control schema, settings, jobs, validation, the
 // cdb_connector_* functions, views, roles, row-level security and grants. Immutable once
 // released: a change is a new migration that re-applies the changed files (they use
-// CREATE OR REPLACE / DROP … IF EXISTS where that makes sense).
-import { applySqlFiles } from './lib/apply-sql.js';
+// CREATE OR REPLACE / DROP … IF EXISTS where that makes sense). It applies its SQL as released
+// (sql/released/0001/, see lib/apply-sql.js). The helpers later added to this list in place
+// (stash/take-pending-secret, notify-new-row, raise-not-found, require-read-committed,
+// written-by-this-transaction, sleep-before-deadline) are installed by 0008 and 0014 instead.
+import { applyReleasedSql } from './lib/apply-sql.js';
 
 export const FILES = [
   'schema/control-schema.sql',
@@ -23,9 +26,6 @@ export const FILES = [
   'api/settings-check.sql',
   // job triggers
   'api/pending-secret-setting.sql',
-  'api/stash-pending-secret.sql',
-  'api/take-pending-secret.sql',
-  'api/notify-new-row.sql',
   'api/jobs-insert-trigger.sql',
   'api/jobs-after-insert-trigger.sql',
   'api/jobs-update-trigger.sql',
@@ -33,11 +33,6 @@ export const FILES = [
   'views/imports.sql',
   'views/import-log.sql',
   'views/workers.sql',
-  // helpers of the user-facing functions
-  'api/raise-not-found.sql',
-  'api/require-read-committed.sql',
-  'api/written-by-this-transaction.sql',
-  'api/sleep-before-deadline.sql',
   // the user-facing functions (in the API schema)
   'api/import.sql',
   'api/import-status.sql',
@@ -51,7 +46,7 @@ export const FILES = [
   'security/grants.sql',
 ];
 
-export const up = (pgm) => applySqlFiles(pgm, FILES);
+export const up = (pgm) => applyReleasedSql(pgm, import.meta.url, FILES);
 
 // The foundation is not reversible: dropping it would drop users' job history.
 export const down = false;

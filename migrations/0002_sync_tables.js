@@ -5,7 +5,7 @@
 // IF EXISTS): settings-check (new settings' rules), normalize-params (no more "not available
 // yet"), jobs-insert-trigger (runs of a sync), import (interval → sync), cancel (a sync's id).
 // Immutable once released: a change is a new migration.
-import { applySqlFiles } from './lib/apply-sql.js';
+import { applyReleasedSql } from './lib/apply-sql.js';
 
 export const FILES = [
   'schema/syncs.sql',
@@ -33,7 +33,7 @@ export const FILES = [
   'security/grants-syncs.sql',
 ];
 
-export const up = (pgm) => applySqlFiles(pgm, FILES);
+export const up = (pgm) => applyReleasedSql(pgm, import.meta.url, FILES);
 
 // Not reversible: dropping it would drop users' sync definitions and their secrets.
 export const down = false;

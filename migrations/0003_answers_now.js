@@ -3,7 +3,7 @@
 // wait for a sidecar's answer) and the two-step form cdb_connector_request /
 // cdb_connector_request_result. Uses only objects of 0001 (normalize_params, workers,
 // error_codes, pending_secret_setting). Immutable once released.
-import { applySqlFiles } from './lib/apply-sql.js';
+import { applyReleasedSql } from './lib/apply-sql.js';
 
 export const FILES = [
   'schema/requests.sql',
@@ -28,7 +28,7 @@ export const FILES = [
   'security/requests-grants.sql',
 ];
 
-export const up = (pgm) => applySqlFiles(pgm, FILES);
+export const up = (pgm) => applyReleasedSql(pgm, import.meta.url, FILES);
 
 // Not reversible in place: a later migration drops what it replaces.
 export const down = false;

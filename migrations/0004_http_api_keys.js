@@ -2,7 +2,7 @@
 // triggers, cdb_connector_create_api_key / cdb_connector_revoke_api_key, row-level security and
 // grants. The HTTP server itself lives in the sidecar (src/http/).
 // Immutable once released: a change is a new migration.
-import { applySqlFiles } from './lib/apply-sql.js';
+import { applyReleasedSql } from './lib/apply-sql.js';
 
 export const FILES = [
   'schema/api-keys.sql',
@@ -15,7 +15,7 @@ export const FILES = [
   'security/grants-api-keys.sql',
 ];
 
-export const up = (pgm) => applySqlFiles(pgm, FILES);
+export const up = (pgm) => applyReleasedSql(pgm, import.meta.url, FILES);
 
 // Not reversible: dropping it would revoke every key at once and lose their audit trail.
 export const down = false;

@@ -3,7 +3,7 @@
 // Nothing here needs PostGIS: the sidecar formats a table only when the extension is installed.
 // It re-applies settings-check (CREATE OR REPLACE) for the new setting's rule.
 // Immutable once released: a change is a new migration.
-import { applySqlFiles } from './lib/apply-sql.js';
+import { applyReleasedSql } from './lib/apply-sql.js';
 
 export const FILES = [
   'api/settings-check.sql',
@@ -11,7 +11,7 @@ export const FILES = [
   'api/cartodb-webmercator-trigger.sql',
 ];
 
-export const up = (pgm) => applySqlFiles(pgm, FILES);
+export const up = (pgm) => applyReleasedSql(pgm, import.meta.url, FILES);
 
 // Not reversible: formatted tables keep triggers that call the function.
 export const down = false;

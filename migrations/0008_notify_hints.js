@@ -3,7 +3,7 @@
 // job, request or sync, and the sidecars act on a cancel only once the database says
 // cancel_requested. Re-applies the three functions that send them (CREATE OR REPLACE).
 // Immutable once released: a change is a new migration.
-import { applySqlFiles } from './lib/apply-sql.js';
+import { applyReleasedSql } from './lib/apply-sql.js';
 
 export const FILES = [
   'api/notify-new-row.sql',
@@ -11,6 +11,6 @@ export const FILES = [
   'api/sync-update-trigger.sql',
 ];
 
-export const up = (pgm) => applySqlFiles(pgm, FILES);
+export const up = (pgm) => applyReleasedSql(pgm, import.meta.url, FILES);
 
 export const down = false;

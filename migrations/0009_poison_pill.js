@@ -4,10 +4,10 @@
 // check / list_tables / preview whose sidecar dies fails as soon as its heartbeat is stale
 // (take_answer, CREATE OR REPLACE) instead of at its deadline.
 // Immutable once released: a change is a new migration.
-import { applySqlFiles } from './lib/apply-sql.js';
+import { applyReleasedSql } from './lib/apply-sql.js';
 
 export const FILES = ['schema/job-crashes.sql', 'api/request-take-answer.sql'];
 
-export const up = (pgm) => applySqlFiles(pgm, FILES);
+export const up = (pgm) => applyReleasedSql(pgm, import.meta.url, FILES);
 
 export const down = false;

@@ -4,7 +4,7 @@
 // max_syncs_per_role. Re-applies the changed functions (CREATE OR REPLACE, DROP TRIGGER IF
 // EXISTS): settings-check (the new rules), the jobs and syncs insert triggers, cdb_connector_sync_now.
 // Immutable once released: a change is a new migration.
-import { applySqlFiles } from './lib/apply-sql.js';
+import { applyReleasedSql } from './lib/apply-sql.js';
 
 export const FILES = [
   'api/settings-check.sql',
@@ -27,7 +27,7 @@ update cdb_connectors.settings
  where name = 'max_syncs_per_role'`;
 
 export const up = (pgm) => {
-  applySqlFiles(pgm, FILES);
+  applyReleasedSql(pgm, import.meta.url, FILES);
   pgm.sql(MAX_SYNCS_DEFAULT);
 };
 

@@ -2,7 +2,7 @@
 // §4): pgcrypto, the secret_keys table, seal_secret() and the three insert triggers that store
 // passwords. Existing passwords are sealed by `connector-bridge rotate-secrets-key`, which also
 // installs the first key. Immutable once released: a change is a new migration.
-import { applySqlFiles } from './lib/apply-sql.js';
+import { applyReleasedSql } from './lib/apply-sql.js';
 
 export const FILES = [
   'schema/secret-keys.sql',
@@ -12,6 +12,6 @@ export const FILES = [
   'api/requests-after-insert-trigger.sql',
 ];
 
-export const up = (pgm) => applySqlFiles(pgm, FILES);
+export const up = (pgm) => applyReleasedSql(pgm, import.meta.url, FILES);
 
 export const down = false;

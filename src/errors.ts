@@ -4,7 +4,7 @@
  * The numeric code is what users see in `cdb_connectors.imports.error_code` (SPEC §4); the name
  * is what TypeScript throws; `retryable` decides whether a sync retries before its next interval.
  * Titles and explanations shown by `cdb_connector_import_status().get_error_text` live in
- * `cdb_connectors.error_codes` (sql/); test/errors.test.ts keeps both tables in step.
+ * `cdb_connectors.error_codes` (sql/); test/sql/error-codes.test.ts keeps both tables in step (and test/docs.test.ts the docs).
  */
 export const ERROR_CODES = {
   CONNECTOR_ERROR: { code: 1500, retryable: true },

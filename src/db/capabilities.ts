@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { TargetCapabilities } from '../providers/provider.js';
+import type { TargetCapabilities } from '../rows/plan.js';
 
 /** What the target can store (PostGIS) and its version; read per job, extensions can change. */
 export async function readTargetCapabilities(db: pg.Pool | pg.ClientBase): Promise<TargetCapabilities> {

@@ -19,6 +19,8 @@ export interface MigrateOptions {
   /** Schema receiving the user-facing `cdb_connector_*` functions (SPEC §1: public by default). */
   apiSchema?: string;
   log?: Logger;
+  /** Apply at most this many pending migrations (default: all). Tests build older releases with it. */
+  count?: number;
 }
 
 export async function migrate(opts: MigrateOptions): Promise<string[]> {
@@ -34,6 +36,7 @@ export async function migrate(opts: MigrateOptions): Promise<string[]> {
         migrationsSchema: CONTROL_SCHEMA,
         createMigrationsSchema: true,
         direction: 'up',
+        ...(opts.count === undefined ? {} : { count: opts.count }),
         checkOrder: true,
         singleTransaction: true,
         log: (msg: string) => opts.log?.debug({ migration: true }, msg),

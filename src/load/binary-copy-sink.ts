@@ -12,7 +12,7 @@
  * incomplete), then end the target stream.
  */
 import type { Writable } from 'node:stream';
-import type { BinaryCopySink } from '../providers/provider.js';
+import type { BinaryCopySink } from '../rows/sink.js';
 import { BinaryCopyFraming } from './binary-copy-framing.js';
 import { drained } from './drained.js';
 

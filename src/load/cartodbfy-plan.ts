@@ -16,7 +16,7 @@
  *   source: a source named `cartodb_id` or `the_geom` is staged under the suffixed name and
  *   dropped after the load, its values living on in the CARTO column (the_geom transformed).
  */
-import type { SkippedColumn, SourcePlan } from '../providers/provider.js';
+import type { SkippedColumn, SourcePlan } from '../rows/plan.js';
 import type { LocalColumn } from './ddl.js';
 import { toLocalIdentifier, uniqueLocalIdentifiers } from './identifiers.js';
 

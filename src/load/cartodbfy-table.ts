@@ -18,8 +18,8 @@ import pg from 'pg';
 import { CARTODB_ID, THE_GEOM, THE_GEOM_WEBMERCATOR, type CartoTablePlan } from './cartodbfy-plan.js';
 import { CartoSql } from './cartodbfy-sql.js';
 import { qi, qualified, type LocalColumn } from './ddl.js';
-import { findFreeTableName } from './new-table.js';
 import type { PostgisInfo } from './postgis.js';
+import { findFreeTableName } from './target-catalog.js';
 
 export interface LoadWarning {
   code: string;

@@ -12,7 +12,7 @@
  */
 import type pg from 'pg';
 import { ConnectorError } from '../errors.js';
-import type { SourcePlan } from '../providers/provider.js';
+import type { SourcePlan } from '../rows/plan.js';
 import { CARTODB_ID, describeCartoPlan, describeGeoreference, planCartoTable, THE_GEOM, THE_GEOM_WEBMERCATOR } from './cartodbfy-plan.js';
 import { CartoTable, type LoadWarning } from './cartodbfy-table.js';
 import type { LocalColumn } from './ddl.js';

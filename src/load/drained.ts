@@ -1,6 +1,6 @@
 /**
  * Waiting out backpressure on the target's COPY stream, for the sinks that write into it
- * (copy-encoder.ts, binary-copy-sink.ts): their `drained()` of the provider contract.
+ * (copy-encoder.ts, binary-copy-sink.ts): their `drained()` of the row contract (rows/sink.ts).
  */
 import type { Writable } from 'node:stream';
 

@@ -17,7 +17,7 @@ import { thenAfterCopy } from './after-copy.js';
 import type { CartoTable } from './cartodbfy-table.js';
 import { startCopy, type CopyFormat } from './copy-session.js';
 import { createTableSql, qi, qualified, type LocalColumn } from './ddl.js';
-import { withSuffix } from './identifiers.js';
+import { findFreeTableName } from './target-catalog.js';
 import type { TableLoad } from './table-load.js';
 
 export interface NewTableLoadOptions {
@@ -76,32 +76,4 @@ export async function beginNewTableLoad(client: pg.PoolClient, opts: NewTableLoa
       return name;
     },
   });
-}
-
-/**
- * A table also takes the name of its row type, and PostgreSQL cannot form the array type name of
- * a 63-byte name made only of underscores (makeArrayTypeName prefixes `_` and cuts to 63 bytes:
- * CREATE and RENAME fail with 23505). Such names come from long non-ASCII names (issue 6 §7).
- */
-const UNUSABLE_TABLE_NAME = /^_{63}$/;
-
-/**
- * `base`, else `base_1`, `base_2`, … : a new import never overwrites an existing relation (SPEC §4.4),
- * nor fails on a name held by a type of the schema (an enum, a domain, a composite type: RENAME
- * would raise 42710). Implicit array types do not count: PostgreSQL moves them out of the way.
- */
-export async function findFreeTableName(client: pg.ClientBase, schema: string, base: string): Promise<string> {
-  const { rows } = await client.query<{ name: string }>(
-    `select c.relname as name from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-      where n.nspname = $1 and (c.relname = $2 or c.relname like $3)
-     union
-     select t.typname from pg_catalog.pg_type t join pg_catalog.pg_namespace n on n.oid = t.typnamespace
-      where n.nspname = $1 and (t.typname = $2 or t.typname like $3)
-        and not exists (select 1 from pg_catalog.pg_type e where e.typarray = t.oid)`,
-    [schema, base, `${base.slice(0, 50).replace(/[\\%_]/g, '\\$&')}%`],
-  );
-  const taken = new Set(rows.map((r) => r.name));
-  let name = base;
-  for (let n = 1; taken.has(name) || UNUSABLE_TABLE_NAME.test(name); n++) name = withSuffix(base, n);
-  return name;
 }

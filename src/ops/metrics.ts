@@ -4,7 +4,7 @@
  *     durations, errors by code, lease expiries it recovered from): sum them across sidecars;
  *   - gauges read from the target database at scrape time (database-metrics.ts: jobs by state,
  *     expired leases, queue age, live sidecars): the same in every sidecar, take the max.
- * README "Operations" lists every metric.
+ * docs/operations.md lists every metric.
  */
 import client from 'prom-client';
 import type { Sidecar } from '../sidecar/worker.js';

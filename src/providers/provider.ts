@@ -2,26 +2,30 @@
  * The provider contract: everything the core knows about a remote database.
  *
  * One provider = one folder under providers/ implementing `Provider`. The core (sidecar/, load/)
- * never imports a driver; a provider never imports from sidecar/. A provider may use the pure
- * helpers of load/ (identifiers, encodings, value formatting) but never talks to the target.
+ * never imports a driver; a provider never imports from sidecar/ or load/ and never talks to the
+ * target. What a provider produces and the loader consumes — values, sinks, the column plan,
+ * warning counts, the text codecs — is the neutral contract in src/rows/, which both sides
+ * import; sidecar/ joins a provider to a loader (.ci/dependency-cruiser.cjs enforces this).
  *
  * Units: milliseconds for times (`…Ms`), rows for limits. Values crossing this interface are in
  * PostgreSQL COPY *text input* form, not yet COPY-escaped (load/copy-encoder.ts escapes them).
  */
 import type { Logger } from 'pino';
+import type { ColumnPlan, SkippedColumn, SourcePlan, TargetCapabilities } from '../rows/plan.js';
+import type { BinaryCopySink, CopyValue, FieldSink, RowSink } from '../rows/sink.js';
+import type { WarningCode, WarningCounter } from '../rows/warnings.js';
+
+/**
+ * The rows/ types this interface is written in, for code that holds a SourceSession and needs
+ * them in one import (tests, bench/). Modules in src/ import them from rows/ directly, so the
+ * import graph shows who depends on the contract; load/ cannot come through here at all.
+ */
+export type { BinaryCopySink, ColumnPlan, CopyValue, FieldSink, RowSink, SkippedColumn, SourcePlan, TargetCapabilities, WarningCode, WarningCounter };
 
 export type ProviderName = 'mysql' | 'postgres' | 'sqlserver' | 'hive';
 
 /** `sslmode` values (SPEC §2); only the postgres provider accepts them. */
 export type SslMode = 'require' | 'prefer' | 'disable' | 'verify-ca' | 'verify-full';
-
-/**
- * One column value as the text PostgreSQL's input function for the column's local type accepts
- * (e.g. `2024-01-31 10:00:00.5`, `12345.6789`, `t`, `\x00ff` for bytea), not COPY-escaped.
- * Buffers hold UTF-8 bytes and are the fast path (no string decoding). `null` is SQL NULL.
- * NUL bytes inside text are removed by the encoder and counted (PostgreSQL rejects them).
- */
-export type CopyValue = string | Buffer | null;
 
 export interface ConnectionParams {
   /** As the user gave it: the name in messages and the TLS server name. */
@@ -74,81 +78,6 @@ export interface SessionOptions {
   log: Logger;
 }
 
-export interface TargetCapabilities {
-  /** PostGIS is installed in the target: geometry/geography columns can be kept. */
-  postgis: boolean;
-  /** server_version_num of the target, e.g. 150018. */
-  serverVersionNum: number;
-}
-
-/** One importable column, in the order `streamRows` emits values. */
-export interface ColumnPlan {
-  /** Column name as the remote server reports it (the local name is derived in load/identifiers.ts). */
-  remoteName: string;
-  /** Remote type as the remote server describes it, e.g. `decimal(12,2) unsigned`. */
-  remoteType: string;
-  /** PostgreSQL type of the local column, e.g. `numeric(12,2)`; a valid type expression. */
-  localType: string;
-}
-
-export interface SkippedColumn {
-  remoteName: string;
-  remoteType: string;
-}
-
-/** What `describe` learned: the columns to import and the ones skipped (named in a warning). */
-export interface SourcePlan {
-  columns: ColumnPlan[];
-  skipped: SkippedColumn[];
-  /** Remote single-column integer primary key, if the source has one (CARTO `cartodb_id`, SPEC §12). */
-  primaryKey?: string;
-  /**
-   * True when the source can stream PostgreSQL binary COPY data whose columns are exactly the
-   * plan's local types (postgres → postgres): the load then takes `streamBinaryCopy`.
-   */
-  binaryCopy?: boolean;
-}
-
-/** Where a provider counts lossy-but-legal conversions; the load turns counts into warnings. */
-export type WarningCode = 'zero_dates' | 'time_out_of_range' | 'nul_bytes_removed' | 'invalid_values' | 'timestamp_rounded';
-
-export interface WarningCounter {
-  count(code: WarningCode, column: string, n?: number): void;
-}
-
-/**
- * The consumer of rows (load/copy-encoder.ts). Synchronous and allocation-free per call, because
- * it is on the hot path (one call per row: a Transform per row measured 3.1× slower, issue 7).
- */
-export interface RowSink {
-  /** Accepts one row (values in plan column order). Returns false when the target is saturated: pause the source, await `drained()`, then resume. */
-  write(row: CopyValue[]): boolean;
-  /** Resolves when the target can take more rows. */
-  drained(): Promise<void>;
-  /** True once the sink has all the rows it wants (the row-limit probe row arrived): stop reading and resolve. */
-  readonly full: boolean;
-  /**
-   * Optional field-level fast path, for providers that parse their wire rows themselves and can
-   * hand over value bytes without allocating a Buffer or an array per row (MySQL, issue 7 §4).
-   */
-  readonly fields?: FieldSink;
-}
-
-/**
- * Writes one row field by field: `beginRow()`, then exactly one put… per plan column in plan
- * order, then `endRow()`. Same value form as CopyValue (PostgreSQL text input, not escaped).
- */
-export interface FieldSink {
-  /** False when the sink wants no more rows (this row is the row-limit probe and is dropped): skip the puts and the endRow. */
-  beginRow(): boolean;
-  /** The value is `buf[start, end)`, UTF-8 bytes in PostgreSQL text-input form. */
-  putBytes(buf: Buffer, start: number, end: number, column: number): void;
-  putNull(): void;
-  putValue(value: CopyValue, column: number): void;
-  /** Ends the row; false on backpressure, like RowSink.write. */
-  endRow(): boolean;
-}
-
 export interface StreamOptions {
   /** Fetch at most this many rows (max_rows + 1, so the load can tell "more than max" for sure). */
   limit: number;
@@ -161,18 +90,6 @@ export interface RemoteTable {
   schema: string;
   name: string;
   kind: 'table' | 'view' | 'other';
-}
-
-/**
- * The consumer of raw COPY BINARY bytes (load/binary-copy-sink.ts): counts tuples to enforce
- * the row limit exactly and forwards the bytes to the target's `COPY … FROM STDIN (FORMAT binary)`.
- */
-export interface BinaryCopySink {
-  /** Accepts bytes exactly as `COPY … TO STDOUT (FORMAT binary)` produced them, in any chunking. Returns false on backpressure. */
-  write(chunk: Buffer): boolean;
-  drained(): Promise<void>;
-  /** True once the probe tuple (limit reached) arrived: stop the remote COPY and resolve. */
-  readonly full: boolean;
 }
 
 /** An open connection to one remote database, scoped to one job. */

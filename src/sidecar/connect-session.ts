@@ -4,7 +4,8 @@
  * `signal` fires; a session that still connects after that is closed at once.
  */
 import type { Logger } from 'pino';
-import type { Provider, SourceRequest, SourceSession, TargetCapabilities } from '../providers/provider.js';
+import type { TargetCapabilities } from '../rows/plan.js';
+import type { Provider, SourceRequest, SourceSession } from '../providers/provider.js';
 import type { Settings } from './settings.js';
 import { untilAborted } from './until-aborted.js';
 

@@ -2,11 +2,12 @@
  * The RowSink of cdb_connector_preview: keeps the first `limit` rows in memory as JSON-ready
  * values. Bounded by the SQL API (at most 100 rows), so it never pushes back.
  *
- * Values stay in the provider's COPY-input text form (CopyValue, provider.ts): decimals exact,
+ * Values stay in the provider's COPY-input text form (CopyValue, rows/sink.ts): decimals exact,
  * timestamps as PostgreSQL prints them, bytea as `\x…` hex. Buffers hold UTF-8. NUL characters
  * are removed and counted, because jsonb (like a text column) cannot hold U+0000.
  */
-import type { CopyValue, RowSink, WarningCounter } from '../providers/provider.js';
+import type { CopyValue, RowSink } from '../rows/sink.js';
+import type { WarningCounter } from '../rows/warnings.js';
 
 export type PreviewValue = string | null;
 

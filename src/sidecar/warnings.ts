@@ -2,7 +2,7 @@
  * Turns what a load counted into the job's `warnings` array of `{code, message}` (SPEC §3):
  * one entry per code, naming the columns and counts, so a user sees at a glance what changed.
  */
-import type { SkippedColumn } from '../providers/provider.js';
+import type { SkippedColumn } from '../rows/plan.js';
 import type { Warning } from './job-store.js';
 
 const EXPLANATIONS: Record<string, string> = {

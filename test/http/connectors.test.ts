@@ -115,7 +115,12 @@ describe('connection checks', () => {
   });
 
   it('no sidecar alive: 503 with SQL\'s explanation, in well under 5 s', async () => {
+    // The live sidecar's heartbeat (every second) would renew last_seen_at between the backdating
+    // and the call: hold it back with a trigger for the duration of the test.
+    await db.query(`create function public.freeze_last_seen() returns trigger language plpgsql as $$
+      begin new.last_seen_at := old.last_seen_at; return new; end $$`);
     await db.query("update cdb_connectors.sidecars set last_seen_at = now() - interval '1 day'");
+    await db.query('create trigger freeze_last_seen before update on cdb_connectors.sidecars for each row execute function public.freeze_last_seen()');
     const started = Date.now();
     try {
       const res = await call('/api/v1/connectors/mysql/connect', { key, query: connectionQuery() });
@@ -123,6 +128,8 @@ describe('connection checks', () => {
       expect(res.body.errors).toEqual(['No connector sidecar is running for this database']);
       expect(Date.now() - started).toBeLessThan(5000);
     } finally {
+      await db.query('drop trigger freeze_last_seen on cdb_connectors.sidecars');
+      await db.query('drop function public.freeze_last_seen()');
       await db.query('update cdb_connectors.sidecars set last_seen_at = now()');
     }
   });

@@ -276,8 +276,8 @@ describe('good input', () => {
     expect(rows[0]!.n).toBe(0);
   });
 
-  it('the connector accepts exactly the encodings src/load/encoding.ts can decode', async () => {
-    const { supportedEncodings } = await import('../../src/load/encoding.js');
+  it('the connector accepts exactly the encodings src/rows/encoding.ts can decode', async () => {
+    const { supportedEncodings } = await import('../../src/rows/encoding.js');
     const { rows } = await db.query<{ name: string; accepted: boolean }>(`
       select name, accepted from (
         select pg_encoding_to_char(i) as name from generate_series(0, 64) as i

@@ -1,13 +1,14 @@
 /**
  * What HiveServer2 says about a result (GetResultSetMetadata) and its tables (GetTables), turned
- * into the provider contract's plan and table list, plus the HiveQL text we send.
+ * into a SourcePlan (rows/plan.ts) and the provider contract's table list, plus the HiveQL text we send.
  *
  * A table is described by executing the very SELECT that streams it and reading the result's
  * metadata: the same code path serves `table` and `sql_query`, and the operation is kept open
  * for streamRows so Hive runs the query once.
  */
 import { ConnectorError } from '../../errors.js';
-import type { ColumnPlan, RemoteTable, SkippedColumn, SourcePlan } from '../provider.js';
+import type { ColumnPlan, SkippedColumn, SourcePlan } from '../../rows/plan.js';
+import type { RemoteTable } from '../provider.js';
 import { remoteTypeName, resolveCast, type HiveColumnType, type ValueReader } from './cast-rules.js';
 import type { CallGuard, HiveConnection } from './connection.js';
 import { HiveOperation, type TColumnDescLike, type TColumnLike } from './operation.js';

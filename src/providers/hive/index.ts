@@ -5,12 +5,14 @@
  * One session = one HiveServer2 session on one socket. `connection.database` becomes the
  * session's current database (`use:database`, where an unqualified `sql_query` resolves);
  * `table` is read from `schema` (default `default`). NOSASL when neither username nor password is
- * given, PLAIN SASL otherwise. See README ("Hive provider") for parameters, types, encoding and
+ * given, PLAIN SASL otherwise. See docs/providers/hive.md for parameters, types, encoding and
  * timestamp rounding.
  */
 import { ConnectorError } from '../../errors.js';
-import { codecFor, isUtf8Encoding, makeTextDecoder } from '../../load/encoding.js';
-import type { Provider, RemoteTable, RowSink, SessionOptions, SourcePlan, SourceRequest, SourceSession, StreamOptions } from '../provider.js';
+import { codecFor, isUtf8Encoding, makeTextDecoder } from '../../rows/encoding.js';
+import type { RowSink } from '../../rows/sink.js';
+import type { SourcePlan } from '../../rows/plan.js';
+import type { Provider, RemoteTable, SessionOptions, SourceRequest, SourceSession, StreamOptions } from '../provider.js';
 import { layoutOf, listTables, normaliseQuery, planOf, tableSelect, type ResultLayout } from './catalog.js';
 import { HiveConnection, type CallGuard } from './connection.js';
 import { classifyHiveError, type ErrorContext } from './errors.js';

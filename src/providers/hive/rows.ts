@@ -5,8 +5,10 @@
  * table size. Stops early at `limit` rows or when the sink is full; the operation is always
  * closed, and cancelled first when the stream is aborted or times out.
  */
-import type { TextDecoderFn } from '../../load/encoding.js';
-import type { CopyValue, RowSink, SourcePlan, StreamOptions } from '../provider.js';
+import type { TextDecoderFn } from '../../rows/encoding.js';
+import type { CopyValue, RowSink } from '../../rows/sink.js';
+import type { SourcePlan } from '../../rows/plan.js';
+import type { StreamOptions } from '../provider.js';
 import { bindPlan, type ResultLayout } from './catalog.js';
 import { guarded, type CallGuard, type HiveConnection } from './connection.js';
 import { HiveAborted, HiveTimeoutError } from './errors.js';

@@ -10,8 +10,8 @@
  * hours and the date when needed (23:59:59.9999995 → next day 00:00:00). A value whose dropped
  * digits are not all zero counts one `timestamp_rounded` warning.
  */
-import type { TextDecoderFn } from '../../load/encoding.js';
-import type { CopyValue } from '../provider.js';
+import type { TextDecoderFn } from '../../rows/encoding.js';
+import type { CopyValue } from '../../rows/sink.js';
 import type { ValueReader } from './cast-rules.js';
 import { hiveJsonToJson } from './complex-json.js';
 

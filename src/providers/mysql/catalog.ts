@@ -13,7 +13,8 @@
  */
 import type { FieldPacket } from 'mysql2';
 import { ConnectorError } from '../../errors.js';
-import type { RemoteTable, SourcePlan } from '../provider.js';
+import type { SourcePlan } from '../../rows/plan.js';
+import type { RemoteTable } from '../provider.js';
 import { MYSQL_CAST_RULES, resolveCast, type CastContext, type RemoteColumn } from './cast-rules.js';
 import { driverErrno, type MysqlConnection } from './connection.js';
 

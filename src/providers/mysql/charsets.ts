@@ -24,8 +24,8 @@
 import { isAscii } from 'node:buffer';
 import iconv from 'iconv-lite';
 import { ConnectorError } from '../../errors.js';
-import { makeTextDecoder } from '../../load/encoding.js';
-import type { CopyValue } from '../provider.js';
+import { makeTextDecoder } from '../../rows/encoding.js';
+import type { CopyValue } from '../../rows/sink.js';
 import type { CharsetInfo } from './catalog.js';
 
 export type ValueConverter = (bytes: Buffer, row: number) => CopyValue;

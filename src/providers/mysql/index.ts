@@ -2,12 +2,14 @@
  * The MySQL/MariaDB provider (mysql2): SPEC §4 and §8 for `"provider": "mysql"`.
  *
  * One session = one connection (plus a short-lived second one to KILL QUERY). `schema` is the
- * remote database holding the table and defaults to `connection.database`. See README
- * ("MySQL provider") for parameters, types, encoding, zero dates and timeouts.
+ * remote database holding the table and defaults to `connection.database`. See
+ * docs/providers/mysql.md for parameters, types, encoding, zero dates and timeouts.
  */
 import { ConnectorError } from '../../errors.js';
-import { codecFor } from '../../load/encoding.js';
-import type { Provider, RemoteTable, RowSink, SessionOptions, SourcePlan, SourceRequest, SourceSession, StreamOptions } from '../provider.js';
+import { codecFor } from '../../rows/encoding.js';
+import type { RowSink } from '../../rows/sink.js';
+import type { SourcePlan } from '../../rows/plan.js';
+import type { Provider, RemoteTable, SessionOptions, SourceRequest, SourceSession, StreamOptions } from '../provider.js';
 import { describeQuery, describeTable, listTables, loadCharsets, type CharsetInfo } from './catalog.js';
 import { resultsCharset } from './charsets.js';
 import { openConnection, type MysqlConnection } from './connection.js';

@@ -9,7 +9,7 @@
  * accessor for its `_rowParser` field (mysql2 3.x assigns it once the column definitions are in);
  * mysql2's own parser is kept for the rows this path does not handle (a projection).
  */
-import type { FieldSink } from '../provider.js';
+import type { FieldSink } from '../../rows/sink.js';
 import type { ValueConverter } from './charsets.js';
 
 /** Text-protocol length-encoded integer prefixes (MySQL client/server protocol). */

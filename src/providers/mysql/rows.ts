@@ -18,7 +18,9 @@
 import type { FieldPacket } from 'mysql2';
 import type { Logger } from 'pino';
 import { ConnectorError, toConnectorError } from '../../errors.js';
-import type { CopyValue, FieldSink, RowSink, SourcePlan, StreamOptions } from '../provider.js';
+import type { CopyValue, FieldSink, RowSink } from '../../rows/sink.js';
+import type { SourcePlan } from '../../rows/plan.js';
+import type { StreamOptions } from '../provider.js';
 import type { CharsetInfo } from './catalog.js';
 import { textDecoderFor, type ValueConverter } from './charsets.js';
 import type { MysqlConnection } from './connection.js';

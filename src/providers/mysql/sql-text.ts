@@ -5,7 +5,7 @@
  * sql_mode (ANSI_QUOTES only changes the meaning of double quotes). User values never go into
  * SQL text: catalog lookups bind them (connection.ts `execute`).
  */
-import type { ColumnPlan } from '../provider.js';
+import type { ColumnPlan } from '../../rows/plan.js';
 
 export function quoteIdent(name: string): string {
   return '`' + name.replace(/`/g, '``') + '`';

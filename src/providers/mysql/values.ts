@@ -7,7 +7,8 @@
  * texts differ or PostgreSQL would reject a value MySQL accepts; the happy path of each returns
  * its input without allocating.
  */
-import type { CopyValue, WarningCounter } from '../provider.js';
+import type { CopyValue } from '../../rows/sink.js';
+import type { WarningCounter } from '../../rows/warnings.js';
 import type { ValueConverter } from './charsets.js';
 
 const DASH = 0x2d;

@@ -19,7 +19,7 @@
  * - interval from PostgreSQL ≥ 17 into an older target: 17 encodes ±infinity as the extreme
  *   int values, which an older server would store as a huge finite interval instead of rejecting.
  */
-import type { ColumnPlan, TargetCapabilities } from '../provider.js';
+import type { ColumnPlan, TargetCapabilities } from '../../rows/plan.js';
 import type { ServerInfo } from './connection.js';
 
 /** server_version_num of the first release with infinite intervals. */

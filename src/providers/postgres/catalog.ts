@@ -9,23 +9,12 @@
  * pulls from its child); the same type lookup then serves both.
  */
 import { ConnectorError } from '../../errors.js';
-import type { ColumnPlan, RemoteTable, SkippedColumn, SourcePlan, TargetCapabilities } from '../provider.js';
+import type { ColumnPlan, SkippedColumn, SourcePlan, TargetCapabilities } from '../../rows/plan.js';
+import type { RemoteTable } from '../provider.js';
 import { binaryCopyAllowed } from './binary-types.js';
 import { resolveCast, type RemoteColumn } from './cast-rules.js';
 import type { PgConnection } from './connection.js';
-import { describeQuerySql } from './sql-text.js';
-
-/** How streamRows finds the planned columns again (kept by the session per plan). */
-export type DescribedSource =
-  | { kind: 'table'; schema: string; name: string }
-  | { kind: 'query'; sql: string; width: number };
-
-export interface SelectedColumn {
-  /** Attribute name (table) or 1-based result position (query). */
-  name: string;
-  position: number;
-  selectCast?: string;
-}
+import { describeQuerySql, type DescribedSource, type SelectedColumn } from './sql-text.js';
 
 export interface Described {
   plan: SourcePlan;

@@ -3,11 +3,13 @@
  *
  * One session = one connection. Rows always leave the remote through `COPY (SELECT …) TO STDOUT`:
  * in TEXT format for `streamRows` (parsed into CopyValues), in BINARY format for
- * `streamBinaryCopy` (forwarded undecoded to the target, issue 4 §3). See README ("PostgreSQL
- * provider") for parameters, sslmode, types and the fast path.
+ * `streamBinaryCopy` (forwarded undecoded to the target, issue 4 §3). See
+ * docs/providers/postgres.md for parameters, sslmode, types and the fast path.
  */
 import { ConnectorError } from '../../errors.js';
-import type { BinaryCopySink, Provider, RemoteTable, RowSink, SessionOptions, SourcePlan, SourceRequest, SourceSession, StreamOptions } from '../provider.js';
+import type { BinaryCopySink, RowSink } from '../../rows/sink.js';
+import type { SourcePlan } from '../../rows/plan.js';
+import type { Provider, RemoteTable, SessionOptions, SourceRequest, SourceSession, StreamOptions } from '../provider.js';
 import { describeQuery, describeTable, listTables, type Described } from './catalog.js';
 import { openConnection, type PgConnection } from './connection.js';
 import { copyOut } from './rows.js';

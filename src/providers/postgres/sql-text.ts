@@ -7,7 +7,18 @@
  * The query is put on its own lines so a trailing `-- comment` cannot swallow the closing paren.
  */
 import pg from 'pg';
-import type { DescribedSource, SelectedColumn } from './catalog.js';
+
+/** How streamRows finds the planned columns again (kept by the session per plan); catalog.ts fills it, buildSelect reads it. */
+export type DescribedSource =
+  | { kind: 'table'; schema: string; name: string }
+  | { kind: 'query'; sql: string; width: number };
+
+export interface SelectedColumn {
+  /** Attribute name (table) or 1-based result position (query). */
+  name: string;
+  position: number;
+  selectCast?: string;
+}
 
 const qi = (name: string): string => pg.escapeIdentifier(name);
 const QUERY_ALIAS = 'cdb_query';

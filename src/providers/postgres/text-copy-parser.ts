@@ -7,13 +7,13 @@
  * the chunk without copying and unescapes only the fields that contain a backslash — rare outside
  * bytea and free text. Separators are found with Buffer#indexOf (memchr): 1M rows × 14 columns
  * parse + encode in 1.9 s where a JS byte loop took 2.6 s, and a cursor returning raw strings
- * (the other candidate of issue 4 §3) is slower still end to end (bench/pg-read.ts, README).
+ * (the other candidate of issue 4 §3) is slower still end to end (bench/pg-read.ts, docs/performance.md).
  *
  * Values are Buffer views into the chunk (UTF-8: the session's client_encoding), valid until the
  * sink returns; the sink consumes them synchronously (RowSink contract).
  */
 import { ConnectorError } from '../../errors.js';
-import type { CopyValue } from '../provider.js';
+import type { CopyValue } from '../../rows/sink.js';
 
 const TAB = 0x09;
 const LF = 0x0a;

@@ -6,7 +6,7 @@
  * encoder holds at most that one chunk beyond its threshold.
  */
 import { ConnectorError } from '../../errors.js';
-import type { RowSink } from '../provider.js';
+import type { RowSink } from '../../rows/sink.js';
 import type { CopyConsumer } from './rows.js';
 import { CopyTextParser } from './text-copy-parser.js';
 

@@ -5,7 +5,7 @@
  * text by SQL Server itself, pgloader #1619) and how the tedious value becomes COPY text.
  */
 import { ConnectorError } from '../../errors.js';
-import type { WarningCounter } from '../provider.js';
+import type { WarningCounter } from '../../rows/warnings.js';
 import { formatDate, formatTime, formatTimestamp, formatTimestamptz, type TediousTemporal } from './temporal.js';
 
 /** A remote column as catalog.ts normalises it (from INFORMATION_SCHEMA or sp_describe_first_result_set). */
@@ -84,7 +84,7 @@ export const SQLSERVER_CAST_RULES: readonly CastRule[] = [
   { types: ['smallmoney'], to: () => SMALLMONEY_TYPE, select: (q) => `CONVERT(${DECIMAL_TEXT}, ${q}, ${MONEY_STYLE})`, convert: () => asString },
   { types: ['real'], to: () => 'real', convert: () => (v) => formatReal(v as number) },
   { types: ['float'], to: () => 'double precision', convert: () => asString },
-  // With `encoding`, non-Unicode text is read as bytes and decoded by load/encoding.ts (exact or error 1510).
+  // With `encoding`, non-Unicode text is read as bytes and decoded by rows/encoding.ts (exact or error 1510).
   {
     types: NON_UNICODE, when: (_c, hasEncoding) => hasEncoding,
     to: (c) => (c.dataType === 'text' || c.length === -1 ? 'text' : `varchar(${c.length})`),

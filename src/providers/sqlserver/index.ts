@@ -5,11 +5,13 @@
  * Exactness (issue 8 §2): DECIMAL/NUMERIC/MONEY are converted to text by SQL Server in the
  * SELECT (CONVERT), never through JS numbers; BIGINT arrives as a string; date/time types are
  * read raw with their 100 ns digits and rounded once (temporal.ts). With `encoding`, non-Unicode
- * text is read as bytes and decoded by load/encoding.ts. See README "SQL Server provider".
+ * text is read as bytes and decoded by rows/encoding.ts. See docs/providers/sqlserver.md.
  */
 import { ConnectorError } from '../../errors.js';
-import { makeTextDecoder } from '../../load/encoding.js';
-import type { Provider, RemoteTable, RowSink, SessionOptions, SourcePlan, SourceRequest, SourceSession, StreamOptions } from '../provider.js';
+import { makeTextDecoder } from '../../rows/encoding.js';
+import type { RowSink } from '../../rows/sink.js';
+import type { SourcePlan } from '../../rows/plan.js';
+import type { Provider, RemoteTable, SessionOptions, SourceRequest, SourceSession, StreamOptions } from '../provider.js';
 import { resolveCast, type CastRule, type RemoteColumn } from './cast-rules.js';
 import { describeQueryColumns, describeTableColumns, listRemoteTables, quoteName } from './catalog.js';
 import { openConnection, type SqlServerConnection } from './connection.js';

@@ -7,7 +7,8 @@
  */
 import tedious from 'tedious';
 import { ConnectorError } from '../../errors.js';
-import type { CopyValue, RowSink, StreamOptions } from '../provider.js';
+import type { CopyValue, RowSink } from '../../rows/sink.js';
+import type { StreamOptions } from '../provider.js';
 import type { Converter } from './cast-rules.js';
 import type { SqlServerConnection } from './connection.js';
 import { classifyRequestError } from './errors.js';

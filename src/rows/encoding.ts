@@ -6,6 +6,10 @@
  * Decoding is exact or fails: iconv-lite silently turns undefined bytes into U+FFFD, so a
  * replacement character in the output is an error naming the column and row (code 1510),
  * never silent corruption.
+ *
+ * In rows/ because it is part of the value contract: the providers that read remote text as
+ * bytes (mysql, sqlserver, hive) decode with it into CopyValue form, and the SQL API's list of
+ * undecodable encodings (sql/api/normalize-connector.sql) mirrors PG_ENCODING_CODECS below.
  */
 import { isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';

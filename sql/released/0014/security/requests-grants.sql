@@ -1,0 +1,34 @@
+-- Privileges for the answers-now objects (issue 10), in the style of grants.sql: users act by
+-- INSERT (through triggers) and DELETE under RLS, and call the procedures / functions.
+--   requests         SELECT, DELETE (RLS: own rows); INSERT (id, kind, params, preview_rows) only —
+--                    owner comes from current_user, every other column is forced by the trigger.
+--   request_secrets  INSERT only (never SELECT).
+-- New functions are executable by PUBLIC by default: revoke that, grant cdb_connector_user.
+-- The user-facing procedures and functions carry their own REVOKE/GRANT (sql/api/*.sql).
+-- Parameters: none. Locks: catalog locks of GRANT/REVOKE (migration only).
+revoke all on cdb_connectors.requests, cdb_connectors.request_secrets from public;
+grant select, delete on cdb_connectors.requests to cdb_connector_user;
+grant insert (id, kind, params, preview_rows) on cdb_connectors.requests to cdb_connector_user;
+grant insert on cdb_connectors.request_secrets to cdb_connector_user;
+
+-- Each internal routine below: no EXECUTE for PUBLIC, EXECUTE for cdb_connector_user (ROUTINE
+-- covers functions and procedures alike).
+do $$
+declare
+  routine regprocedure;
+begin
+  foreach routine in array array[
+    'cdb_connectors.normalize_request(text, jsonb)',
+    'cdb_connectors.requests_before_insert()',
+    'cdb_connectors.requests_after_insert()',
+    'cdb_connectors.submit_request(text, jsonb, integer)',
+    'cdb_connectors.take_answer(uuid, timestamptz, boolean)',
+    'cdb_connectors.answer_result(jsonb)',
+    'cdb_connectors.require_transaction_control(text)',
+    'cdb_connectors.run_request(text, text, jsonb, integer, jsonb)'
+  ]::regprocedure[] loop
+    execute format('revoke all on routine %s from public', routine);
+    execute format('grant execute on routine %s to cdb_connector_user', routine);
+  end loop;
+end
+$$;

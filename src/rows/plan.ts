@@ -1,0 +1,41 @@
+/**
+ * A described source as both sides see it: the columns a provider's `describe` chose and mapped
+ * to local types, and what the target can store (which some of those mappings depend on).
+ * Imports nothing of providers/ or load/ (.ci/dependency-cruiser.cjs, rule rows-is-neutral).
+ */
+
+/** What the target database can store; read by db/capabilities.ts, handed to the provider's casts. */
+export interface TargetCapabilities {
+  /** PostGIS is installed in the target: geometry/geography columns can be kept. */
+  postgis: boolean;
+  /** server_version_num of the target, e.g. 150018. */
+  serverVersionNum: number;
+}
+
+/** One importable column, in the order `streamRows` emits values. */
+export interface ColumnPlan {
+  /** Column name as the remote server reports it (the local name is derived in load/identifiers.ts). */
+  remoteName: string;
+  /** Remote type as the remote server describes it, e.g. `decimal(12,2) unsigned`. */
+  remoteType: string;
+  /** PostgreSQL type of the local column, e.g. `numeric(12,2)`; a valid type expression. */
+  localType: string;
+}
+
+export interface SkippedColumn {
+  remoteName: string;
+  remoteType: string;
+}
+
+/** What `describe` learned: the columns to import and the ones skipped (named in a warning). */
+export interface SourcePlan {
+  columns: ColumnPlan[];
+  skipped: SkippedColumn[];
+  /** Remote single-column integer primary key, if the source has one (CARTO `cartodb_id`, SPEC §12). */
+  primaryKey?: string;
+  /**
+   * True when the source can stream PostgreSQL binary COPY data whose columns are exactly the
+   * plan's local types (postgres → postgres): the load then takes `streamBinaryCopy`.
+   */
+  binaryCopy?: boolean;
+}
