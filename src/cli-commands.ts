@@ -1,15 +1,19 @@
 /**
- * The client-side CLI commands: `status` and `import [--wait]`. They only call the SQL API, as
- * any psql user would.
+ * The client-side CLI commands: `status` and `import [--wait]` (docs/cli.md). They only call the
+ * SQL API, as any psql user would.
  */
 import fs from 'node:fs';
-import { SingleBar, Presets } from 'cli-progress';
 import pg from 'pg';
 
 const POLL_MS = 250;
+const FINISHED = new Set(['complete', 'failure', 'cancelled']);
+/** Like cdb_connector_wait: a sidecar being started registers within this. */
+const NO_SIDECAR_MS = 3000;
 
 async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url, application_name: 'connector-bridge cli' });
+  // NOTICEs of the SQL API (e.g. "no connector sidecar is running …") reach the user as in psql
+  client.on('notice', (n) => process.stderr.write(`NOTICE:  ${n.message}\n`));
   await client.connect();
   try {
     return await fn(client);
@@ -18,18 +22,85 @@ async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Pro
   }
 }
 
-export async function printStatus(url: string, limit: number): Promise<void> {
+/** A value as one table cell: timestamps to the second (UTC), booleans yes/no, NULL empty. */
+function cell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (value instanceof Date) return value.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value).replace(/\s+/g, ' ');
+}
+
+/**
+ * Rows as an aligned text table (psql's aligned format): a header, a rule, one line per row;
+ * numbers right-aligned. `(none)` for no rows.
+ */
+export function formatTable(columns: string[], rows: Array<Record<string, unknown>>): string {
+  if (rows.length === 0) return '  (none)';
+  const cells = rows.map((r) => columns.map((c) => cell(r[c])));
+  const numeric = columns.map((c) => rows.every((r) => r[c] === null || r[c] === undefined || typeof r[c] === 'number' || /^-?\d+$/.test(String(r[c]))));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
+  const line = (values: string[], header: boolean) => values
+    .map((v, i) => (numeric[i] && !header ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
+    .join(' | ').trimEnd();
+  return [line(columns, true), widths.map((w) => '-'.repeat(w)).join('-+-'), ...cells.map((row) => line(row, false))]
+    .map((l) => `  ${l}`).join('\n');
+}
+
+const WORKER_COLUMNS = ['id', 'host', 'pid', 'version', 'running_jobs', 'alive', 'last_seen_at'];
+const IMPORT_COLUMNS = ['id', 'state', 'provider', 'table_name', 'rows_fetched', 'error_code', 'created_at', 'finished_at'];
+
+export async function printStatus(url: string, limit: number, opts: { json?: boolean } = {}): Promise<void> {
   await withClient(url, async (c) => {
-    const workers = await c.query('select id, host, pid, version, running_jobs, alive, last_seen_at from cdb_connectors.workers order by started_at');
-    console.log(`workers (${workers.rowCount}):`);
-    console.table(workers.rows);
+    const workers = await c.query(`select ${WORKER_COLUMNS.join(', ')} from cdb_connectors.workers order by started_at`);
     const imports = await c.query(
-      `select id, state, provider, table_name, rows_fetched, error_code, created_at, finished_at
-         from cdb_connectors.imports order by created_at desc limit $1`, [limit]);
-    console.log(`recent imports:`);
-    console.table(imports.rows);
+      `select ${IMPORT_COLUMNS.join(', ')} from cdb_connectors.imports order by created_at desc limit $1`, [limit]);
+    // bigint counts arrive as strings: numbers for scripts and for the table's alignment
+    const numbers = (rows: Array<Record<string, unknown>>) => rows.map((r) => Object.fromEntries(Object.entries(r)
+      .map(([k, v]) => [k, typeof v === 'string' && ['running_jobs', 'rows_fetched'].includes(k) ? Number(v) : v])));
+    const w = numbers(workers.rows);
+    const i = numbers(imports.rows);
+    if (opts.json) {
+      console.log(JSON.stringify({ workers: w, imports: i }, null, 2));
+      return;
+    }
+    const alive = w.filter((x) => x.alive).length;
+    console.log(`sidecars: ${alive} alive of ${w.length}${alive === 0 ? ' — none running: imports wait in the queue (connector-bridge run, or npm start)' : ''}`);
+    console.log(formatTable(WORKER_COLUMNS, w));
+    console.log('');
+    console.log(`recent imports (${i.length}${i.length === limit ? `, newest first; --limit ${limit}` : ''}):`);
+    console.log(formatTable(IMPORT_COLUMNS, i));
   });
 }
+
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+function duration(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/**
+ * One frame of `import --wait`'s progress: state, rows so far, rows/s and elapsed time. Without
+ * a known total (`total` undefined or 0) there is no bar to fill — a spinner and counters only,
+ * never a bar that looks full before anything was fetched.
+ */
+export function progressLine(p: { frame: number; state: string; rows: number; elapsedMs: number; total?: number; note?: string }): string {
+  const rate = p.elapsedMs > 0 ? Math.round(p.rows / (p.elapsedMs / 1000)) : 0;
+  const parts = [`${FINISHED.has(p.state) ? ' ' : SPINNER[p.frame % SPINNER.length]} ${p.state}`, `${p.rows.toLocaleString('en-US')} rows`];
+  if (p.total !== undefined && p.total > 0) {
+    const share = Math.min(1, p.rows / p.total);
+    const width = 20;
+    const done = Math.round(share * width);
+    parts[1] = `[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${p.rows.toLocaleString('en-US')} of ~${p.total.toLocaleString('en-US')} rows (${Math.floor(share * 100)}%)`;
+  }
+  if (p.rows > 0) parts.push(`${rate.toLocaleString('en-US')} rows/s`);
+  parts.push(duration(p.elapsedMs));
+  if (p.note) parts.push(p.note);
+  return parts.join(' · ');
+}
+
+interface Status { state: string; rows_fetched: number; [key: string]: unknown }
 
 export async function runImportCommand(url: string, json: string | undefined, wait: boolean): Promise<number> {
   const text = json === undefined || json === '-' ? fs.readFileSync(0, 'utf8') : json;
@@ -41,16 +112,30 @@ export async function runImportCommand(url: string, json: string | undefined, wa
     if (!wait) return 0;
     const id = result.item_queue_id ?? result.data_import?.item_queue_id;
     if (!id) return 0;
-    const bar = new SingleBar({ format: '{state} |{bar}| {value} rows', hideCursor: true }, Presets.shades_classic);
-    bar.start(0, 0, { state: 'enqueued' });
+    const out = process.stderr;
+    const tty = out.isTTY === true;
+    const started = Date.now();
+    let frame = 0;
+    let lastState: string | undefined;
+    let noSidecarSince: number | undefined;
+    let notedNoSidecar = false;
     for (;;) {
-      const s = (await c.query<{ s: { state: string; rows_fetched: number } }>('select cdb_connector_import_status($1) as s', [id])).rows[0]!.s;
-      bar.setTotal(Math.max(s.rows_fetched, 1));
-      bar.update(s.rows_fetched, { state: s.state });
-      if (['complete', 'failure', 'cancelled'].includes(s.state)) {
-        bar.stop();
-        console.log(JSON.stringify(s, null, 2));
-        return s.state === 'complete' ? 0 : 1;
+      const s = (await c.query<{ s: Status; alive: boolean }>(
+        'select cdb_connector_import_status($1) as s, exists (select from cdb_connectors.workers where alive) as alive', [id])).rows[0]!;
+      const status = s.s;
+      const finished = FINISHED.has(status.state);
+      noSidecarSince = s.alive || finished ? undefined : noSidecarSince ?? Date.now();
+      const note = noSidecarSince !== undefined && Date.now() - noSidecarSince >= NO_SIDECAR_MS
+        ? 'no connector sidecar is running: waiting until one starts' : undefined;
+      const line = progressLine({ frame: frame++, state: status.state, rows: Number(status.rows_fetched) || 0, elapsedMs: Date.now() - started, note });
+      if (tty) out.write(`\r\x1b[2K${line}`);
+      else if (status.state !== lastState || (note !== undefined && !notedNoSidecar)) out.write(`${line}\n`); // a log: one line per change
+      lastState = status.state;
+      notedNoSidecar ||= note !== undefined;
+      if (finished) {
+        if (tty) out.write('\n');
+        console.log(JSON.stringify(status, null, 2));
+        return status.state === 'complete' ? 0 : 1;
       }
       await new Promise((r) => setTimeout(r, POLL_MS));
     }

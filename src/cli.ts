@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `connector-bridge`: migrate, run, start (embedded default), status, import (SPEC §9).
+ * `connector-bridge`: migrate, run, start (embedded default), status, import (docs/cli.md).
  */
 import { Command } from 'commander';
 import pg from 'pg';
@@ -8,7 +8,6 @@ import type { Logger } from 'pino';
 import { loadConfig, type ConfigFlags } from './config.js';
 import type { EmbeddedServer } from './db/embedded.js';
 import { createLogger, redactUrl } from './log.js';
-import { Sidecar } from './sidecar/worker.js';
 import { VERSION } from './version.js';
 
 const program = new Command()
@@ -34,6 +33,37 @@ function requireUrl(url: string | undefined): string {
     process.exit(2);
   }
   return url;
+}
+
+/**
+ * The database of the client commands (`status`, `import`): DATABASE_URL / --database-url, else
+ * the embedded PostgreSQL a `connector-bridge start` (npm start) runs under the data directory,
+ * found through the credentials file it writes there. Exit 2 when there is neither.
+ */
+async function clientUrl(): Promise<{ url: string; embedded: boolean }> {
+  const cfg = config();
+  if (cfg.databaseUrl) return { url: cfg.databaseUrl, embedded: false };
+  const { readEmbeddedUrl, credentialsFile } = await import('./db/embedded.js');
+  const url = readEmbeddedUrl(cfg.dataDir);
+  if (url) return { url, embedded: true };
+  console.error(`DATABASE_URL is not set, and there is no embedded database under ${cfg.dataDir} (no ${credentialsFile(cfg.dataDir)}).`
+    + ' Set DATABASE_URL (or pass --database-url), or run `npm start` (connector-bridge start) first, in this directory or with the same --data-dir.');
+  process.exit(2);
+}
+
+/** Runs a client command; a refused connection to the embedded database says to start it. */
+async function asClient(fn: (url: string) => Promise<number | void>): Promise<void> {
+  const { url, embedded } = await clientUrl();
+  try {
+    const code = await fn(url);
+    if (typeof code === 'number') process.exit(code);
+  } catch (err) {
+    if (embedded && (err as { code?: string }).code === 'ECONNREFUSED') {
+      console.error(`The embedded PostgreSQL under ${config().dataDir} is not running: start it with \`npm start\` (connector-bridge start), or set DATABASE_URL.`);
+      process.exit(2);
+    }
+    throw err;
+  }
 }
 
 /**
@@ -74,6 +104,8 @@ async function runSidecar(databaseUrl: string, onStopped?: () => Promise<void>, 
   const log = createLogger({ level: cfg.logLevel });
   keepAlive(log);
   await checkLogin(databaseUrl, opts);
+  // loaded here, not at the top: the client commands (status, import) need none of the sidecar
+  const { Sidecar } = await import('./sidecar/worker.js');
   const sidecar = new Sidecar({ databaseUrl, concurrency: cfg.concurrency, pollIntervalMs: cfg.pollIntervalMs, shutdownGraceMs: cfg.shutdownGraceMs, log });
   await sidecar.start();
   // Optional parts load only when asked for: prom-client, fastify and node-pg-migrate together
@@ -129,18 +161,20 @@ program.command('start').description('migrate and run; starts an embedded Postgr
   console.log(`\nconnector-bridge ${VERSION} is running. Connect with:\n\n  psql "${embedded ? url : redactUrl(url)}"\n`);
 });
 
-program.command('status').description('recent imports and live sidecars').option('--limit <n>', 'imports to show', '20').action(async (opts: { limit: string }) => {
-  const { printStatus } = await import('./cli-commands.js');
-  await printStatus(requireUrl(config().databaseUrl), Number(opts.limit));
-});
+program.command('status').description('live sidecars and recent imports, as tables (or --json)')
+  .option('--limit <n>', 'imports to show', '20')
+  .option('--json', 'print {"workers": [...], "imports": [...]} as JSON, for scripts')
+  .action(async (opts: { limit: string; json?: boolean }) => {
+    const { printStatus } = await import('./cli-commands.js');
+    await asClient((url) => printStatus(url, Number(opts.limit), { json: opts.json === true }));
+  });
 
 program.command('import').description("enqueue an import: connector-bridge import '<json>' (or JSON on stdin, which keeps the password out of `ps`)")
   .argument('[json]', 'the request, e.g. {"connector": {...}}; omit or "-" to read stdin')
-  .option('--wait', 'wait for the result, showing progress')
+  .option('--wait', 'wait for the result, showing progress; exit 0 when complete, 1 otherwise')
   .action(async (json: string | undefined, opts: { wait?: boolean }) => {
     const { runImportCommand } = await import('./cli-commands.js');
-    const code = await runImportCommand(requireUrl(config().databaseUrl), json, Boolean(opts.wait));
-    process.exit(code);
+    await asClient((url) => runImportCommand(url, json, Boolean(opts.wait)));
   });
 
 program.command('rotate-secrets-key').description('seal stored passwords with a new key pair; the private keys go to <file> (CONNECTOR_SECRETS_KEY_FILE of every sidecar)')

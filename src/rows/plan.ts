@@ -20,6 +20,13 @@ export interface ColumnPlan {
   remoteType: string;
   /** PostgreSQL type of the local column, e.g. `numeric(12,2)`; a valid type expression. */
   localType: string;
+  /**
+   * The provider's name for how this column's wire values become COPY text, chosen by the cast
+   * rule that decided the column (rows/cast-rules.ts): it follows the remote type, which the
+   * local type alone cannot tell (a user cast `tinyint → boolean` must not decode like BIT).
+   * Opaque outside the provider; absent = the values pass as the provider reads them.
+   */
+  decoder?: string;
 }
 
 export interface SkippedColumn {

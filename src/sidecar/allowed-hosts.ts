@@ -23,6 +23,7 @@ import os from 'node:os';
 import type pg from 'pg';
 import { ConnectorError } from '../errors.js';
 import type { SourceRequest } from '../providers/provider.js';
+import { readTargetListenRow } from './sidecar-store.js';
 
 /** Where the target database listens: connecting there through a connector is refused. */
 export interface TargetEndpoint {
@@ -161,10 +162,7 @@ async function resolveAll(server: string): Promise<string[]> {
  * with a Unix socket or loopback — every address of this machine at its port.
  */
 export async function readTargetEndpoint(db: pg.Pool | pg.ClientBase): Promise<TargetEndpoint> {
-  const { rows } = await db.query<{ addr: string | null; port: number | null; setting_port: string; listen: string }>(
-    `select pg_catalog.host(pg_catalog.inet_server_addr()) as addr, pg_catalog.inet_server_port() as port,
-            pg_catalog.current_setting('port') as setting_port, pg_catalog.current_setting('listen_addresses') as listen`);
-  const row = rows[0]!;
+  const row = await readTargetListenRow(db);
   const addr = row.addr === null ? null : mappedIpv4(row.addr) ?? row.addr;
   const local = localAddresses();
   const addresses = new Set<string>(addr === null ? [] : [addr]);

@@ -26,7 +26,7 @@ export function connectSession(provider: Provider, request: SourceRequest, setti
     connectTimeoutMs: Math.min(settings.connectTimeoutMs, budgetMs),
     statementTimeoutMs: Math.min(settings.statementTimeoutMs, budgetMs),
     fetchRows: opts.fetchRows ?? settings.fetchRows,
-    log: opts.log, caFile: settings.raw.ssl_ca_file as string | undefined,
+    log: opts.log, caFile: settings.sslCaFile,
     ...(opts.target ? { target: opts.target } : {}),
   }), opts.signal, (late) => void late.close().catch(() => undefined));
 }

@@ -1,14 +1,13 @@
 /**
- * How a claimed job ends up in the target, by kind of job: an import creates a new table
- * (load/new-table.ts); a run of a sync table refreshes the synced table in place
- * (load/refresh-table.ts) and keeps the sync's state (sync-store.ts). The runner asks this
- * module and stays the same straight line for both.
+ * How a claimed job ends up in the target, by kind of job: an import takes the `new-table` write
+ * strategy; a run of a sync table takes `replace` (load/strategies/) and keeps the sync's state
+ * (sync-store.ts). The runner asks this module and stays the same straight line for both; the
+ * SPEC §13 modes will pick their strategy here by the sync's `mode`.
  */
 import type pg from 'pg';
 import { ConnectorError } from '../errors.js';
-import { beginNewTableLoad, type NewTableLoadOptions } from '../load/new-table.js';
-import { beginRefreshLoad } from '../load/refresh-table.js';
-import type { TableLoad } from '../load/table-load.js';
+import { writeStrategy } from '../load/strategies/registry.js';
+import type { LoadPlan, TableLoad } from '../load/strategies/write-strategy.js';
 import type { JobRow } from './job.js';
 import type { Settings } from './settings.js';
 import { markSyncRunStarted, readSyncTable, recordSyncRunSuccess, settleSyncRun } from './sync-store.js';
@@ -19,7 +18,7 @@ export interface Finishing {
   /** The table a sync run refreshes (its last run's table), null for imports and first runs. */
   syncedTableOid(): Promise<number | null>;
   /** Opens the load transaction and its COPY. */
-  beginLoad(client: pg.PoolClient, opts: NewTableLoadOptions, settings: Settings): Promise<TableLoad>;
+  beginLoad(client: pg.PoolClient, plan: LoadPlan, settings: Settings): Promise<TableLoad>;
   /** The job was recorded as failed or cancelled (a sync schedules its retry or next run). */
   failed(): Promise<void>;
 }
@@ -27,7 +26,7 @@ export interface Finishing {
 const IMPORT: Finishing = {
   started: async () => undefined,
   syncedTableOid: async () => null,
-  beginLoad: (client, opts) => beginNewTableLoad(client, opts),
+  beginLoad: (client, plan) => writeStrategy('new-table').begin(client, plan),
   failed: async () => undefined,
 };
 
@@ -37,14 +36,14 @@ export function finishingFor(pool: pg.Pool, job: JobRow): Finishing {
   return {
     started: () => markSyncRunStarted(pool, syncId, job.id),
     syncedTableOid: async () => (await readSyncTable(pool, syncId))?.tableOid ?? null,
-    async beginLoad(client, opts, settings) {
+    async beginLoad(client, plan, settings) {
       const sync = await readSyncTable(pool, syncId);
       if (!sync) throw new ConnectorError('CANCELLED', 'The synchronization was removed with cdb_connector_unsync while this run started.');
-      return beginRefreshLoad(client, {
-        ...opts,
+      return writeStrategy('replace').begin(client, {
+        ...plan,
         tableOid: sync.tableOid,
         previousChecksum: sync.checksum,
-        rebuildOnSchemaChange: settings.raw.sync_rebuild_on_schema_change === true,
+        rebuildOnSchemaChange: settings.syncRebuildOnSchemaChange,
         recordRun: (run) => recordSyncRunSuccess(client, syncId, job.id, run),
       });
     },

@@ -5,7 +5,8 @@
  */
 import { openOptionalSecret } from '../secrets/sealed-secret.js';
 import type pg from 'pg';
-import type { JobRow } from './job.js';
+import { LeaseLostError, type JobRow } from './job.js';
+import { SETTING_DEFAULTS } from './settings.js';
 
 export interface Warning {
   code: string;
@@ -20,7 +21,7 @@ const CLAIM_LOCK_KEY = 0x43444232; // 'CDB2'
 
 const CLAIM_SQL = `
 with settings as (
-  select coalesce((select (value #>> '{}')::int from cdb_connectors.settings where name = 'max_concurrent_jobs_per_role'), 3) as per_role
+  select coalesce((select (value #>> '{}')::int from cdb_connectors.settings where name = 'max_concurrent_jobs_per_role'), $3) as per_role
 ), running as (
   select owner, count(*) as n from cdb_connectors.jobs
    where state = 'importing' and lease_expires_at >= now() group by owner
@@ -81,7 +82,7 @@ export async function claimJob(client: pg.ClientBase, workerId: string, leaseSec
     await client.query('select pg_advisory_xact_lock($1)', [CLAIM_LOCK_KEY]);
     await client.query(REAP_CANCELLED_SQL);
     await client.query(REAP_POISON_SQL, [MAX_CRASHES]);
-    const { rows } = await client.query<JobRow>(CLAIM_SQL, [workerId, leaseSeconds]);
+    const { rows } = await client.query<JobRow>(CLAIM_SQL, [workerId, leaseSeconds, SETTING_DEFAULTS.max_concurrent_jobs_per_role]);
     await client.query('commit');
     return rows[0];
   } catch (err) {
@@ -151,7 +152,7 @@ export async function markComplete(client: pg.ClientBase, jobId: string, workerI
       where id = $1 and worker_id = $2 and state = 'importing'`,
     [jobId, workerId, done.tableName, done.rowsImported, done.columnsImported, JSON.stringify(done.warnings)],
   );
-  if (rowCount !== 1) throw new LostJobError(jobId);
+  if (rowCount !== 1) throw new LeaseLostError(jobId);
 }
 
 export async function markFailed(db: pg.Pool, jobId: string, workerId: string, state: 'failure' | 'cancelled', code: number, message: string, warnings: Warning[]): Promise<boolean> {
@@ -162,6 +163,13 @@ export async function markFailed(db: pg.Pool, jobId: string, workerId: string, s
     [jobId, workerId, state, code, message, JSON.stringify(warnings)],
   );
   return rowCount === 1;
+}
+
+/** The jobs recorded as running on this worker (after a reconnect: those it no longer runs are orphans). */
+export async function importingJobsOf(db: pg.Pool, workerId: string): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    "select id from cdb_connectors.jobs where worker_id = $1 and state = 'importing'", [workerId]);
+  return rows.map((r) => r.id);
 }
 
 /** Gives a job back to the queue (shutdown, target outage): another sidecar re-runs it from the start. */
@@ -187,10 +195,4 @@ export async function terminatePreviousLoad(db: pg.Pool, applicationName: string
     [applicationName],
   );
   return rows.filter((r) => r.ended).length;
-}
-
-export class LostJobError extends Error {
-  constructor(jobId: string) {
-    super(`job ${jobId} is no longer owned by this worker (lease expired and re-claimed, or deleted)`);
-  }
 }

@@ -50,3 +50,14 @@ export function toSourceRequest(params: ConnectorParams, password: string | unde
 export function loadApplicationName(jobId: string): string {
   return `cdb_connectors job ${jobId}`;
 }
+
+/**
+ * The job is no longer ours: its lease expired and another sidecar re-claimed it, or it was
+ * deleted. Raised by the progress tick (ticker.ts) and by a completion that updated no row
+ * (job-store.ts markComplete); the runner records nothing and lets the new owner finish.
+ */
+export class LeaseLostError extends Error {
+  constructor(jobId: string) {
+    super(`job ${jobId} is no longer owned by this worker (lease expired and re-claimed, or deleted)`);
+  }
+}

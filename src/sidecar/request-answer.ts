@@ -12,12 +12,10 @@ import { readTargetCapabilities } from '../db/capabilities.js';
 import { ConnectorError, redactSecrets, toConnectorError } from '../errors.js';
 import { uniqueLocalIdentifiers } from '../load/identifiers.js';
 import type { SourceSession } from '../providers/provider.js';
-import { getProvider } from '../providers/registry.js';
-import { withCheckedAddress } from './allowed-hosts.js';
 import { connectSession } from './connect-session.js';
-import { toSourceRequest } from './job.js';
+import { openSource } from './open-source.js';
 import { PreviewSink } from './preview-sink.js';
-import { readRequestSecret, type Answer, type ClaimedRequest } from './request-store.js';
+import type { Answer, ClaimedRequest } from './request-store.js';
 import type { Settings } from './settings.js';
 import { untilAborted } from './until-aborted.js';
 import { WarningCounts } from './warnings.js';
@@ -42,12 +40,9 @@ export async function answerRequest(deps: AnswerDeps, request: ClaimedRequest, s
   let password: string | undefined;
   let session: SourceSession | undefined;
   try {
-    if (!settings.enabledProviders.includes(request.provider)) {
-      throw new ConnectorError('PROVIDER_DISABLED', `Provider ${request.provider} is disabled on this database (setting enabled_providers).`);
-    }
-    password = await readRequestSecret(deps.pool, request.id);
-    const source = await withCheckedAddress(toSourceRequest(request.params, password), settings.allowedHosts, deps.pool);
-    const provider = await getProvider(request.provider);
+    const { provider, request: source, password: opened } = await openSource(
+      { kind: 'request', id: request.id, provider: request.provider, params: request.params }, settings, deps.pool);
+    password = opened;
     const previewRows = request.preview_rows ?? 0;
     session = await connectSession(provider, source, settings, {
       log: deps.log, signal, budgetMs,

@@ -8,6 +8,7 @@
 import type { Logger } from 'pino';
 import type pg from 'pg';
 import { ConnectorError } from '../errors.js';
+import { coalesce, type Coalesced } from './coalesce.js';
 import { answerRequest } from './request-answer.js';
 import { claimRequests, cleanupRequests, handBackRequests, saveAnswer, type Answer, type ClaimedRequest } from './request-store.js';
 import { readSettings, type Settings } from './settings.js';
@@ -41,9 +42,12 @@ export class RequestRunner {
   private readonly running = new Map<string, Promise<void>>();
   private readonly stopController = new AbortController();
   private stopping = false;
-  private claiming = false;
-  private claimAgain = false;
   private lastCleanupMs = 0;
+  /** Claims pending requests while there is room. Re-entrant calls coalesce. */
+  readonly poke: Coalesced = coalesce(() => this.claim(), {
+    active: () => !this.stopping,
+    onError: (err) => this.deps.log.warn({ err }, 'claiming requests failed; will retry on the next notification or poll'),
+  });
 
   constructor(private readonly deps: RequestDeps) {}
 
@@ -51,35 +55,21 @@ export class RequestRunner {
     return this.running.size;
   }
 
-  /** Claims pending requests while there is room. Re-entrant calls coalesce. */
-  poke(): void {
-    if (this.stopping) return;
-    if (this.claiming) { this.claimAgain = true; return; }
-    this.claiming = true;
-    void (async () => {
-      try {
-        do {
-          this.claimAgain = false;
-          const room = MAX_RUNNING + MAX_QUEUED - this.running.size - this.queued.length;
-          if (room <= 0) break;
-          const settings = await readSettings(this.deps.pool);
-          const budgetSeconds = settings.connectTimeoutMs / 1000 + ANSWER_MARGIN_SECONDS;
-          const claimedAt = Date.now();
-          const claimed = await claimRequests(this.deps.pool, this.deps.workerId, room, budgetSeconds);
-          if (this.stopping) {
-            await handBackRequests(this.deps.pool, claimed.map((r) => r.id), this.deps.workerId);
-            break;
-          }
-          for (const request of claimed) this.queued.push({ request, settings, deadlineMs: claimedAt + budgetSeconds * 1000 });
-          this.startQueued();
-          if (claimed.length === room) this.claimAgain = true;
-        } while (this.claimAgain && !this.stopping);
-      } catch (err) {
-        this.deps.log.warn({ err }, 'claiming requests failed; will retry on the next notification or poll');
-      } finally {
-        this.claiming = false;
-      }
-    })();
+  /** One claim of as many requests as there is room for; true when it filled the room (there may be more). */
+  private async claim(): Promise<boolean> {
+    const room = MAX_RUNNING + MAX_QUEUED - this.running.size - this.queued.length;
+    if (room <= 0) return false;
+    const settings = await readSettings(this.deps.pool);
+    const budgetSeconds = settings.connectTimeoutMs / 1000 + ANSWER_MARGIN_SECONDS;
+    const claimedAt = Date.now();
+    const claimed = await claimRequests(this.deps.pool, this.deps.workerId, room, budgetSeconds);
+    if (this.stopping) {
+      await handBackRequests(this.deps.pool, claimed.map((r) => r.id), this.deps.workerId);
+      return false;
+    }
+    for (const request of claimed) this.queued.push({ request, settings, deadlineMs: claimedAt + budgetSeconds * 1000 });
+    this.startQueued();
+    return claimed.length === room;
   }
 
   /** The worker's poll tick: a backstop for missed notifications, and the periodic cleanup. */

@@ -12,19 +12,18 @@ import { ConnectorError, redactSecrets, toConnectorError } from '../errors.js';
 import { jobLogger } from '../log.js';
 import type { ColumnPlan, SourcePlan } from '../rows/plan.js';
 import type { SourceSession, StreamOptions } from '../providers/provider.js';
-import { getProvider } from '../providers/registry.js';
 import type { LocalColumn } from '../load/ddl.js';
 import { toLocalIdentifier, uniqueLocalIdentifiers } from '../load/identifiers.js';
 import { Cartodbfy } from '../load/cartodbfy.js';
 import { ranOwnerCode } from '../load/owner-frame.js';
-import type { TableLoad } from '../load/table-load.js';
-import { withCheckedAddress } from './allowed-hosts.js';
+import type { TableLoad } from '../load/strategies/write-strategy.js';
 import { connectSession } from './connect-session.js';
 import { finishingFor, type Finishing } from './finishing.js';
-import { loadApplicationName, toSourceRequest, type JobRow } from './job.js';
-import { appendLog, handBack, LostJobError, markComplete, markFailed, readSecret, recordBackendPid, terminatePreviousLoad, type Warning } from './job-store.js';
+import { LeaseLostError, loadApplicationName, type JobRow } from './job.js';
+import { appendLog, handBack, markComplete, markFailed, recordBackendPid, terminatePreviousLoad, type Warning } from './job-store.js';
+import { openSource } from './open-source.js';
 import { readSettings, type Settings } from './settings.js';
-import { JobLostError, startTicker, type Ticker } from './ticker.js';
+import { startTicker, type Ticker } from './ticker.js';
 import { rowLimitWarning, skippedColumnsWarning, WarningCounts } from './warnings.js';
 
 export interface RunnerDeps {
@@ -61,16 +60,14 @@ export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortCon
   try {
     const settings = await readSettings(deps.pool);
     ticker = startTicker({ pool: deps.pool, jobId: job.id, workerId: deps.workerId, leaseSeconds: settings.leaseSeconds, log, controller, rows: () => load?.rows ?? 0 });
-    if (!settings.enabledProviders.includes(job.provider)) {
-      throw new ConnectorError('PROVIDER_DISABLED', `Provider ${job.provider} is disabled on this database (setting enabled_providers).`);
-    }
-    await finishing.started();
-    if (job.attempt > 1) await terminatePreviousLoad(deps.pool, loadApplicationName(job.id));
-    password = await readSecret(deps.pool, job.id);
-    const provider = await getProvider(job.provider);
-    // Before connecting: cartodbfy "on" without PostGIS fails at once (SPEC §12).
-    const carto = await Cartodbfy.decide(deps.pool, settings.raw.cartodbfy, await finishing.syncedTableOid());
-    const request = await withCheckedAddress(toSourceRequest(job.params, password), settings.allowedHosts, deps.pool);
+    const source = await openSource({ kind: 'job', id: job.id, provider: job.provider, params: job.params }, settings, deps.pool, async () => {
+      await finishing.started();
+      if (job.attempt > 1) await terminatePreviousLoad(deps.pool, loadApplicationName(job.id));
+      // Before connecting: cartodbfy "on" without PostGIS fails at once (SPEC §12).
+      return Cartodbfy.decide(deps.pool, settings.cartodbfy, await finishing.syncedTableOid());
+    });
+    password = source.password;
+    const { provider, request, checked: carto } = source;
     await appendLog(deps.pool, job.id, 'info', `Connecting to ${job.provider} server ${request.connection.server}:${request.connection.port}`);
     session = await connectSession(provider, request, settings, { log, signal, target: await readTargetCapabilities(deps.pool) });
     plan = await session.describe();
@@ -149,7 +146,7 @@ function collectWarnings(plan: SourcePlan, load: TableLoad, columns: LocalColumn
 }
 
 async function finishWithError(deps: RunnerDeps, job: JobRow, log: Logger, thrown: unknown, password: string | undefined, counts: WarningCounts, plan: SourcePlan | undefined, finishing: Finishing): Promise<JobOutcome> {
-  if (thrown instanceof LostJobError || thrown instanceof JobLostError) {
+  if (thrown instanceof LeaseLostError) {
     log.warn('lease lost: another worker re-runs this job');
     return { state: 'lost' };
   }

@@ -1,8 +1,15 @@
 /**
  * Settings (SPEC §6) as the sidecar uses them, read per job so that a DBA's UPDATE applies to the
- * next job without a restart. Values are validated by a trigger in SQL; here we only convert.
+ * next job without a restart. The one home in TypeScript of their names, defaults and types:
+ * every other module reads a typed field of `Settings`. The rows themselves, with the same
+ * defaults, are seeded by sql/schema/*settings.sql and validated by a trigger in SQL; here we only
+ * fall back (a row missing from an old database) and convert.
  */
 import type pg from 'pg';
+import { readSettingRows } from './sidecar-store.js';
+
+/** cartodbfy (SPEC §12): CARTO dataset columns when PostGIS is there, always, or never. */
+export type CartodbfyMode = 'auto' | 'on' | 'off';
 
 export interface Settings {
   maxRows: number;
@@ -26,23 +33,29 @@ export interface Settings {
   allowedHosts: string[];
   leaseSeconds: number;
   fetchRows: number;
-  /** Every setting by name, for features that add their own (sync, cartodbfy, …). */
-  raw: Record<string, unknown>;
+  /** ssl_ca_file: PEM file of extra CAs on the sidecar's host; undefined = system CAs only. */
+  sslCaFile: string | undefined;
+  cartodbfy: CartodbfyMode;
+  /** sync_rebuild_on_schema_change: drop and recreate a sync table whose remote columns changed. */
+  syncRebuildOnSchemaChange: boolean;
 }
 
-const DEFAULTS: Record<string, unknown> = {
+/** Each setting's default by name, as seeded in SQL (sql/schema/settings.sql and the *-settings.sql files). */
+export const SETTING_DEFAULTS = {
   max_rows: 1_000_000, max_columns: 256, max_identifier_length: 63, max_listed_tables: 500,
   min_interval: 900, max_retries: 10, max_concurrent_jobs_per_role: 3, max_syncs_per_role: 100,
   min_sync_now_interval: 60, max_queued_jobs_per_role: 100,
   enabled_providers: ['mysql', 'postgres', 'sqlserver', 'hive'], connect_timeout: 30, statement_timeout: 3600,
   allowed_hosts: [], lease_seconds: 60, fetch_rows: 10_000,
-};
+  ssl_ca_file: null, cartodbfy: 'auto', sync_rebuild_on_schema_change: false,
+} as const satisfies Record<string, unknown>;
+
+export type SettingName = keyof typeof SETTING_DEFAULTS;
 
 export async function readSettings(db: pg.Pool | pg.ClientBase): Promise<Settings> {
-  const { rows } = await db.query<{ name: string; value: unknown }>('select name, value from cdb_connectors.settings');
-  const raw: Record<string, unknown> = { ...DEFAULTS };
-  for (const row of rows) raw[row.name] = row.value;
-  const num = (name: string) => Number(raw[name]);
+  const raw: Record<string, unknown> = { ...SETTING_DEFAULTS };
+  for (const row of await readSettingRows(db)) raw[row.name] = row.value;
+  const num = (name: SettingName) => Number(raw[name]);
   return {
     maxRows: num('max_rows'),
     maxColumns: num('max_columns'),
@@ -60,6 +73,9 @@ export async function readSettings(db: pg.Pool | pg.ClientBase): Promise<Setting
     allowedHosts: (raw.allowed_hosts as string[]) ?? [],
     leaseSeconds: num('lease_seconds'),
     fetchRows: num('fetch_rows'),
-    raw,
+    sslCaFile: typeof raw.ssl_ca_file === 'string' ? raw.ssl_ca_file : undefined,
+    // The settings trigger admits only these three; anything else (an old row) means the default.
+    cartodbfy: raw.cartodbfy === 'on' || raw.cartodbfy === 'off' ? raw.cartodbfy : 'auto',
+    syncRebuildOnSchemaChange: raw.sync_rebuild_on_schema_change === true,
   };
 }

@@ -6,7 +6,9 @@
  * and schedules the retry.
  */
 import type pg from 'pg';
-import type { RefreshedTable } from '../load/refresh-table.js';
+import { quoteIdent } from '../db/sql.js';
+import type { RefreshedTable } from '../load/strategies/replace.js';
+import type { ConnectorParams } from './job.js';
 
 export interface SyncTable {
   tableOid: number | null;
@@ -46,4 +48,63 @@ export async function recordSyncRunSuccess(client: pg.ClientBase, syncId: string
 /** After the run's job was recorded as failed or cancelled: failure state, retry or next interval. */
 export async function settleSyncRun(db: pg.Pool, syncId: string): Promise<void> {
   await db.query('select cdb_connectors.settle_sync_run($1)', [syncId]);
+}
+
+/**
+ * Settles every sync whose run is over but that still looks in flight (created/queued/syncing with
+ * no enqueued or importing job): a queued run cancelled by its user, a sidecar that died between
+ * failing a run and recording it. The scheduler's first step each tick.
+ */
+export async function settleEndedSyncRuns(db: pg.Pool): Promise<void> {
+  await db.query(`
+select count(cdb_connectors.settle_sync_run(s.id))::int as settled
+  from cdb_connectors.syncs as s
+ where s.state in ('created', 'queued', 'syncing')
+   and not exists (select from cdb_connectors.jobs as j where j.sync_id = s.id and j.state in ('enqueued', 'importing'))`);
+}
+
+export interface DueSync {
+  id: string;
+  owner: string;
+  params: ConnectorParams;
+  target_schema: string;
+  /** Sealed (secrets/sealed-secret.ts); null when the connection has none. */
+  password: string | null;
+}
+
+/** Up to `limit` due syncs, locked until the transaction ends; those another sidecar locked are skipped. */
+export async function lockDueSyncs(client: pg.ClientBase, limit: number): Promise<DueSync[]> {
+  const { rows } = await client.query<DueSync>(`
+select s.id, s.owner, s.params, s.target_schema, sec.password
+  from cdb_connectors.syncs as s
+  left join cdb_connectors.sync_secrets as sec on sec.sync_id = s.id
+ where s.state in ('success', 'failure') and s.run_at <= now()
+   and (not s.paused or s.sync_now_requested_at >= s.run_at)
+ order by s.run_at
+ limit $1
+ for update of s skip locked`, [limit]);
+  return rows;
+}
+
+/**
+ * Enqueues the sync's run as its owner (SET LOCAL ROLE), so the jobs triggers check the owner's
+ * CREATE privilege and store the password as the owner's; then the sync is queued with it.
+ * `request` carries the opened password (the job's insert trigger seals it again).
+ */
+export async function enqueueSyncRun(client: pg.ClientBase, sync: DueSync, jobId: string, request: { connector: ConnectorParams }): Promise<void> {
+  await client.query('select set_config(cdb_connectors.pending_sync_setting($1), $2, true)', [jobId, sync.id]);
+  await client.query(`set local role ${quoteIdent(sync.owner)}`);
+  await client.query('insert into cdb_connectors.jobs (id, params, target_schema) values ($1, $2, $3)',
+    [jobId, JSON.stringify(request), sync.target_schema]);
+  await client.query('reset role');
+  await client.query("update cdb_connectors.syncs set state = 'queued', last_import_id = $2 where id = $1", [sync.id, jobId]);
+}
+
+/** The run could not even be enqueued (owner lost CREATE, provider disabled, …): next interval. */
+export async function markSyncNotEnqueued(client: pg.ClientBase, syncId: string, code: number, message: string): Promise<void> {
+  await client.query(`
+update cdb_connectors.syncs
+   set state = 'failure', error_code = $2, error_message = $3, retried_times = retried_times + 1,
+       run_at = now() + make_interval(secs => interval_seconds)
+ where id = $1`, [syncId, code, message]);
 }

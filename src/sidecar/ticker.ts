@@ -6,14 +6,11 @@
 import type { Logger } from 'pino';
 import type pg from 'pg';
 import { ConnectorError } from '../errors.js';
+import { LeaseLostError } from './job.js';
 import { tickJob } from './job-store.js';
 
 /** SPEC §3 asks for progress at least every 2 s; 1 s leaves room for a slow round trip. */
 export const TICK_INTERVAL_MS = 1000;
-
-export class JobLostError extends Error {
-  constructor() { super('the job lease was lost to another worker'); }
-}
 
 export interface Ticker { stop(): void }
 
@@ -27,7 +24,7 @@ export function startTicker(opts: {
     running = true;
     try {
       const result = await tickJob(opts.pool, opts.jobId, opts.workerId, opts.rows(), opts.leaseSeconds);
-      if (!result.owned) opts.controller.abort(new JobLostError());
+      if (!result.owned) opts.controller.abort(new LeaseLostError(opts.jobId));
       else if (result.cancelRequested) opts.controller.abort(cancelledByUser());
     } catch (err) {
       opts.log.warn({ err }, 'progress update failed; will retry');

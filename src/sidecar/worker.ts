@@ -7,14 +7,17 @@ import os from 'node:os';
 import crypto from 'node:crypto';
 import type { Logger } from 'pino';
 import type pg from 'pg';
+import { SIDECAR_DEFAULTS } from '../config.js';
 import { createPool } from '../db/pool.js';
-import { VERSION } from '../version.js';
-import { cancelRequestedJobs, claimJob, handBack } from './job-store.js';
+import { coalesce, type Coalesced } from './coalesce.js';
+import { cancelRequestedJobs, claimJob, handBack, importingJobsOf } from './job-store.js';
 import type { JobRow } from './job.js';
 import { startListener, type Listener } from './listener.js';
 import { runJob, ShutdownError, type JobOutcome } from './runner.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
 import { RequestRunner } from './requests.js';
+import { readSettings } from './settings.js';
+import { registerSidecar, removeSidecar, touchSidecar } from './sidecar-store.js';
 import { cancelledByUser } from './ticker.js';
 
 export interface SidecarOptions {
@@ -30,8 +33,6 @@ export interface SidecarOptions {
   log: Logger;
   workerId?: string;
 }
-
-export const DEFAULTS = { concurrency: 4, pollIntervalMs: 5000, shutdownGraceMs: 30_000, schedulerTickMs: 1000 } as const;
 
 /**
  * Workers refresh `last_seen_at` this often; the workers view calls one dead after lease_seconds,
@@ -55,10 +56,21 @@ export class Sidecar extends EventEmitter<SidecarEvents> {
   private requests: RequestRunner | undefined;
   private readonly running = new Map<string, { job: JobRow; controller: AbortController; done: Promise<JobOutcome> }>();
   private stopping = false;
-  private filling = false;
-  private fillAgain = false;
-  private checkingCancels = false;
-  private checkCancelsAgain = false;
+  /** Claims jobs until all slots are busy or the queue is empty. Re-entrant calls coalesce. */
+  readonly fill: Coalesced = coalesce(() => this.claimWhileRoom(), {
+    active: () => !this.stopping,
+    onError: (err) => this.opts.log.warn({ err }, 'claiming jobs failed; will retry on the next poll'),
+  });
+  /**
+   * A cancel hint: asks the database which of this sidecar's running jobs have cancel_requested
+   * and aborts those only. The notification names no job, and one that did would not be believed:
+   * anyone may NOTIFY on the channel (issue 16, attack 6). Re-entrant calls coalesce: one re-read
+   * in flight, at most one more after it.
+   */
+  private readonly abortCancelled: Coalesced = coalesce(() => this.abortCancelRequested(), {
+    active: () => !this.stopping && this.running.size > 0,
+    onError: (err) => this.opts.log.warn({ err }, 'checking for cancel requests failed; the progress tick checks again'),
+  });
   private timers: NodeJS.Timeout[] = [];
 
   constructor(private readonly opts: SidecarOptions) {
@@ -93,7 +105,7 @@ export class Sidecar extends EventEmitter<SidecarEvents> {
       },
     }, this.opts.log);
     this.scheduler = startScheduler({
-      pool: this.pool, log: this.opts.log, tickMs: this.opts.schedulerTickMs ?? DEFAULTS.schedulerTickMs, onEnqueued: () => this.fill(),
+      pool: this.pool, log: this.opts.log, tickMs: this.opts.schedulerTickMs ?? SIDECAR_DEFAULTS.schedulerTickMs, onEnqueued: () => this.fill(),
     });
     this.timers.push(setInterval(() => this.fill(), this.opts.pollIntervalMs));
     this.timers.push(setInterval(() => this.requests?.tick(), this.opts.pollIntervalMs));
@@ -102,58 +114,23 @@ export class Sidecar extends EventEmitter<SidecarEvents> {
     this.opts.log.info({ worker_id: this.workerId, concurrency: this.opts.concurrency }, 'sidecar started');
   }
 
-  /** Claims jobs until all slots are busy or the queue is empty. Re-entrant calls coalesce. */
-  fill(): void {
-    if (this.stopping) return;
-    if (this.filling) { this.fillAgain = true; return; }
-    this.filling = true;
-    void (async () => {
+  private async claimWhileRoom(): Promise<void> {
+    while (!this.stopping && this.running.size < this.opts.concurrency) {
+      const client = await this.pool.connect();
+      let job: JobRow | undefined;
       try {
-        do {
-          this.fillAgain = false;
-          while (!this.stopping && this.running.size < this.opts.concurrency) {
-            const client = await this.pool.connect();
-            let job: JobRow | undefined;
-            try {
-              job = await claimJob(client, this.workerId, await this.leaseSeconds());
-            } finally {
-              client.release();
-            }
-            if (!job) break;
-            this.launch(job);
-          }
-        } while (this.fillAgain && !this.stopping);
-      } catch (err) {
-        this.opts.log.warn({ err }, 'claiming jobs failed; will retry on the next poll');
+        job = await claimJob(client, this.workerId, await this.leaseSeconds());
       } finally {
-        this.filling = false;
+        client.release();
       }
-    })();
+      if (!job) break;
+      this.launch(job);
+    }
   }
 
-  /**
-   * A cancel hint: asks the database which of this sidecar's running jobs have cancel_requested
-   * and aborts those only. The notification names no job, and one that did would not be believed:
-   * anyone may NOTIFY on the channel (issue 16, attack 6). Re-entrant calls coalesce: one re-read
-   * in flight, at most one more after it.
-   */
-  private abortCancelled(): void {
-    if (this.stopping || this.running.size === 0) return;
-    if (this.checkingCancels) { this.checkCancelsAgain = true; return; }
-    this.checkingCancels = true;
-    void (async () => {
-      try {
-        do {
-          this.checkCancelsAgain = false;
-          const ids = await cancelRequestedJobs(this.pool, this.workerId, [...this.running.keys()]);
-          for (const id of ids) this.running.get(id)?.controller.abort(cancelledByUser());
-        } while (this.checkCancelsAgain && !this.stopping && this.running.size > 0);
-      } catch (err) {
-        this.opts.log.warn({ err }, 'checking for cancel requests failed; the progress tick checks again');
-      } finally {
-        this.checkingCancels = false;
-      }
-    })();
+  private async abortCancelRequested(): Promise<void> {
+    const ids = await cancelRequestedJobs(this.pool, this.workerId, [...this.running.keys()]);
+    for (const id of ids) this.running.get(id)?.controller.abort(cancelledByUser());
   }
 
   private launch(job: JobRow): void {
@@ -177,8 +154,7 @@ export class Sidecar extends EventEmitter<SidecarEvents> {
   private async leaseSeconds(): Promise<number> {
     const now = Date.now();
     if (!this.leaseSecondsCache || now - this.leaseSecondsCache.at > this.opts.pollIntervalMs) {
-      const { rows } = await this.pool.query<{ v: number }>("select (value #>> '{}')::int as v from cdb_connectors.settings where name = 'lease_seconds'");
-      this.leaseSecondsCache = { value: rows[0]?.v ?? 60, at: now };
+      this.leaseSecondsCache = { value: (await readSettings(this.pool)).leaseSeconds, at: now };
     }
     return this.leaseSecondsCache.value;
   }
@@ -186,25 +162,19 @@ export class Sidecar extends EventEmitter<SidecarEvents> {
   /** After a reconnect, jobs recorded as ours that we no longer run go back to the queue. */
   private async reclaimOrphans(): Promise<void> {
     try {
-      const { rows } = await this.pool.query<{ id: string }>(
-        "select id from cdb_connectors.jobs where worker_id = $1 and state = 'importing'", [this.workerId]);
-      for (const { id } of rows) if (!this.running.has(id)) await handBack(this.pool, id, this.workerId);
+      for (const id of await importingJobsOf(this.pool, this.workerId)) if (!this.running.has(id)) await handBack(this.pool, id, this.workerId);
     } catch (err) {
       this.opts.log.warn({ err }, 'could not check for orphaned jobs');
     }
   }
 
   private async registerWorker(): Promise<void> {
-    await this.pool.query(
-      `insert into cdb_connectors.sidecars (id, host, pid, version, concurrency) values ($1, $2, $3, $4, $5)
-       on conflict (id) do update set last_seen_at = now()`,
-      [this.workerId, os.hostname(), process.pid, VERSION, this.opts.concurrency],
-    );
+    await registerSidecar(this.pool, this.workerId, this.opts.concurrency);
   }
 
   private async heartbeat(): Promise<void> {
-    await this.pool.query('update cdb_connectors.sidecars set last_seen_at = now() where id = $1', [this.workerId])
-      .then((r) => (r.rowCount === 0 ? this.registerWorker() : undefined))
+    await touchSidecar(this.pool, this.workerId)
+      .then((seen) => (seen ? undefined : this.registerWorker()))
       .catch((err) => this.opts.log.warn({ err }, 'worker heartbeat failed'));
   }
 
@@ -222,7 +192,7 @@ export class Sidecar extends EventEmitter<SidecarEvents> {
       for (const r of this.running.values()) r.controller.abort(new ShutdownError());
       await all;
     }
-    await this.pool.query('delete from cdb_connectors.sidecars where id = $1', [this.workerId]).catch(() => undefined);
+    await removeSidecar(this.pool, this.workerId).catch(() => undefined);
     await this.pool.end();
     this.opts.log.info({ worker_id: this.workerId }, 'sidecar stopped');
   }

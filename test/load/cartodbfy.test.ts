@@ -1,5 +1,5 @@
 /**
- * Issue 12 at the load level (no remote, no sidecar): a CARTO table loaded with beginNewTableLoad
+ * Issue 12 at the load level (no remote, no sidecar): a CARTO table loaded with beginNewTable
  * into a target whose PostGIS lives in a schema off the search_path; nothing left behind by a
  * committed or an aborted load; the trigger that serves user edits computes exactly what the load
  * computed, including the clipping at web mercator's ±85.0511° edge.
@@ -8,7 +8,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CartoTable } from '../../src/load/cartodbfy-table.js';
 import { planCartoTable } from '../../src/load/cartodbfy-plan.js';
-import { beginNewTableLoad } from '../../src/load/new-table.js';
+import { beginNewTable } from '../../src/load/strategies/new-table.js';
 import type { CopyValue, SourcePlan } from '../../src/providers/provider.js';
 import { createTargetDb, type TargetDb } from '../helpers/target.js';
 
@@ -35,7 +35,7 @@ async function load(name: string, source: SourcePlan, rows: CopyValue[][], opts:
   const carto = new CartoTable(planCartoTable(source, 63), POSTGIS);
   const client: pg.PoolClient = await db.pool.connect();
   try {
-    const l = await beginNewTableLoad(client, {
+    const l = await beginNewTable(client, {
       schema: 'public', owner: 'postgres', columns: carto.columns, maxRows: 1000, stagingName: `stg_${name}`, format: 'text', carto,
     });
     if (l.sink.format !== 'text') throw new Error('text sink expected');

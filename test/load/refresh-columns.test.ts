@@ -1,10 +1,10 @@
 /**
  * Issue 5: which remote column changes a sync table can absorb in place (compareColumns in
- * src/load/refresh-table.ts). New columns are added; a missing or retyped column makes the
+ * src/load/column-changes.ts). New columns are added; a missing or retyped column makes the
  * refresh fail with 2013; order never matters (rows are inserted by name).
  */
 import { describe, expect, it } from 'vitest';
-import { compareColumns } from '../../src/load/refresh-table.js';
+import { compareColumns } from '../../src/load/column-changes.js';
 
 const col = (name: string, type = 'integer') => ({ name, type });
 

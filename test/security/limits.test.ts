@@ -88,8 +88,11 @@ describe('attack 9: cdb_connector_sync_now in a loop (real sidecar)', () => {
       if (o.ok) expect([first.last_import_id, after.last_import_id]).toContain(o.lastImportId);
       else expect(o).toMatchObject({ code: '54000', message: expect.stringMatching(TOO_SOON) });
     }
-    // calls during the run were answered with the run itself
-    expect(outcomes.some((o) => o.ok && o.lastImportId === after.last_import_id)).toBe(true);
+    // calls during the run were answered with the run itself — unless the whole run fit between
+    // two calls (a loaded CI box can delay the scheduler's pick-up, then run it in a blink)
+    const { rows: [span] } = await db.query<{ ms: number }>(
+      'select extract(epoch from finished_at - created_at) * 1000 as ms from cdb_connectors.jobs where id = $1', [after.last_import_id]);
+    if (Number(span!.ms) > 200) expect(outcomes.some((o) => o.ok && o.lastImportId === after.last_import_id)).toBe(true);
 
     // and once it ended, the next one waits for min_sync_now_interval
     const refused = await sqlError(alice.query('select cdb_connector_sync_now($1)', [created.id]));

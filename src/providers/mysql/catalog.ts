@@ -15,7 +15,7 @@ import type { FieldPacket } from 'mysql2';
 import { ConnectorError } from '../../errors.js';
 import type { SourcePlan } from '../../rows/plan.js';
 import type { RemoteTable } from '../provider.js';
-import { MYSQL_CAST_RULES, resolveCast, type CastContext, type RemoteColumn } from './cast-rules.js';
+import { castColumn, type CastContext, type RemoteColumn } from './cast-rules.js';
 import { driverErrno, type MysqlConnection } from './connection.js';
 
 const COLUMNS_SQL = `SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION
@@ -95,9 +95,9 @@ const ER_BAD_FIELD = 1054;
 function planColumns(columns: RemoteColumn[], ctx?: CastContext): SourcePlan {
   const plan: SourcePlan = { columns: [], skipped: [] };
   for (const column of columns) {
-    const localType = resolveCast(column, MYSQL_CAST_RULES, ctx);
-    if (localType === null) plan.skipped.push({ remoteName: column.name, remoteType: column.columnType });
-    else plan.columns.push({ remoteName: column.name, remoteType: column.columnType, localType });
+    const cast = castColumn(column, ctx);
+    if (cast === null) plan.skipped.push({ remoteName: column.name, remoteType: column.columnType });
+    else plan.columns.push({ remoteName: column.name, remoteType: column.columnType, ...cast });
   }
   return plan;
 }

@@ -16,6 +16,7 @@
 import mysql from 'mysql2';
 import type { FieldPacket } from 'mysql2';
 import { ConnectorError } from '../../errors.js';
+import { closeWithin } from '../close-within.js';
 import type { SessionOptions, SourceRequest } from '../provider.js';
 import { classifyMysqlError, type ErrorContext } from './errors.js';
 
@@ -126,13 +127,7 @@ export class MysqlConnection {
     if (this.closed) return;
     if (this.busy) return this.destroy();
     this.closed = true;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, QUIT_TIMEOUT_MS);
-      this.raw.end(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    await closeWithin(QUIT_TIMEOUT_MS, (done) => this.raw.end(done));
     (this.raw as unknown as { stream?: { destroy(): void } }).stream?.destroy();
   }
 }

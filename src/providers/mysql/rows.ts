@@ -32,7 +32,6 @@ import { valueConverterFor } from './values.js';
 const CLIENT_TIMEOUT_GRACE_MS = 5_000;
 /** setTimeout fires at once beyond 2^31-1 ms (Node TimeoutOverflowWarning). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-const LOCAL_TEXT_TYPES = /^(varchar|text|jsonb|character varying)\b/;
 
 export interface RowSource {
   conn: MysqlConnection;
@@ -206,9 +205,10 @@ function wireColumns(src: RowSource, plan: SourcePlan, fields: FieldPacket[], op
   plan.columns.forEach((column, k) => {
     const i = indexes[k]!;
     const ctx = { column: column.remoteName, warnings: opts.warnings };
-    const fn = LOCAL_TEXT_TYPES.test(column.localType)
+    // The decoder the column's cast rule named (cast-rules.ts); text needs the result column's charset.
+    const fn = column.decoder === 'text'
       ? textDecoderFor(src.encoding, src.charsets?.get(fields[i]!.characterSet ?? -1), column.remoteName)
-      : valueConverterFor(column.localType, ctx);
+      : valueConverterFor(column.decoder, column.localType, ctx);
     if (fn) {
       wiring.convIndex.push(i);
       wiring.convFns.push(fn);

@@ -7,8 +7,10 @@
  * texts differ or PostgreSQL would reject a value MySQL accepts; the happy path of each returns
  * its input without allocating.
  */
+import { ConnectorError } from '../../errors.js';
 import type { CopyValue } from '../../rows/sink.js';
 import type { WarningCounter } from '../../rows/warnings.js';
+import type { MysqlDecoder } from './cast-rules.js';
 import type { ValueConverter } from './charsets.js';
 
 const DASH = 0x2d;
@@ -28,18 +30,34 @@ export interface ConverterContext {
   warnings: WarningCounter;
 }
 
-/** The converter a column of this local type needs, or null for the raw-bytes path. */
-export function valueConverterFor(localType: string, ctx: ConverterContext): ValueConverter | null {
-  if (localType === 'boolean') return bitToBoolean;
-  if (localType === 'geometry') return internalGeometry(ctx);
+/** Each decoder of the cast table but `text` (charsets.ts), built for one column of `localType`. */
+const CONVERTERS: Record<Exclude<MysqlDecoder, 'text'>, (localType: string, ctx: ConverterContext) => ValueConverter> = {
+  'bit-boolean': () => bitToBoolean,
+  'bit-string': (localType) => bitString(bitWidth(localType)),
+  'bytea-hex': () => toByteaHex,
+  geometry: (_t, ctx) => internalGeometry(ctx),
+  date: (_t, ctx) => checkedDate(ctx),
+  datetime: (_t, ctx) => checkedDatetime(ctx, false),
+  'timestamp-utc': (_t, ctx) => checkedDatetime(ctx, true),
+  time: (_t, ctx) => checkedTime(ctx),
+};
+
+/**
+ * The converter for a plan column's decoder (cast-rules.ts), or null for the raw-bytes path: no
+ * decoder, or `text`, which charsets.ts handles because it needs the result column's charset.
+ */
+export function valueConverterFor(decoder: string | undefined, localType: string, ctx: ConverterContext): ValueConverter | null {
+  if (decoder === undefined || decoder === 'text') return null;
+  const make = Object.hasOwn(CONVERTERS, decoder) ? CONVERTERS[decoder as keyof typeof CONVERTERS] : undefined;
+  if (!make) throw new ConnectorError('INTERNAL', `Column "${ctx.column}": the MySQL provider has no decoder "${decoder}"`);
+  return make(localType, ctx);
+}
+
+/** n of the local `bit(n)`: every bit MySQL returns is kept (fixed width). */
+function bitWidth(localType: string): number {
   const bits = /^bit\((\d+)\)$/.exec(localType);
-  if (bits) return bitString(Number(bits[1]));
-  if (localType === 'bytea') return toByteaHex;
-  if (localType === 'date') return checkedDate(ctx);
-  if (/^timestamptz\b/.test(localType)) return checkedDatetime(ctx, true);
-  if (/^timestamp\b/.test(localType)) return checkedDatetime(ctx, false);
-  if (/^time\b/.test(localType)) return checkedTime(ctx);
-  return null;
+  if (!bits) throw new ConnectorError('INTERNAL', `The bit-string decoder needs a bit(n) column, not ${localType}`);
+  return Number(bits[1]);
 }
 
 const bitToBoolean: ValueConverter = (bytes) => (bytes[bytes.length - 1]! & 1 ? 't' : 'f');

@@ -19,6 +19,7 @@
 import net from 'node:net';
 import pg from 'pg';
 import { ConnectorError } from '../../errors.js';
+import { closeWithin } from '../close-within.js';
 import type { SessionOptions, SourceRequest } from '../provider.js';
 import { sendCancelRequest } from './cancel.js';
 import { classifyPgError, type ErrorContext } from './errors.js';
@@ -88,13 +89,7 @@ export class PgConnection {
     if (this.closed) return;
     if (this.busy) return this.destroy();
     this.closed = true;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, END_TIMEOUT_MS);
-      this.client.end().catch(() => undefined).finally(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    await closeWithin(END_TIMEOUT_MS, (done) => void this.client.end().catch(() => undefined).finally(done));
     dropSocket(this.client);
   }
 }
