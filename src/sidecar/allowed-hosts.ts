@@ -117,15 +117,14 @@ export function parseRule(entry: string): Rule {
       port = Number(withPort[2]);
     }
   }
-  const [base, bits] = host.split('/');
-  const family = net.isIP(base!);
-  if (family === 0) return { name: normaliseName(host), ...(port !== undefined ? { port } : {}) };
+  const [base, bits] = host.split('/') as [string, string | undefined];
+  if (net.isIP(base) === 0) return { name: normaliseName(host), ...(port !== undefined ? { port } : {}) };
+  // a mapped range (`::ffff:10.0.0.0/104`) is the IPv4 range it carries (`10.0.0.0/8`)
+  const ip = mappedIpv4(base) ?? base;
+  const family = familyOf(ip);
+  const prefix = bits === undefined ? (family === 'ipv6' ? 128 : 32) : Number(bits) - (ip !== base ? 96 : 0);
   const subnet = new net.BlockList();
-  const fam: Family = family === 6 ? 'ipv6' : 'ipv4';
-  const ip = fam === 'ipv6' ? mappedIpv4(base!) ?? base! : base!;
-  const ipFamily: Family = net.isIP(ip) === 6 ? 'ipv6' : 'ipv4';
-  const prefix = bits === undefined ? (ipFamily === 'ipv6' ? 128 : 32) : Number(bits) - (ip !== base ? 96 : 0);
-  subnet.addSubnet(ip, prefix, ipFamily);
+  subnet.addSubnet(ip, prefix, family);
   return { subnet, ...(port !== undefined ? { port } : {}) };
 }
 
@@ -143,12 +142,17 @@ function mappedIpv4(address: string): string | undefined {
   return m?.[1];
 }
 
+/** One spelling per address, so that set lookups and comparisons agree: IPv4 for mapped, lower case, no zone. */
+function canonicalAddress(address: string): string {
+  return mappedIpv4(address) ?? address.toLowerCase().replace(/%.*$/, '');
+}
+
 async function resolveAll(server: string): Promise<string[]> {
   const literal = server.replace(/^\[(.*)\]$/, '$1');
-  if (net.isIP(literal)) return [mappedIpv4(literal) ?? literal.toLowerCase()];
+  if (net.isIP(literal)) return [canonicalAddress(literal)];
   try {
     const found = await dns.lookup(server, { all: true, verbatim: true });
-    if (found.length > 0) return found.map((a) => mappedIpv4(a.address) ?? a.address.toLowerCase().replace(/%.*$/, ''));
+    if (found.length > 0) return found.map((a) => canonicalAddress(a.address));
   } catch (err) {
     throw new ConnectorError('SOURCE_UNREACHABLE',
       `Cannot resolve the server name ${server} (${(err as NodeJS.ErrnoException).code ?? 'lookup failed'}); check the server parameter.`, { cause: err });
@@ -163,13 +167,13 @@ async function resolveAll(server: string): Promise<string[]> {
  */
 export async function readTargetEndpoint(db: pg.Pool | pg.ClientBase): Promise<TargetEndpoint> {
   const row = await readTargetListenRow(db);
-  const addr = row.addr === null ? null : mappedIpv4(row.addr) ?? row.addr;
+  const addr = row.addr === null ? null : canonicalAddress(row.addr);
   const local = localAddresses();
   const addresses = new Set<string>(addr === null ? [] : [addr]);
   for (const l of row.listen.split(',').map((s) => s.trim())) {
     if (l === '' || l === '*' || l === '0.0.0.0' || l === '::') continue;
     try {
-      for (const a of await dns.lookup(l, { all: true })) addresses.add(mappedIpv4(a.address) ?? a.address);
+      for (const a of await dns.lookup(l, { all: true })) addresses.add(canonicalAddress(a.address));
     } catch { /* a name the server could not bind either */ }
   }
   const onThisMachine = addr === null || isLoopback(addr) || local.has(addr);
@@ -183,13 +187,32 @@ function isLoopback(address: string): boolean {
 
 function localAddresses(): Set<string> {
   const found = new Set<string>(['127.0.0.1', '::1']);
-  for (const list of Object.values(os.networkInterfaces())) for (const a of list ?? []) found.add(a.address.replace(/%.*$/, ''));
+  for (const list of Object.values(os.networkInterfaces())) for (const a of list ?? []) found.add(canonicalAddress(a.address));
   return found;
+}
+
+/**
+ * Where the target listens changes only with a restart of the target (port, listen_addresses) or
+ * of this machine's interfaces: read once a minute per pool rather than with a query and DNS
+ * lookups for every job and request.
+ */
+const TARGET_ENDPOINT_TTL_MS = 60_000;
+const targetEndpoints = new WeakMap<object, { at: number; endpoint: Promise<TargetEndpoint> }>();
+
+function cachedTargetEndpoint(db: pg.Pool | pg.ClientBase): Promise<TargetEndpoint> {
+  const hit = targetEndpoints.get(db);
+  if (hit && Date.now() - hit.at < TARGET_ENDPOINT_TTL_MS) return hit.endpoint;
+  const endpoint = readTargetEndpoint(db);
+  targetEndpoints.set(db, { at: Date.now(), endpoint });
+  endpoint.catch(() => { // a failed read is not remembered
+    if (targetEndpoints.get(db)?.endpoint === endpoint) targetEndpoints.delete(db);
+  });
+  return endpoint;
 }
 
 /** `request` with the checked address to connect to; throws when the policy refuses it. */
 export async function withCheckedAddress(request: SourceRequest, allowed: readonly string[], db: pg.Pool | pg.ClientBase): Promise<SourceRequest> {
   const { server, port } = request.connection;
-  const address = await checkDestination(server, port, allowed, await readTargetEndpoint(db));
+  const address = await checkDestination(server, port, allowed, await cachedTargetEndpoint(db));
   return { ...request, connection: { ...request.connection, address } };
 }
