@@ -14,7 +14,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { mysqlProvider } from '../src/providers/mysql/index.js';
-import type { CopyValue, RowSink, SourceRequest } from '../src/providers/provider.js';
+import type { SourceRequest } from '../src/providers/provider.js';
+import type { CopyValue, RowSink } from '../src/rows/sink.js';
 import { findMariaDbBinaries, startMariaDb, type MariaDbServer } from '../test/servers/mariadb.js';
 import { DATABASE, prepareMysql, TABLE } from './datasets.js';
 
@@ -68,7 +69,7 @@ async function measureClient(port: number): Promise<Measurement> {
 
 /** Ours: connect + describe + streamRows into a sink that counts value bytes. */
 async function measureProvider(port: number): Promise<Measurement> {
-  const request: SourceRequest = { provider: 'mysql', connection: { server: '127.0.0.1', port, database: DATABASE, username: 'root' }, table: TABLE };
+  const request: SourceRequest = { provider: 'mysql', connection: { server: '127.0.0.1', port, database: DATABASE, username: 'root' }, source: { kind: 'table', table: TABLE } };
   const started = process.hrtime.bigint();
   const session = await mysqlProvider.connect(request, { connectTimeoutMs: 5_000, statementTimeoutMs: 600_000, fetchRows: 10_000, log: pino({ level: 'warn' }) });
   let rows = 0;

@@ -28,7 +28,7 @@ import pino from 'pino';
 import { BinaryCopyForwarder } from '../src/load/binary-copy-sink.js';
 import { CopyTextEncoder } from '../src/load/copy-encoder.js';
 import { postgresProvider } from '../src/providers/postgres/index.js';
-import type { SourcePlan, SourceRequest, SourceSession, StreamOptions } from '../src/providers/provider.js';
+import type { SourceRequest, StreamOptions } from '../src/providers/provider.js';
 import { startPostgres, type PostgresServer } from '../test/servers/postgres.js';
 
 const { values: args } = parseArgs({
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   try {
     await prepare(remote, target);
     const request: SourceRequest = {
-      provider: 'postgres', table: TABLE, schema: 'public',
+      provider: 'postgres', source: { kind: 'table', table: TABLE }, schema: 'public',
       connection: { server: remote.host, port: remote.port, database: DATABASE, username: 'postgres', sslmode: 'disable' },
     };
     const results: Measurement[] = [];

@@ -3,7 +3,10 @@
  * reference tool and our import in the same run (each ≥ 3 times, median reported), measures job
  * pick-up latency, prints a table and writes bench/results/latest.json. Not a test: CI skips it.
  *
- *   npm run bench -- [--rows 1000000] [--runs 3] [--only mysql|postgres] [--big]   # --big: 10M rows, RSS check
+ *   npm run bench -- [--rows 1000000] [--runs 3] [--only mysql|postgres|incremental[,…]] [--big]   # --big: 10M rows, RSS check
+ *
+ * The incremental line (bench/incremental.ts, issue 18 item 9) times a merge sync run against a
+ * replace sync run of the same 1M-row table after 1,000 scattered rows changed (--changed).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,6 +18,7 @@ import { migrate } from '../src/db/migrate.js';
 import { startMariaDb } from '../test/servers/mariadb.js';
 import { startPostgres } from '../test/servers/postgres.js';
 import { prepareMysql, preparePostgres } from './datasets.js';
+import { measureIncremental, printIncremental } from './incremental.js';
 import { measureLatency, type LatencyResult } from './latency.js';
 import { ALL_TOOLS, cPipe, psqlBinaryPipe, sql, type BenchContext, type Measurement, type Tool } from './tools.js';
 
@@ -28,6 +32,8 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     big: { type: 'boolean', default: false },
     'latency-jobs': { type: 'string', default: '200' },
+    /** Rows the incremental line changes before each timed run. */
+    changed: { type: 'string', default: '1000' },
     /** Only tools whose name matches this regular expression (profiling one path). */
     tools: { type: 'string' },
   },
@@ -56,18 +62,20 @@ async function main(): Promise<void> {
     await sql(targetUrl, `update cdb_connectors.settings set value = '${Math.max(ROWS, 1_000_000)}' where name = 'max_rows'`);
     // the sources run on this machine: the network policy refuses loopback unless allowed
     await sql(targetUrl, `update cdb_connectors.settings set value = '${JSON.stringify(LOCAL_SOURCES)}' where name = 'allowed_hosts'`);
-    const flows = args.only ? [args.only] : ['mysql', 'postgres'];
+    // --big (the memory check) and --tools (one import path) are about the import flows only
+    const flows = args.only ? args.only.split(',') : args.big || args.tools ? ['mysql', 'postgres'] : ['mysql', 'postgres', 'incremental'];
+    const importFlows = flows.filter((f) => f === 'mysql' || f === 'postgres');
     console.log('generating datasets…');
     await Promise.all([
       flows.includes('mysql') ? prepareMysql(maria.port, ROWS) : undefined,
       flows.includes('postgres') ? preparePostgres(remote.url, ROWS) : undefined,
     ]);
-    const mb = await datasetMegabytes(flows.includes('postgres') ? remote.url : undefined, maria.port);
+    const mb = importFlows.length ? await datasetMegabytes(flows.includes('postgres') ? remote.url : undefined, maria.port) : 0;
     const ctx: BenchContext = { targetUrl, remotePgUrl: remote.url, mysqlPort: maria.port, pgPort: target.port, remotePgPort: remote.port, rows: ROWS };
     const toolFilter = args.tools ? new RegExp(args.tools, 'i') : undefined;
     const tools = ALL_TOOLS.filter((t) => flows.includes(t.flow) && (!toolFilter || toolFilter.test(t.name)) && !(args.big && t.reference));
     const rows = await measureInterleaved(tools, ctx, mb);
-    for (const flow of flows) {
+    for (const flow of importFlows) {
       const best = Math.min(...rows.filter((r) => r.flow === flow && r.reference && !r.skipped).map((r) => r.seconds));
       const pipe = rows.find((r) => r.flow === flow && r.tool === PIPES[flow] && !r.skipped)?.seconds;
       for (const r of rows.filter((x) => x.flow === flow && !x.skipped)) {
@@ -76,15 +84,20 @@ async function main(): Promise<void> {
       }
     }
     const latency = flows.includes('mysql') && !args.big && Number(args['latency-jobs']) > 0 ? await measureLatency(targetUrl, maria.port, Number(args['latency-jobs']), 20) : undefined;
-    print(rows, latency);
+    const incremental = flows.includes('incremental')
+      ? await measureIncremental(targetUrl, maria.port, { rows: ROWS, runs: RUNS, changed: Number(args.changed) })
+      : undefined;
+    if (rows.length > 0) print(rows, latency);
+    if (incremental) printIncremental(incremental);
     const out = {
       at: new Date().toISOString(), rows: ROWS, runs: RUNS, machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memGb: Math.round(os.totalmem() / 2 ** 30), node: process.version },
-      results: rows, latency, totalSeconds: (Date.now() - t0) / 1000,
+      results: rows, latency, incremental, totalSeconds: (Date.now() - t0) / 1000,
     };
     const dir = path.join(path.dirname(new URL(import.meta.url).pathname), 'results');
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, args.big ? 'latest-big.json' : 'latest.json'), JSON.stringify(out, null, 2));
-    console.log(`\nwritten to bench/results/${args.big ? 'latest-big.json' : 'latest.json'} (${out.totalSeconds.toFixed(0)} s in all)`);
+    const file = args.big ? 'latest-big.json' : importFlows.length === 0 ? 'latest-incremental.json' : 'latest.json';
+    fs.writeFileSync(path.join(dir, file), JSON.stringify(out, null, 2));
+    console.log(`\nwritten to bench/results/${file} (${out.totalSeconds.toFixed(0)} s in all)`);
   } finally {
     await Promise.all([target.stop(), remote.stop(), maria.stop()]);
   }

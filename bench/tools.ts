@@ -127,30 +127,32 @@ export const postgresFdw: Tool = {
 };
 
 /** A fresh sidecar process per measurement, so its peak RSS (VmHWM) belongs to this import alone. */
-async function startSidecarProcess(targetUrl: string): Promise<ChildProcess> {
+export async function startSidecarProcess(targetUrl: string): Promise<ChildProcess> {
   const dist = path.join(ROOT, 'dist', 'cli.js');
   // e.g. BENCH_SIDECAR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the sidecar
   const extra = (process.env.BENCH_SIDECAR_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const args = [...extra, ...(fs.existsSync(dist) ? [dist, 'run', '--allow-superuser'] : ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), 'run', '--allow-superuser'])];
+  // BENCH_SIDECAR_FROM_SOURCE=1 runs src/ through tsx instead of dist/ (a tree that does not build yet)
+  const fromSource = process.env.BENCH_SIDECAR_FROM_SOURCE === '1' || !fs.existsSync(dist);
+  const args = [...extra, ...(fromSource ? ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), 'run', '--allow-superuser'] : [dist, 'run', '--allow-superuser'])];
   const child = spawn(process.execPath, args, {
     cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, DATABASE_URL: targetUrl, CONNECTOR_CONCURRENCY: '1', LOG_LEVEL: 'warn' },
   });
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 600; i++) {
     const { rows } = await sql(targetUrl, 'select count(*)::int as n from cdb_connectors.sidecars');
     if (rows[0].n > 0) return child;
     await new Promise((r) => setTimeout(r, 50));
   }
   child.kill('SIGKILL');
-  throw new Error('sidecar did not register within 10 s');
+  throw new Error('sidecar did not register within 30 s');
 }
 
-function peakRssMb(pid: number): number {
+export function peakRssMb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
 }
 
-async function stopProcess(child: ChildProcess): Promise<void> {
+export async function stopProcess(child: ChildProcess): Promise<void> {
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await exited;

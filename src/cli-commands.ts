@@ -4,11 +4,30 @@
  */
 import fs from 'node:fs';
 import pg from 'pg';
+import { quoteIdent } from './db/sql.js';
 
 const POLL_MS = 250;
 const FINISHED = new Set(['complete', 'failure', 'cancelled']);
 /** Like cdb_connector_wait: a sidecar being started registers within this. */
 const NO_SIDECAR_MS = 3000;
+
+/**
+ * What PostgreSQL answers a role outside cdb_connector_user: it checks EXECUTE and USAGE before
+ * any code of the API runs, so no SQL can name the grant (docs/sql-api.md, Roles and permissions).
+ */
+const MISSING_GRANT = /^permission denied for (?:(?:function|procedure) cdb_connector_\w+|schema cdb_connectors)$/;
+
+/**
+ * The HINT a client gives for MISSING_GRANT: the GRANT that fixes it, when the login is indeed
+ * not a member of cdb_connector_user (issue 22 §9).
+ */
+async function grantHint(c: pg.Client): Promise<string | undefined> {
+  const { rows } = await c.query<{ role: string; member: boolean | null }>(`select current_user as role,
+      case when to_regrole('cdb_connector_user') is not null then pg_has_role(current_user, 'cdb_connector_user', 'member') end as member`);
+  const { role, member } = rows[0]!;
+  if (member !== false) return undefined;
+  return `role ${role} is not a member of cdb_connector_user, the role that may use the connector API: an administrator runs GRANT cdb_connector_user TO ${quoteIdent(role)};`;
+}
 
 async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url, application_name: 'connector-bridge cli' });
@@ -17,6 +36,11 @@ async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Pro
   await client.connect();
   try {
     return await fn(client);
+  } catch (err) {
+    if (err instanceof pg.DatabaseError && err.code === '42501' && MISSING_GRANT.test(err.message) && !err.hint) {
+      err.hint = await grantHint(client).catch(() => undefined);
+    }
+    throw err;
   } finally {
     await client.end();
   }
@@ -134,6 +158,9 @@ export async function runImportCommand(url: string, json: string | undefined, wa
       notedNoSidecar ||= note !== undefined;
       if (finished) {
         if (tty) out.write('\n');
+        // what a person must not miss, on the terminal beside the JSON (issue 22 §3, §4)
+        if (status.truncated === true) out.write('stopped at max_rows: the remote has more rows than were imported (see the row_limit warning)\n');
+        for (const w of (status.warnings as Array<{ code: string; message: string }> | undefined) ?? []) out.write(`warning ${w.code}: ${w.message}\n`);
         console.log(JSON.stringify(status, null, 2));
         return status.state === 'complete' ? 0 : 1;
       }

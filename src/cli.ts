@@ -2,6 +2,7 @@
 /**
  * `connector-bridge`: migrate, run, start (embedded default), status, import (docs/cli.md).
  */
+import path from 'node:path';
 import { Command } from 'commander';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -18,8 +19,10 @@ const program = new Command()
   .option('--api-schema <schema>', 'schema for the cdb_connector_* functions (default public)')
   .option('--concurrency <n>', 'jobs run at once (env CONNECTOR_CONCURRENCY, default 4)')
   .option('--poll-interval <ms>', 'backstop poll interval (env CONNECTOR_POLL_INTERVAL_MS, default 5000)')
-  .option('--metrics-port <port>', 'serve /metrics and /healthz (env METRICS_PORT; interface METRICS_HOST, default 127.0.0.1)')
+  .option('--metrics-port <port>', 'serve /metrics and /healthz (env METRICS_PORT)')
+  .option('--metrics-host <host>', 'interface of /metrics and /healthz (env METRICS_HOST, default 127.0.0.1)')
   .option('--http-port <port>', 'serve the CARTO-compatible HTTP API (env HTTP_PORT)')
+  .option('--http-host <host>', 'interface of the HTTP API (env HTTP_HOST, default 127.0.0.1; 0.0.0.0 for all)')
   .option('--data-dir <dir>', 'embedded PostgreSQL data directory (default .data)')
   .option('--allow-superuser', 'run the sidecar on a superuser login (refused by default; docs/security.md)');
 
@@ -98,10 +101,29 @@ function keepAlive(log: Logger): void {
   process.on('uncaughtException', (err) => report('uncaught exception (the sidecar keeps running)', err));
 }
 
-/** Runs the sidecar until SIGTERM/SIGINT, then stops gracefully and exits 0. */
-async function runSidecar(databaseUrl: string, onStopped?: () => Promise<void>, opts: { embedded: boolean } = { embedded: false }): Promise<void> {
+/** Where a running sidecar answers besides SQL: the start banner prints these. */
+interface Endpoints { httpUrl?: string; metricsUrl?: string }
+
+/** A listen that failed with EADDRINUSE, as the one line `run` / `start` print before exiting 2. */
+class PortInUse extends Error {}
+
+async function listening<T>(what: string, host: string, port: number, listen: () => Promise<T>): Promise<T> {
+  try {
+    return await listen();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    throw new PortInUse(`Port ${port} on ${host} (${what}) is in use, perhaps by another connector-bridge: choose another port, or stop what listens there.`);
+  }
+}
+
+/**
+ * Runs the sidecar until SIGTERM/SIGINT, then stops gracefully and exits 0. Resolves once it
+ * serves, with the URLs of its HTTP API and metrics when they are on. A port already in use
+ * stops what was started (onStopped too) and exits 2 with one line.
+ */
+async function runSidecar(databaseUrl: string, onStopped?: () => Promise<void>, opts: { embedded: boolean } = { embedded: false }): Promise<Endpoints> {
   const cfg = config();
-  const log = createLogger({ level: cfg.logLevel });
+  const log = createLogger({ level: cfg.logLevel, format: cfg.logFormat });
   keepAlive(log);
   await checkLogin(databaseUrl, opts);
   // loaded here, not at the top: the client commands (status, import) need none of the sidecar
@@ -110,12 +132,27 @@ async function runSidecar(databaseUrl: string, onStopped?: () => Promise<void>, 
   await sidecar.start();
   // Optional parts load only when asked for: prom-client, fastify and node-pg-migrate together
   // weigh ~50 MB of RSS a plain `run` does not need (issue 7: sidecar peak RSS ≤ 100 MB).
-  const ops = cfg.metricsPort !== undefined
-    ? await (await import('./ops/server.js')).startOperationsServer({ port: cfg.metricsPort, host: cfg.metricsHost, sidecar, log }) : undefined;
-  // The CARTO-compatible HTTP API (issue 11): off unless HTTP_PORT / --http-port is set.
-  const http = cfg.httpPort !== undefined
-    ? await (await import('./http/server.js')).startHttpServer({ port: cfg.httpPort, host: cfg.httpHost, databaseUrl, apiSchema: cfg.apiSchema, log })
-    : undefined;
+  let ops: import('./ops/server.js').OperationsServer | undefined;
+  let http: import('./http/server.js').HttpServer | undefined;
+  try {
+    const { metricsPort, metricsHost, httpPort, httpHost } = cfg;
+    if (metricsPort !== undefined) {
+      ops = await listening('METRICS_PORT', metricsHost, metricsPort,
+        async () => (await import('./ops/server.js')).startOperationsServer({ port: metricsPort, host: metricsHost, sidecar, log }));
+    }
+    // The CARTO-compatible HTTP API (issue 11): off unless HTTP_PORT / --http-port is set.
+    if (httpPort !== undefined) {
+      http = await listening('HTTP_PORT', httpHost, httpPort,
+        async () => (await import('./http/server.js')).startHttpServer({ port: httpPort, host: httpHost, databaseUrl, apiSchema: cfg.apiSchema, log }));
+    }
+  } catch (err) {
+    await ops?.close();
+    await sidecar.stop();
+    await onStopped?.();
+    if (!(err instanceof PortInUse)) throw err;
+    console.error(err.message);
+    process.exit(2);
+  }
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -129,12 +166,13 @@ async function runSidecar(databaseUrl: string, onStopped?: () => Promise<void>, 
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  return { httpUrl: http?.url, metricsUrl: ops?.metricsUrl };
 }
 
 program.command('migrate').description('install or upgrade the SQL API in the target database').action(async () => {
   const cfg = config();
   const { migrate } = await import('./db/migrate.js');
-  const applied = await migrate({ databaseUrl: requireUrl(cfg.databaseUrl), apiSchema: cfg.apiSchema, log: createLogger({ level: cfg.logLevel }) });
+  const applied = await migrate({ databaseUrl: requireUrl(cfg.databaseUrl), apiSchema: cfg.apiSchema, log: createLogger({ level: cfg.logLevel, format: cfg.logFormat }) });
   console.log(applied.length ? `applied: ${applied.join(', ')}` : 'already up to date');
 });
 
@@ -144,22 +182,50 @@ program.command('run').description('run the sidecar against DATABASE_URL').actio
 
 program.command('start').description('migrate and run; starts an embedded PostgreSQL under .data/ when DATABASE_URL is not set').action(async () => {
   const cfg = config();
-  const log = createLogger({ level: cfg.logLevel });
-  let embedded: EmbeddedServer | undefined;
-  let url = cfg.databaseUrl;
-  if (!url) {
-    embedded = await (await import('./db/embedded.js')).startEmbedded(cfg.dataDir, log);
-    url = embedded.url;
-  }
+  const log = createLogger({ level: cfg.logLevel, format: cfg.logFormat });
+  const embedded = cfg.databaseUrl ? undefined : await startEmbeddedOrExplain(cfg.dataDir, log);
+  const url = embedded ? embedded.server.url : requireUrl(cfg.databaseUrl);
   const { migrate } = await import('./db/migrate.js');
   await migrate({ databaseUrl: url, apiSchema: cfg.apiSchema, log });
   if (embedded) {
-    await embedded.allowLocalSources(log);
-    await embedded.useSecretsKey(log);
+    await embedded.server.allowLocalSources(log);
+    await embedded.server.useSecretsKey(log);
   }
-  await runSidecar(url, async () => { await embedded?.stop(); }, { embedded: embedded !== undefined });
-  console.log(`\nconnector-bridge ${VERSION} is running. Connect with:\n\n  psql "${embedded ? url : redactUrl(url)}"\n`);
+  const endpoints = await runSidecar(url, async () => {
+    embedded?.files.removeRunningFile(cfg.dataDir);
+    await embedded?.server.stop();
+  }, { embedded: embedded !== undefined });
+  embedded?.files.writeRunningFile(cfg.dataDir, { port: embedded.server.port, ...endpoints });
+  console.log(startBanner(embedded ? url : redactUrl(url), endpoints, embedded && { dataDir: path.resolve(cfg.dataDir), port: embedded.server.port }));
 });
+
+/**
+ * The embedded PostgreSQL of `start`, recorded in <data dir>/start.json at once (a second start
+ * during this one's migration must not take it for a leftover). When it cannot start — another
+ * start runs there, its port is taken — one line and exit 2, never a stack trace (issue 22 §8).
+ */
+async function startEmbeddedOrExplain(dataDir: string, log: Logger): Promise<{ server: EmbeddedServer; files: typeof import('./db/embedded.js') }> {
+  const files = await import('./db/embedded.js');
+  try {
+    const server = await files.startEmbedded(dataDir, log);
+    files.writeRunningFile(dataDir, { port: server.port });
+    return { server, files };
+  } catch (err) {
+    if (!(err instanceof files.StartRefused)) throw err;
+    console.error(err.message);
+    process.exit(2);
+  }
+}
+
+/** What `start` prints once everything serves: how to connect, the URLs that are on, how to stop. */
+function startBanner(psqlUrl: string, endpoints: Endpoints, embedded?: { dataDir: string; port: number }): string {
+  const lines = [`connector-bridge ${VERSION} is running. Connect with:`, '', `  psql "${psqlUrl}"`, ''];
+  if (endpoints.httpUrl) lines.push(`  HTTP API:  ${endpoints.httpUrl}  (OpenAPI: ${endpoints.httpUrl}/openapi.json)`);
+  if (endpoints.metricsUrl) lines.push(`  metrics:   ${endpoints.metricsUrl}  (health: ${endpoints.metricsUrl.replace(/\/metrics$/, '/healthz')})`);
+  if (embedded) lines.push(`  data:      ${embedded.dataDir} (embedded PostgreSQL on 127.0.0.1:${embedded.port}; docs/operations.md says how to reset it)`);
+  lines.push(`  stop:      Ctrl-C (or kill ${process.pid}); npx connector-bridge status shows sidecars and imports`, '');
+  return `\n${lines.join('\n')}`;
+}
 
 program.command('status').description('live sidecars and recent imports, as tables (or --json)')
   .option('--limit <n>', 'imports to show', '20')
@@ -190,6 +256,7 @@ program.command('rotate-secrets-key').description('seal stored passwords with a 
   });
 
 program.parseAsync().catch((err: unknown) => {
-  console.error(err instanceof pg.DatabaseError ? `ERROR: ${err.message}${err.detail ? `\nDETAIL: ${err.detail}` : ''}` : err);
+  console.error(err instanceof pg.DatabaseError
+    ? `ERROR: ${err.message}${err.detail ? `\nDETAIL: ${err.detail}` : ''}${err.hint ? `\nHINT: ${err.hint}` : ''}` : err);
   process.exit(1);
 });

@@ -1,5 +1,6 @@
 /**
- * Structured JSON logs (pino). Passwords never reach a log line, and no log call can throw:
+ * Structured logs (pino): JSON lines, or one human-readable line per entry on a terminal
+ * (`prettyLine`, LOG_FORMAT). Passwords never reach a log line, and no log call can throw:
  * every object logged (and every child logger's bindings) goes through `safeForLog` before pino
  * sees it. That copy censors credential keys at any depth, turns errors into `{type, message,
  * code}`, and never walks into Buffers, typed arrays, sockets or other huge objects (issue 16 §5:
@@ -116,7 +117,63 @@ function safeObject(obj: Record<string, unknown>): Record<string, unknown> {
   return typeof copied === 'object' && copied !== null && !Array.isArray(copied) ? copied as Record<string, unknown> : { value: copied };
 }
 
-export function createLogger(opts: { level?: string; destination?: pino.DestinationStream } = {}): Logger {
+/** The fields every line carries that a person at a terminal does not need to read. */
+const PRETTY_HIDDEN = new Set(['level', 'time', 'msg', 'service', 'pid', 'hostname']);
+const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+/** ANSI colours of the level names: grey, grey, green, yellow, red, red. */
+const LEVEL_COLOURS: Record<number, string> = { 10: '90', 20: '90', 30: '32', 40: '33', 50: '31', 60: '31' };
+
+function prettyValue(value: unknown): string {
+  if (typeof value === 'string') return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
+  if (value !== null && typeof value === 'object' && 'message' in value && 'type' in value) {
+    const e = value as { type: unknown; message: unknown; code?: unknown };
+    return JSON.stringify(`${String(e.type)}: ${String(e.message)}${e.code !== undefined ? ` (${String(e.code)})` : ''}`);
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * One JSON log line as a person reads it: `10:00:03.120 INFO  sidecar started  worker_id=… concurrency=4`
+ * (local time; strings with spaces quoted; errors as "Type: message (code)"). A line that is not
+ * pino's JSON is returned unchanged.
+ */
+export function prettyLine(json: string, opts: { colours?: boolean } = {}): string {
+  let entry: Record<string, unknown>;
+  try {
+    entry = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return json;
+  }
+  if (entry === null || typeof entry !== 'object' || typeof entry.level !== 'number') return json;
+  const time = new Date(typeof entry.time === 'string' || typeof entry.time === 'number' ? entry.time : Date.now());
+  const clock = Number.isNaN(time.getTime()) ? '--:--:--.---'
+    : `${[time.getHours(), time.getMinutes(), time.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':')}.${String(time.getMilliseconds()).padStart(3, '0')}`;
+  const name = (LEVEL_NAMES[entry.level] ?? String(entry.level)).padEnd(5);
+  const colour = LEVEL_COLOURS[entry.level];
+  const level = opts.colours && colour ? `\x1b[${colour}m${name}\x1b[0m` : name;
+  const fields = Object.entries(entry).filter(([k]) => !PRETTY_HIDDEN.has(k)).map(([k, v]) => `${k}=${prettyValue(v)}`);
+  return `${clock} ${level} ${typeof entry.msg === 'string' ? entry.msg : ''}${fields.length ? `  ${fields.join(' ')}` : ''}`;
+}
+
+/** A pino destination writing `prettyLine`s to `out` (a terminal). */
+export function prettyDestination(out: NodeJS.WritableStream & { isTTY?: boolean }): pino.DestinationStream {
+  const colours = out.isTTY === true && !process.env.NO_COLOR;
+  return {
+    write(chunk: string) {
+      for (const line of chunk.split('\n')) if (line !== '') out.write(`${prettyLine(line, { colours })}\n`);
+    },
+  };
+}
+
+/**
+ * Where log lines go when the caller names no destination: stdout, as JSON (for collectors) unless
+ * `format` is `pretty`, or `auto` and stdout is a terminal (issue 22 §8: raw JSON on a terminal).
+ */
+function defaultDestination(format: 'auto' | 'pretty' | 'json'): pino.DestinationStream | undefined {
+  return format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true) ? prettyDestination(process.stdout) : undefined;
+}
+
+export function createLogger(opts: { level?: string; destination?: pino.DestinationStream; format?: 'auto' | 'pretty' | 'json' } = {}): Logger {
   const root = pino(
     {
       level: opts.level ?? process.env.LOG_LEVEL ?? 'info',
@@ -127,7 +184,7 @@ export function createLogger(opts: { level?: string; destination?: pino.Destinat
       serializers: { err: (e: unknown) => serializeError(e), error: (e: unknown) => serializeError(e) },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    opts.destination,
+    opts.destination ?? defaultDestination(opts.format ?? 'auto'),
   );
   // Child bindings (jobLogger, fastify's per-request loggers) skip formatters.log: sanitise them
   // here. pino children are Object.create(parent), so every descendant inherits this method.

@@ -1,6 +1,7 @@
 -- :api_schema.cdb_connector_import_status(item_queue_id uuid) → jsonb: the import's status in
 -- the shape of CARTO's import status (SPEC §3): id, item_queue_id, state, success, table_name,
--- target_schema, rows_fetched, rows_imported, columns_imported, warnings, error_code,
+-- target_schema, rows_fetched, rows_imported, columns_imported, rows_inserted, rows_updated,
+-- rows_deleted, rows_unchanged (incremental sync runs), truncated (stopped at max_rows), warnings, error_code,
 -- get_error_text {title, what_about} (NULL without error), error_message, sync_id, attempt,
 -- created_at, started_at, finished_at, updated_at, provider, params (password "***").
 -- A job that does not exist or belongs to another role raises SQLSTATE P0002 (no_data_found;
@@ -20,6 +21,7 @@ begin
     'id', i.id, 'item_queue_id', i.id, 'state', i.state, 'success', i.state = 'complete',
     'table_name', i.table_name, 'target_schema', i.target_schema,
     'rows_fetched', i.rows_fetched, 'rows_imported', i.rows_imported, 'columns_imported', i.columns_imported,
+    'truncated', i.truncated, 'rows_inserted', i.rows_inserted, 'rows_updated', i.rows_updated, 'rows_deleted', i.rows_deleted, 'rows_unchanged', i.rows_unchanged,
     'warnings', i.warnings, 'error_code', i.error_code,
     'get_error_text', case
       when i.error_code is null then null

@@ -95,6 +95,10 @@ begin
     raise exception using errcode = '22023', detail = 'error_code 1502',
       message = 'The interval parameter makes a sync table: use cdb_connector_sync() or cdb_connector_import(), or INSERT INTO cdb_connectors.syncs',
       hint = 'Without "interval" this INSERT enqueues a one-off import.';
+  elsif coalesce(normalized ->> 'mode', 'replace') <> 'replace' then
+    raise exception using errcode = '22023', detail = 'error_code 1502',
+      message = format('The mode parameter "%s" makes an incremental sync table and needs an interval parameter', normalized ->> 'mode'),
+      hint = 'Add "interval": seconds (at least min_interval) to the request, or use cdb_connector_sync().';
   end if;
 
   new.params := normalized;
@@ -104,6 +108,11 @@ begin
   new.table_name := null;
   new.rows_fetched := 0;
   new.rows_imported := null;
+  new.truncated := null;
+  new.rows_inserted := null;
+  new.rows_updated := null;
+  new.rows_deleted := null;
+  new.rows_unchanged := null;
   new.columns_imported := null;
   new.warnings := '[]';
   new.error_code := null;
@@ -126,4 +135,4 @@ drop trigger if exists jobs_before_insert on cdb_connectors.jobs;
 create trigger jobs_before_insert before insert on cdb_connectors.jobs
   for each row execute function cdb_connectors.jobs_before_insert();
 
-comment on function cdb_connectors.jobs_before_insert() is 'Trigger: validates and normalises a new job (SPEC §2), forces its bookkeeping columns and checks CREATE on the target schema.';
+comment on function cdb_connectors.jobs_before_insert() is 'Trigger: validates and normalises a new job (docs/sql-api.md, Validation), forces its bookkeeping columns and checks CREATE on the target schema.';

@@ -2,7 +2,9 @@
 -- disabled_provider): validates the `connector` object (SPEC §2) and returns it normalised:
 -- lower-case keys, provider lower-cased, defaults applied (schema, connection port/sslmode),
 -- absent optional keys omitted, encoding as PostgreSQL's canonical name (iso88591 → LATIN1),
--- password kept (jobs_before_insert moves it to job_secrets). Unknown keys are returned apart
+-- password kept (jobs_before_insert moves it to job_secrets). The incremental keys (SPEC §13:
+-- mode, primary_key as an array, cursor, lookback, deletes lower-cased) are checked for shape
+-- and for the modes they need; whether "mode" needs an interval is jobs_before_insert's business. Unknown keys are returned apart
 -- (invalid_keys) so that normalize_params() lists them with unknown top-level keys on one
 -- "Invalid parameters: …" line. disabled_provider is set when the provider is valid but not in
 -- the enabled_providers setting (error code 1501).
@@ -19,7 +21,12 @@ declare
   undecodable_encodings constant text[] := array['EUC_TW', 'EUC_JIS_2004', 'SHIFT_JIS_2004', 'JOHAB', 'MULE_INTERNAL'];
   cat record;
   c jsonb;
-  allowed text[] := array['provider', 'connection', 'schema', 'table', 'sql_query', 'import_as', 'encoding'];
+  allowed text[] := array['provider', 'connection', 'schema', 'table', 'sql_query', 'import_as', 'encoding',
+                          'mode', 'primary_key', 'cursor', 'lookback', 'deletes', 'on_row_limit', 'if_exists'];
+  -- incremental keys (SPEC §13) and the modes they need
+  incremental_keys constant text[] := array['primary_key', 'cursor', 'lookback', 'deletes'];
+  mode text;
+  key_names text[];
   dupes text[];
   connection record;
   problem text;
@@ -86,6 +93,93 @@ begin
     end if;
     if problem is null then normalized := normalized || jsonb_build_object('encoding', encoding);
     else problems := problems || problem;
+    end if;
+  end if;
+
+  -- issue 22 §3, §4: what happens past max_rows, and when the local name is taken
+  if c ? 'on_row_limit' then
+    if jsonb_typeof(c -> 'on_row_limit') = 'string' and lower(c ->> 'on_row_limit') in ('truncate', 'fail') then
+      normalized := normalized || jsonb_build_object('on_row_limit', lower(c ->> 'on_row_limit'));
+    else
+      problems := problems || 'The on_row_limit parameter must be "truncate" (import the first max_rows rows, the default) or "fail"'::text;
+    end if;
+  end if;
+  if c ? 'if_exists' then
+    if jsonb_typeof(c -> 'if_exists') = 'string' and lower(c ->> 'if_exists') in ('rename', 'fail') then
+      normalized := normalized || jsonb_build_object('if_exists', lower(c ->> 'if_exists'));
+    else
+      problems := problems || 'The if_exists parameter must be "rename" (import as name_1, name_2…, the default) or "fail"'::text;
+    end if;
+  end if;
+
+  -- SPEC §13: mode, primary_key, cursor, lookback, deletes. Whether the columns exist and the
+  -- cursor can be ordered only the remote can tell: the first run checks that (1502).
+  if c ? 'mode' then
+    if jsonb_typeof(c -> 'mode') = 'string' and lower(c ->> 'mode') in ('replace', 'append', 'merge') then
+      mode := lower(c ->> 'mode');
+      normalized := normalized || jsonb_build_object('mode', mode);
+    elsif jsonb_typeof(c -> 'mode') = 'string' and lower(c ->> 'mode') = 'cdc' then
+      problems := problems || 'The mode "cdc" (log-based change capture) is not available yet: use "merge" with a cursor'::text;
+    else
+      problems := problems || 'The mode parameter must be "replace", "append" or "merge"'::text;
+    end if;
+  end if;
+  if c ? 'primary_key' then
+    if jsonb_typeof(c -> 'primary_key') = 'string' then
+      key_names := array[c ->> 'primary_key'];
+    elsif jsonb_typeof(c -> 'primary_key') = 'array' and jsonb_array_length(c -> 'primary_key') between 1 and 32
+          and not exists (select from jsonb_array_elements(c -> 'primary_key') as e where jsonb_typeof(e) <> 'string') then
+      key_names := array(select e #>> '{}' from jsonb_array_elements(c -> 'primary_key') as e);
+    end if;
+    if key_names is null then
+      problems := problems || 'The primary_key parameter must be a column name or an array of 1 to 32 column names'::text;
+    elsif exists (select from unnest(key_names) as k(name) where k.name = '' or length(k.name) > max_name_chars or k.name ~ '[[:cntrl:]]') then
+      problems := problems || format('The primary_key parameter must name columns (non-empty, at most %s characters, no control characters)', max_name_chars);
+    elsif (select count(distinct k.name) from unnest(key_names) as k(name)) <> cardinality(key_names) then
+      problems := problems || 'The primary_key parameter names a column twice'::text;
+    else
+      normalized := normalized || jsonb_build_object('primary_key', to_jsonb(key_names));
+    end if;
+  end if;
+  if c ? 'cursor' then
+    problem := cdb_connectors.text_param_problem('The cursor parameter', c -> 'cursor', max_name_chars, false);
+    if problem is null then normalized := normalized || jsonb_build_object('cursor', c -> 'cursor');
+    else problems := problems || problem;
+    end if;
+  end if;
+  if c ? 'lookback' then
+    problem := cdb_connectors.lookback_problem(c -> 'lookback');
+    if problem is null then normalized := normalized || jsonb_build_object('lookback', c -> 'lookback');
+    else problems := problems || problem;
+    end if;
+  end if;
+  if c ? 'deletes' then
+    if jsonb_typeof(c -> 'deletes') = 'string' and lower(c ->> 'deletes') in ('keep', 'soft', 'hard') then
+      normalized := normalized || jsonb_build_object('deletes', lower(c ->> 'deletes'));
+    else
+      problems := problems || 'The deletes parameter must be "keep", "soft" or "hard"'::text;
+    end if;
+  end if;
+  if coalesce(mode, 'replace') = 'replace' then
+    foreach k in array incremental_keys loop
+      if c ? k then
+        problems := problems || format('The %s parameter needs "mode": "merge"%s (a replace sync re-reads the whole table)', k,
+          case when k = 'deletes' then '' else ' or "append"' end);
+      end if;
+    end loop;
+  else
+    if mode = 'append' and not c ? 'cursor' then
+      problems := problems || 'The append mode needs a cursor parameter: a column whose value grows with every inserted row'::text;
+    end if;
+    if mode = 'append' and c ? 'deletes' then
+      problems := problems || 'The deletes parameter needs "mode": "merge" (append never deletes)'::text;
+    end if;
+    if c ? 'lookback' and not c ? 'cursor' then
+      problems := problems || 'The lookback parameter needs a cursor parameter'::text;
+    end if;
+    if mode = 'merge' and not c ? 'primary_key' and (c ? 'sql_query' or cat.provider = 'hive') then
+      problems := problems || format('A merge of %s needs a primary_key parameter: the remote declares no key for it',
+        case when c ? 'sql_query' then 'a sql_query' else 'a Hive table' end);
     end if;
   end if;
 

@@ -81,4 +81,4 @@ begin
 end
 $$;
 
-comment on function cdb_connectors.normalize_request(text, jsonb) is 'Internal: validates a check / list_tables / preview request like an import (SPEC §2) and returns the normalised connector object.';
+comment on function cdb_connectors.normalize_request(text, jsonb) is 'Internal: validates a check / list_tables / preview request like an import (docs/sql-api.md, Validation; docs/check-and-browse.md) and returns the normalised connector object.';

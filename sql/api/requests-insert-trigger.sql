@@ -58,4 +58,4 @@ drop trigger if exists requests_before_insert on cdb_connectors.requests;
 create trigger requests_before_insert before insert on cdb_connectors.requests
   for each row execute function cdb_connectors.requests_before_insert();
 
-comment on function cdb_connectors.requests_before_insert() is 'Trigger: validates and normalises a new check / list_tables / preview request (SPEC §2, §7) and forces its bookkeeping columns.';
+comment on function cdb_connectors.requests_before_insert() is 'Trigger: validates and normalises a new check / list_tables / preview request (docs/check-and-browse.md) and forces its bookkeeping columns.';

@@ -13,6 +13,9 @@ declare
   known_providers constant text[] := array(select p.provider from cdb_connectors.provider_catalog() as p);
   -- the largest value an integer setting may hold: the sidecar reads them as 32-bit integers
   max_int constant numeric := 2147483647;
+  -- PostgreSQL's limit of columns in a table (MaxHeapAttributeNumber): a max_columns above it
+  -- would let a job through validation only to fail at CREATE TABLE (issue 22 §9)
+  max_table_columns constant integer := 1600;
   v jsonb := new.value;
   n numeric;
   rule text;
@@ -22,8 +25,12 @@ begin
     n := (v #>> '{}')::numeric;
   end if;
   case new.name
-    when 'max_rows', 'max_columns', 'max_listed_tables', 'max_concurrent_jobs_per_role', 'max_queued_jobs_per_role', 'fetch_rows' then
+    when 'max_rows', 'max_listed_tables', 'max_concurrent_jobs_per_role', 'max_queued_jobs_per_role', 'fetch_rows' then
       if n is null or n < 1 then rule := 'an integer of at least 1'; end if;
+    when 'max_columns' then
+      if n is null or n < 1 or n > max_table_columns then
+        rule := format('an integer of at least 1 and at most %s, PostgreSQL''s limit of columns in a table', max_table_columns);
+      end if;
     when 'connect_timeout', 'statement_timeout' then
       if n is null or n < 1 then rule := 'a whole number of seconds greater than 0'; end if;
     when 'max_retries' then
@@ -36,6 +43,10 @@ begin
       if n is null or n < 60 then rule := 'a whole number of seconds of at least 60'; end if;
     when 'sync_retry_base_seconds' then
       if n is null or n < 1 then rule := 'a whole number of seconds of at least 1'; end if;
+    when 'max_delete_ratio' then
+      if jsonb_typeof(v) <> 'number' or (v #>> '{}')::numeric not between 0 and 1 then
+        rule := 'a number from 0 to 1 (the share of a sync table one run may delete; 1 = no guard)';
+      end if;
     when 'sync_rebuild_on_schema_change' then
       if jsonb_typeof(v) <> 'boolean' then rule := 'true or false'; end if;
     when 'cartodbfy' then

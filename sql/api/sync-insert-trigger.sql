@@ -107,5 +107,5 @@ drop trigger if exists syncs_after_insert on cdb_connectors.syncs;
 create trigger syncs_after_insert after insert on cdb_connectors.syncs
   for each row execute function cdb_connectors.syncs_after_insert();
 
-comment on function cdb_connectors.syncs_before_insert() is 'Trigger: validates a new sync (SPEC §2, §5), enforces max_queued_jobs_per_role and max_syncs_per_role and forces its bookkeeping columns.';
+comment on function cdb_connectors.syncs_before_insert() is 'Trigger: validates a new sync (docs/sql-api.md, docs/sync-tables.md), enforces max_queued_jobs_per_role and max_syncs_per_role and forces its bookkeeping columns.';
 comment on function cdb_connectors.syncs_after_insert() is 'Trigger: stores a new sync''s password in sync_secrets and enqueues its first run.';

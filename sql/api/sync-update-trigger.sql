@@ -1,4 +1,4 @@
--- BEFORE UPDATE trigger on cdb_connectors.syncs: turns the three columns users may write into
+-- BEFORE UPDATE trigger on cdb_connectors.syncs: turns the four columns users may write into
 -- the right bookkeeping, and keeps updated_at current. Sidecar updates (state, run_at, checksum…)
 -- never touch those columns and pass through untouched.
 --   interval_seconds — validated like the interval parameter (min_interval floor, 22023 with
@@ -10,6 +10,9 @@
 --       cdb_connectors_jobs (a hint without the sync's id, issue 16 attack 6) makes the sidecars'
 --       schedulers tick now. During a run it changes nothing else: the run in flight is the
 --       fresh copy asked for.
+--   reset_requested_at — forced to now(); clears the incremental mark (SPEC §13), so the next
+--       run re-reads the whole remote table and merges it. A run in flight that read with the
+--       old mark does not store its own (src/sidecar/sync-store.ts compares reset_requested_at).
 --   paused — any boolean; the scheduler skips paused syncs. Resuming a sync whose run_at passed
 --       runs it at the next tick.
 -- Parameters: none. Locks: the UPDATE's row lock.
@@ -39,6 +42,13 @@ begin
       new.run_at := now();
     end if;
     perform pg_catalog.pg_notify('cdb_connectors_jobs', '{"op": "sync_now"}');
+  end if;
+  if new.reset_requested_at is distinct from old.reset_requested_at then
+    -- cdb_connector_sync_reset: the next run re-reads everything and merges it (SPEC §13)
+    new.reset_requested_at := now();
+    new.mark := null;
+    new.rows_at_mark := null;
+    new.mark_updated_at := now();
   end if;
   if new.paused is null then
     new.paused := old.paused;

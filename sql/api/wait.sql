@@ -55,6 +55,10 @@ begin
     end if;
     perform cdb_connectors.sleep_before_deadline(poll_seconds, deadline);
   end loop;
+  if (status ->> 'truncated')::boolean then
+    raise notice 'import % stopped at max_rows: the remote has more rows than were imported', item_queue_id
+      using hint = 'See the row_limit warning in its status; raise the max_rows setting, or import with "on_row_limit": "fail" to refuse partial tables.';
+  end if;
   return status;
 end
 $$;

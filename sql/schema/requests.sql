@@ -40,5 +40,5 @@ create table cdb_connectors.request_secrets (
   password text not null
 );
 
-comment on table cdb_connectors.requests is 'Check / list tables / preview requests waiting for a sidecar''s answer (SPEC §7). Users read and delete their own rows.';
+comment on table cdb_connectors.requests is 'Check / list tables / preview requests waiting for a sidecar''s answer (docs/check-and-browse.md). Users read and delete their own rows.';
 comment on table cdb_connectors.request_secrets is 'Passwords of requests: INSERT-only for users, read (and deleted on answer) by the sidecars.';

@@ -14,6 +14,8 @@ import { KEY_FILE_ENV } from '../secrets/sealed-secret.js';
 
 export interface EmbeddedServer {
   url: string;
+  /** The port it listens on, on 127.0.0.1. */
+  port: number;
   /**
    * A fresh embedded database is for trying the product against sources on this machine, so
    * it allows loopback sources (the embedded server's own port stays refused: the network
@@ -44,6 +46,95 @@ async function portIsFree(port: number): Promise<boolean> {
 }
 
 interface Saved { password: string; port: number }
+
+/**
+ * Why `start` does not start, as the one line it prints (issue 22 §8: a second `npm start`
+ * answered with a stack trace, and a hint — remove the credentials file — that would have locked
+ * the user out of the running instance's database).
+ */
+export class StartRefused extends Error {
+  override name = 'StartRefused';
+}
+
+/** <data dir>/start.json: which process runs `start` on this data directory, and where it answers. */
+export interface RunningStart {
+  pid: number;
+  port: number;
+  httpUrl?: string;
+  metricsUrl?: string;
+  startedAt: string;
+}
+
+export function runningFile(dataDir: string): string {
+  return path.join(path.resolve(dataDir), 'start.json');
+}
+
+/** Records this process as the `start` of `dataDir`; `removeRunningFile` when it stops. */
+export function writeRunningFile(dataDir: string, info: Omit<RunningStart, 'pid' | 'startedAt'>): void {
+  const running: RunningStart = { pid: process.pid, ...info, startedAt: new Date().toISOString() };
+  fs.writeFileSync(runningFile(dataDir), JSON.stringify(running), { mode: 0o600 });
+}
+
+export function removeRunningFile(dataDir: string): void {
+  try {
+    const running = JSON.parse(fs.readFileSync(runningFile(dataDir), 'utf8')) as Partial<RunningStart>;
+    if (running.pid === process.pid) fs.rmSync(runningFile(dataDir), { force: true });
+  } catch {
+    // none, or not readable: nothing of ours to remove
+  }
+}
+
+/** Whether a process exists (EPERM: it does, as another OS user — the embedded server as `postgres`). */
+function processExists(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The postmaster of a data directory, from its postmaster.pid (line 1: pid, line 4: port), if it still runs. */
+function livePostmaster(databaseDir: string): { pid: number; port: number } | undefined {
+  let lines: string[];
+  try {
+    lines = fs.readFileSync(path.join(databaseDir, 'postmaster.pid'), 'utf8').split('\n');
+  } catch {
+    return undefined;
+  }
+  const pid = Number(lines[0]);
+  return processExists(pid) ? { pid, port: Number(lines[3]) } : undefined;
+}
+
+/**
+ * The line `start` answers with when it cannot start on `root`: another `start` runs there, or
+ * its PostgreSQL is left running without one, or the port is someone else's. Undefined: go ahead.
+ */
+async function startRefusal(root: string, databaseDir: string, port: number): Promise<string | undefined> {
+  let running: Partial<RunningStart> | undefined;
+  try {
+    running = JSON.parse(fs.readFileSync(runningFile(root), 'utf8')) as Partial<RunningStart>;
+  } catch {
+    running = undefined;
+  }
+  // a postmaster.pid whose pid lives but whose port is free is stale (the pid reused after a
+  // reboot): PostgreSQL itself starts over such a file
+  const found = livePostmaster(databaseDir);
+  const postmaster = found && !(await portIsFree(found.port)) ? found : undefined;
+  if (running && typeof running.pid === 'number' && running.pid !== process.pid && processExists(running.pid) && postmaster) {
+    const where = [`PostgreSQL on 127.0.0.1:${running.port ?? postmaster.port}`, running.httpUrl && `HTTP API ${running.httpUrl}`, running.metricsUrl && `metrics ${running.metricsUrl}`]
+      .filter(Boolean).join(', ');
+    return `connector-bridge start is already running on ${root} (pid ${running.pid}; ${where}): use it (npx connector-bridge status), or stop it first with Ctrl-C in its terminal or kill ${running.pid}.`;
+  }
+  if (postmaster) {
+    return `The embedded PostgreSQL of ${root} is still running (pid ${postmaster.pid}, port ${postmaster.port}) without connector-bridge start, left over from a start that was killed: stop it with kill ${postmaster.pid} (it shuts down cleanly on SIGTERM), then start again.`;
+  }
+  if (!(await portIsFree(port))) {
+    return `Port ${port} on 127.0.0.1, the embedded PostgreSQL's, is in use by another program: stop that program, or start with PGPORT set to a free port (kept in ${credentialsFile(root)} for the next start), or set DATABASE_URL to use an existing PostgreSQL.`;
+  }
+  return undefined;
+}
 
 /** The signals the CLI handles itself (stop the sidecar, then this server, then exit 0). */
 const CLI_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
@@ -79,17 +170,26 @@ function embeddedUrl(saved: Saved): string {
  * `import`) beside a running `npm start` without DATABASE_URL.
  */
 export function readEmbeddedUrl(dataDir: string): string | undefined {
-  const file = credentialsFile(dataDir);
-  if (!fs.existsSync(file)) return undefined;
-  const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<Saved>;
-  if (typeof saved.password !== 'string' || typeof saved.port !== 'number') return undefined;
-  return embeddedUrl(saved as Saved);
+  const saved = readSaved(credentialsFile(dataDir));
+  return saved && embeddedUrl(saved);
 }
 
+function readSaved(file: string): Saved | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<Saved>;
+  return typeof saved.password === 'string' && typeof saved.port === 'number' ? saved as Saved : undefined;
+}
+
+/**
+ * The embedded server's password (made on the first start, never changed: the data directory's
+ * superuser has it) and port: PGPORT when set, which is then kept for the next start and for the
+ * client commands, else the one kept, else 5433.
+ */
 function loadOrCreateCredentials(file: string): Saved {
-  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as Saved;
-  const saved = { password: crypto.randomBytes(18).toString('base64url'), port: Number(process.env.PGPORT) || DEFAULT_PORT };
-  fs.writeFileSync(file, JSON.stringify(saved), { mode: 0o600 });
+  const kept = readSaved(file);
+  const port = Number(process.env.PGPORT) || kept?.port || DEFAULT_PORT;
+  const saved = { password: kept?.password ?? crypto.randomBytes(18).toString('base64url'), port };
+  if (!kept || kept.port !== port) fs.writeFileSync(file, JSON.stringify(saved), { mode: 0o600 });
   return saved;
 }
 
@@ -97,10 +197,11 @@ export async function startEmbedded(dataDir: string, log: Logger): Promise<Embed
   const root = path.resolve(dataDir);
   fs.mkdirSync(root, { recursive: true });
   const databaseDir = path.join(root, 'pg');
+  const kept = readSaved(credentialsFile(root));
+  // checked before PGPORT may move the kept port: a second start must not redirect the first's clients
+  const refusal = await startRefusal(root, databaseDir, Number(process.env.PGPORT) || kept?.port || DEFAULT_PORT);
+  if (refusal) throw new StartRefused(refusal);
   const saved = loadOrCreateCredentials(credentialsFile(root));
-  if (!(await portIsFree(saved.port))) {
-    throw new Error(`Port ${saved.port} is taken: set PGPORT to a free port (or remove ${root}/credentials) and start again, or set DATABASE_URL to use an existing PostgreSQL.`);
-  }
   const isRoot = process.getuid?.() === 0;
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
@@ -127,6 +228,7 @@ export async function startEmbedded(dataDir: string, log: Logger): Promise<Embed
   }
   return {
     url,
+    port: saved.port,
     async allowLocalSources(log: Logger) {
       const db = new pg.Client({ connectionString: url });
       await db.connect();

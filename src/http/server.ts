@@ -9,6 +9,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
+import { httpOrigin } from '../config.js';
 import { createPool } from '../db/pool.js';
 import { quoteIdent } from '../db/sql.js';
 import { KeyUsage } from './api-keys.js';
@@ -29,7 +30,7 @@ declare module 'fastify' {
 
 export interface HttpServerOptions {
   port: number;
-  /** Interface to listen on (HTTP_HOST); all of them by default (the metrics server: loopback). */
+  /** Interface to listen on (HTTP_HOST); loopback by default, like the metrics server (issue 22 §8). */
   host?: string;
   databaseUrl: string;
   /** Where the cdb_connector_* functions live (`migrate --api-schema`), default public. */
@@ -41,6 +42,10 @@ export interface HttpServerOptions {
 
 export interface HttpServer {
   port: number;
+  /** The interface it listens on. */
+  host: string;
+  /** Where it answers, e.g. http://127.0.0.1:8080/api/v1 (for the start banner). */
+  url: string;
   close(): Promise<void>;
 }
 
@@ -52,23 +57,28 @@ export interface HttpServer {
 const DEFAULT_POOL_MAX = 8;
 /** CARTO requests are a connector object; 1 MiB (fastify's default) is ample. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
-const DEFAULT_HOST = '0.0.0.0';
+/** API keys and passwords travel in requests over plain HTTP: loopback unless HTTP_HOST opens it. */
+const DEFAULT_HOST = '127.0.0.1';
 
 export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServer> {
   const log = opts.log.child({ component: 'http' });
   const pool = createPool({ connectionString: opts.databaseUrl, max: opts.poolMax ?? DEFAULT_POOL_MAX, applicationName: 'cdb_connectors http' });
   const app = buildApp(log, { runner: roleRunner(pool, new KeyUsage(pool, log)), api: quoteIdent(opts.apiSchema ?? 'public') });
+  const host = opts.host ?? DEFAULT_HOST;
   try {
-    await app.listen({ port: opts.port, host: opts.host ?? DEFAULT_HOST });
+    await app.listen({ port: opts.port, host });
   } catch (err) {
     await pool.end();
     throw err;
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
-  log.info({ port }, 'HTTP API on /api/v1 (OpenAPI at /api/v1/openapi.json)');
+  const url = `${httpOrigin(host, port)}/api/v1`;
+  log.info({ host, port, url }, 'HTTP API on /api/v1 (OpenAPI at /api/v1/openapi.json)');
   return {
     port,
+    host,
+    url,
     // fastify.close() stops accepting, lets in-flight requests finish and closes idle keep-alive
     // sockets; only then can the pool end.
     async close() {

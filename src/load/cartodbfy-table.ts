@@ -15,6 +15,7 @@
  * `cartodb_id_generated`.
  */
 import pg from 'pg';
+import { SQLSTATE } from '../db/sqlstate.js';
 import { CARTODB_ID, THE_GEOM, THE_GEOM_WEBMERCATOR, type CartoTablePlan } from './cartodbfy-plan.js';
 import { CartoSql } from './cartodbfy-sql.js';
 import { qi, qualified, type LocalColumn } from './ddl.js';
@@ -26,8 +27,6 @@ export interface LoadWarning {
   message: string;
 }
 
-const UNIQUE_VIOLATION = '23505';
-const NOT_NULL_VIOLATION = '23502';
 const KEY_SAVEPOINT = 'cdb_carto_key';
 /** PostgreSQL's NAMEDATALEN - 1. */
 const MAX_NAME_BYTES = 63;
@@ -173,7 +172,7 @@ export class CartoTable {
       await client.query(`release savepoint ${KEY_SAVEPOINT}`);
     } catch (err) {
       const code = (err as { code?: string }).code;
-      if (code !== UNIQUE_VIOLATION && code !== NOT_NULL_VIOLATION) throw err;
+      if (code !== SQLSTATE.UNIQUE_VIOLATION && code !== SQLSTATE.NOT_NULL_VIOLATION) throw err;
       await client.query(`rollback to savepoint ${KEY_SAVEPOINT}`);
       await client.query(`release savepoint ${KEY_SAVEPOINT}`);
       this.fellBack();

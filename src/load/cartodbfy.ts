@@ -16,7 +16,7 @@ import type { SourcePlan } from '../rows/plan.js';
 import { CARTODB_ID, describeCartoPlan, describeGeoreference, planCartoTable, THE_GEOM, THE_GEOM_WEBMERCATOR } from './cartodbfy-plan.js';
 import { CartoTable, type LoadWarning } from './cartodbfy-table.js';
 import type { LocalColumn } from './ddl.js';
-import { findPostgis, type PostgisInfo } from './postgis.js';
+import type { PostgisInfo, TargetFacts } from '../db/capabilities.js';
 
 export { CartoTable, type LoadWarning } from './cartodbfy-table.js';
 
@@ -37,13 +37,19 @@ export class Cartodbfy {
   private constructor(readonly setting: CartodbfySetting, private readonly postgis: PostgisInfo | undefined, readonly enabled: boolean, private readonly reason: string) {}
 
   /**
+   * @param facts the job's one read of the target (db/capabilities.ts)
    * @param syncedTableOid the table a sync refresh will write (null for imports and first runs):
    * a refresh follows that table's shape.
    */
-  static async decide(db: pg.Pool | pg.ClientBase, settingValue: unknown, syncedTableOid: number | null): Promise<Cartodbfy> {
+  /** A plain table whatever the setting says (incremental sync tables, SPEC §13). */
+  static plain(facts: TargetFacts, reason: string): Cartodbfy {
+    return new Cartodbfy('off', facts.postgis, false, reason);
+  }
+
+  static async decide(db: pg.Pool | pg.ClientBase, facts: TargetFacts, settingValue: unknown, syncedTableOid: number | null): Promise<Cartodbfy> {
     const setting = parseSetting(settingValue);
-    const [postgis, version] = await Promise.all([findPostgis(db), serverVersionNum(db)]);
-    const usable = postgis !== undefined && version >= MIN_SERVER_VERSION_NUM;
+    const { postgis } = facts;
+    const usable = postgis !== undefined && facts.serverVersionNum >= MIN_SERVER_VERSION_NUM;
     if (setting === 'on' && !usable) {
       throw new ConnectorError('INVALID_PARAMETERS', postgis
         ? `The cartodbfy setting is "on" but the target PostgreSQL is older than 13 (ALTER COLUMN … DROP EXPRESSION is needed); set cartodbfy to "auto" or "off".`
@@ -92,11 +98,6 @@ export class Cartodbfy {
 function parseSetting(value: unknown): CartodbfySetting {
   // The settings trigger admits only these three; anything else (an old row) means the default.
   return value === 'on' || value === 'off' ? value : 'auto';
-}
-
-async function serverVersionNum(db: pg.Pool | pg.ClientBase): Promise<number> {
-  const { rows } = await db.query<{ v: number }>("select pg_catalog.current_setting('server_version_num')::int as v");
-  return rows[0]!.v;
 }
 
 /** 'carto' when the table has the three CARTO columns, 'plain' otherwise, undefined when it is gone. */

@@ -52,30 +52,40 @@ async function writesPerTable(client: pg.ClientBase): Promise<Map<string, string
 /**
  * Runs `statements` (SQL text built by the sidecar, identifiers quoted) in order, as `owner`,
  * inside one security-definer frame, in the load transaction of `client`. Leaves the session's
- * role set to the owner, as the loads expect.
+ * role set to the owner, as the loads expect. Resolves with each statement's ROW_COUNT (rows
+ * written, or returned by a SELECT), which is how counts come out of a frame: a frame runs
+ * user code, so nothing but these numbers is taken back from it.
  */
-export async function runAsOwner(client: pg.ClientBase, owner: string, statements: readonly string[]): Promise<void> {
-  if (statements.length === 0) return;
+export async function runAsOwner(client: pg.ClientBase, owner: string, statements: readonly string[]): Promise<number[]> {
+  if (statements.length === 0) return [];
   const name = `pg_temp.${qi(`cdb_frame_${crypto.randomBytes(8).toString('hex')}`)}`;
   const tag = `$cdb_${crypto.randomBytes(6).toString('hex')}$`;
-  const body = [...statements.map((s) => `execute ${quoteLiteral(s)};`), 'set constraints all immediate;'].join('\n  ');
+  const body = [
+    ...statements.map((s) => `execute ${quoteLiteral(s)};\n  get diagnostics n = row_count;\n  counts := pg_catalog.array_append(counts, n);`),
+    'set constraints all immediate;',
+    'return counts;',
+  ].join('\n  ');
   const framed = client as FramedClient;
   framed[RAN_OWNER_CODE] = true;
   await client.query(`set local role ${qi(owner)}`);
   const before = await writesPerTable(client);
-  await client.query(`create function ${name}() returns void language plpgsql security definer
+  await client.query(`create function ${name}() returns pg_catalog.int8[] language plpgsql security definer
     set search_path = ${PINNED_SEARCH_PATH} as ${tag}
+declare
+  n pg_catalog.int8;
+  counts pg_catalog.int8[] := '{}';
 begin
   ${body}
 end
 ${tag}`);
-  await client.query(`select ${name}()`);
+  const { rows } = await client.query<{ counts: string[] }>(`select ${name}() as counts`);
   await client.query(`drop function ${name}()`);
   const written = (framed[WRITTEN_IN_FRAMES] ??= new Set());
   for (const [relid, n] of await writesPerTable(client)) if (before.get(relid) !== n) written.add(relid);
   // `E'…'` literals above parse the same whatever standard_conforming_strings a trigger left.
   await client.query('select pg_catalog.set_config($1, $2, false)', ['search_path', PINNED_SEARCH_PATH]);
   await client.query(`set local role ${qi(owner)}`);
+  return rows[0]!.counts.map(Number);
 }
 
 /** True when `runAsOwner` ran on this connection: its session state may carry user settings. */

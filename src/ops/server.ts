@@ -4,6 +4,7 @@
  */
 import http from 'node:http';
 import type { Logger } from 'pino';
+import { httpOrigin } from '../config.js';
 import type { Sidecar } from '../sidecar/worker.js';
 import { createMetrics } from './metrics.js';
 
@@ -11,6 +12,8 @@ export interface OperationsServer {
   port: number;
   /** The interface it listens on. */
   host: string;
+  /** Where /metrics answers, e.g. http://127.0.0.1:9464/metrics (for the start banner). */
+  metricsUrl: string;
   close(): Promise<void>;
 }
 
@@ -56,6 +59,7 @@ export async function startOperationsServer(opts: { port: number; host?: string;
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
-  opts.log.info({ host, port }, 'metrics and health on /metrics and /healthz');
-  return { port, host, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  const metricsUrl = `${httpOrigin(host, port)}/metrics`;
+  opts.log.info({ host, port, url: metricsUrl }, 'metrics and health on /metrics and /healthz');
+  return { port, host, metricsUrl, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }

@@ -11,16 +11,10 @@
  * PostgreSQL COPY *text input* form, not yet COPY-escaped (load/copy-encoder.ts escapes them).
  */
 import type { Logger } from 'pino';
-import type { ColumnPlan, SkippedColumn, SourcePlan, TargetCapabilities } from '../rows/plan.js';
-import type { BinaryCopySink, CopyValue, FieldSink, RowSink } from '../rows/sink.js';
-import type { WarningCode, WarningCounter } from '../rows/warnings.js';
-
-/**
- * The rows/ types this interface is written in, for code that holds a SourceSession and needs
- * them in one import (tests, bench/). Modules in src/ import them from rows/ directly, so the
- * import graph shows who depends on the contract; load/ cannot come through here at all.
- */
-export type { BinaryCopySink, ColumnPlan, CopyValue, FieldSink, RowSink, SkippedColumn, SourcePlan, TargetCapabilities, WarningCode, WarningCounter };
+import { ConnectorError } from '../errors.js';
+import type { SourcePlan, TargetCapabilities } from '../rows/plan.js';
+import type { BinaryCopySink, RowSink } from '../rows/sink.js';
+import type { WarningCounter } from '../rows/warnings.js';
 
 export type ProviderName = 'mysql' | 'postgres' | 'sqlserver' | 'hive';
 
@@ -51,18 +45,30 @@ export interface ConnectionParams {
   trustServerCertificate?: boolean;
 }
 
+/**
+ * What a request reads, parsed once from the parameters (sidecar/job.ts `toSourceRequest`):
+ * a table of the request's `schema`, or a query in the remote dialect, run as given.
+ */
+export type SourceObject =
+  | { kind: 'table'; table: string }
+  | { kind: 'query'; sql: string };
+
 /** The validated `connector` object of a request, with defaults applied by the SQL API. */
 export interface SourceRequest {
   provider: ProviderName;
   connection: ConnectionParams;
-  /** Remote schema; the provider applies its default when absent. */
+  /** Remote schema: the table's, and the scope of listTables; the provider applies its default when absent. */
   schema?: string;
-  /** Remote table, imported whole when `sqlQuery` is absent. */
-  table?: string;
-  /** A query in the remote dialect, run as given. */
-  sqlQuery?: string;
+  /** What describe/streamRows read; absent for requests that read no rows (check, list_tables). */
+  source?: SourceObject;
   /** PostgreSQL character-set name or alias of the remote text (validated by the SQL API). */
   encoding?: string;
+}
+
+/** The request's table or query; a request without one cannot be described (the SQL API requires one for imports and previews). */
+export function requireSource(request: SourceRequest): SourceObject {
+  if (!request.source) throw new ConnectorError('INVALID_PARAMETERS', 'The table parameter is required if no sql_query parameter is provided');
+  return request.source;
 }
 
 export interface SessionOptions {
@@ -78,12 +84,74 @@ export interface SessionOptions {
   log: Logger;
 }
 
+/**
+ * Which rows of the table or query one read takes (SPEC §13, incremental syncs); absent = every
+ * row, in the remote's own order, all plan columns.
+ */
+export interface ReadWindow {
+  /**
+   * Only these plan columns (`ColumnPlan.remoteName`), emitted in this order instead of the
+   * plan's: the key-set read of delete detection. Absent = the plan's columns.
+   */
+  columns?: readonly string[];
+  /**
+   * A cursor read: rows in ascending order of `column` (a plan column's remoteName), so a read
+   * cut at `limit` ends at a cursor value (NULLs sort wherever the remote puts them), and, when
+   * `from` is given, only rows whose `column` is >= `from` (> when `exclusive`) compared in the
+   * remote dialect AS THE COLUMN'S REMOTE TYPE (never as text or as a float), plus the rows where
+   * it IS NULL when `includeNulls`.
+   *
+   * `from` is the PostgreSQL text form of the column's LOCAL type (the value the target stored):
+   * an integer or decimal in plain digits (`-12`, `18446744073709551615`, `12345678901234567890.0123456789`),
+   * a date `YYYY-MM-DD`, a timestamp `YYYY-MM-DD HH:MM:SS[.ffffff]`; a timestamptz is given in UTC
+   * wall time in that same form, without an offset. It matches /^[0-9 :.\-]+$/; providers still
+   * bind it or quote it as a literal, never paste it.
+   */
+  cursor?: { column: string; from?: string; exclusive?: boolean; includeNulls?: boolean };
+  /**
+   * A diff-mode read (SPEC §13): only rows whose `column` (an integer or decimal plan column, the
+   * single-column merge key) lies in one of `ranges`, each `from <= key < to`, compared exactly
+   * as numbers (never as floats or text). `from`/`to` are integers in plain digits, maybe
+   * negative. No ORDER BY is needed. At most a few hundred ranges, ascending, not overlapping.
+   */
+  keyRanges?: { column: string; ranges: ReadonlyArray<{ from: string; to: string }> };
+}
+
+/**
+ * Diff mode (SPEC §13): the remote cuts the key into buckets `floor((key - origin) / width)`
+ * (exact integer arithmetic on the key as a decimal) and returns, per non-empty bucket, the row
+ * count and an order-independent hash of its rows.
+ */
+export interface KeyBuckets {
+  /** The plan column (remoteName) of the single-column merge key, an integer or decimal column. */
+  column: string;
+  /** Integers in plain digits (origin may be negative, width >= 1). */
+  origin: string;
+  width: string;
+}
+
+export interface BucketHash {
+  /** The bucket number, an integer in plain digits (maybe negative). */
+  bucket: string;
+  rows: number;
+  /**
+   * An aggregate, in decimal digits, of a per-row hash computed by the remote over every plan
+   * column's value (NULL distinguishable from every value, column order significant): the same
+   * rows give the same text on every run, whatever their order; a changed value, row added or
+   * row removed changes it (up to hash collisions). Its function is the provider's own: it is
+   * only ever compared with the same provider's earlier answer for the same sync.
+   */
+  hash: string;
+}
+
 export interface StreamOptions {
   /** Fetch at most this many rows (max_rows + 1, so the load can tell "more than max" for sure). */
   limit: number;
   warnings: WarningCounter;
   /** Aborted on cancel, shutdown or a target failure: stop the remote query and reject. */
   signal: AbortSignal;
+  /** Absent = the whole table or query (every import and replace run). */
+  window?: ReadWindow;
 }
 
 export interface RemoteTable {
@@ -109,6 +177,12 @@ export interface SourceSession {
    * binary)` bytes into `sink` without decoding rows. Same backpressure, limit and cancel rules.
    */
   streamBinaryCopy?(plan: SourcePlan, sink: BinaryCopySink, opts: StreamOptions): Promise<void>;
+  /**
+   * Optional (diff mode, SPEC §13): per-bucket counts and hashes of the plan's rows, computed on
+   * the remote in one statement that returns only the buckets (never the rows). Providers
+   * without it make merges without a cursor read the whole table every run.
+   */
+  hashBuckets?(plan: SourcePlan, buckets: KeyBuckets, opts: { signal: AbortSignal }): Promise<BucketHash[]>;
   /** Up to `limit` tables and views visible to the user, schema-qualified. */
   listTables(limit: number): Promise<RemoteTable[]>;
   /** Releases the connection(s); safe to call twice and after errors. */

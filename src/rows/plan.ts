@@ -41,6 +41,12 @@ export interface SourcePlan {
   /** Remote single-column integer primary key, if the source has one (CARTO `cartodb_id`, SPEC §12). */
   primaryKey?: string;
   /**
+   * The remote table's primary key, else one of its unique keys over NOT NULL columns, as remote
+   * column names (all of them plan columns); absent when the source declares none (views,
+   * queries, Hive). The default merge key of an incremental sync (SPEC §13).
+   */
+  uniqueKey?: string[];
+  /**
    * True when the source can stream PostgreSQL binary COPY data whose columns are exactly the
    * plan's local types (postgres → postgres): the load then takes `streamBinaryCopy`.
    */

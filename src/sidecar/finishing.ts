@@ -1,52 +1,52 @@
 /**
- * How a claimed job ends up in the target, by kind of job: an import takes the `new-table` write
- * strategy; a run of a sync table takes `replace` (load/strategies/) and keeps the sync's state
- * (sync-store.ts). The runner asks this module and stays the same straight line for both; the
- * SPEC §13 modes will pick their strategy here by the sync's `mode`.
+ * How a claimed job reads and lands, by kind of job: an import takes the `new-table` write
+ * strategy; a run of a sync table takes the strategy of its `mode` (load/strategies/: replace
+ * here, append and merge in incremental-finishing.ts) and keeps the sync's state
+ * (sync-store.ts). The runner asks this module and stays the same straight line for all of them.
  */
 import type pg from 'pg';
-import { ConnectorError } from '../errors.js';
 import { writeStrategy } from '../load/strategies/registry.js';
-import type { LoadPlan, TableLoad } from '../load/strategies/write-strategy.js';
+import { incrementalFinishing } from './incremental-finishing.js';
+import { incrementalMode } from './incremental.js';
 import type { JobRow } from './job.js';
-import type { Settings } from './settings.js';
-import { markSyncRunStarted, readSyncTable, recordSyncRunSuccess, settleSyncRun } from './sync-store.js';
-
-export interface Finishing {
-  /** The job is running (a sync shows `syncing`). */
-  started(): Promise<void>;
-  /** The table a sync run refreshes (its last run's table), null for imports and first runs. */
-  syncedTableOid(): Promise<number | null>;
-  /** Opens the load transaction and its COPY. */
-  beginLoad(client: pg.PoolClient, plan: LoadPlan, settings: Settings): Promise<TableLoad>;
-  /** The job was recorded as failed or cancelled (a sync schedules its retry or next run). */
-  failed(): Promise<void>;
-}
+import { currentSyncTable, syncRunSteps, type Finishing } from './sync-run.js';
+import { recordSyncRunSuccess } from './sync-store.js';
 
 const IMPORT: Finishing = {
   started: async () => undefined,
   syncedTableOid: async () => null,
+  incremental: undefined,
+  planRead: async (_plan, _columns, settings) => ({ maxRows: settings.maxRows }),
   beginLoad: (client, plan) => writeStrategy('new-table').begin(client, plan),
+  runWarnings: () => [],
   failed: async () => undefined,
 };
+
+export type { Finishing, ReadPlan } from './sync-run.js';
 
 export function finishingFor(pool: pg.Pool, job: JobRow): Finishing {
   const syncId = job.sync_id;
   if (!syncId) return IMPORT;
+  const mode = incrementalMode(job.params);
+  return mode ? incrementalFinishing(pool, job, syncId, mode) : replaceFinishing(pool, job, syncId);
+}
+
+/** A replace sync (SPEC §5): the whole remote, the table refreshed in place. */
+function replaceFinishing(pool: pg.Pool, job: JobRow, syncId: string): Finishing {
   return {
-    started: () => markSyncRunStarted(pool, syncId, job.id),
-    syncedTableOid: async () => (await readSyncTable(pool, syncId))?.tableOid ?? null,
+    ...syncRunSteps(pool, job, syncId),
+    incremental: undefined,
+    planRead: async (_plan, _columns, settings) => ({ maxRows: settings.maxRows }),
     async beginLoad(client, plan, settings) {
-      const sync = await readSyncTable(pool, syncId);
-      if (!sync) throw new ConnectorError('CANCELLED', 'The synchronization was removed with cdb_connector_unsync while this run started.');
+      const current = await currentSyncTable(pool, syncId);
       return writeStrategy('replace').begin(client, {
         ...plan,
-        tableOid: sync.tableOid,
-        previousChecksum: sync.checksum,
+        tableOid: current.tableOid,
+        previousChecksum: current.checksum,
         rebuildOnSchemaChange: settings.syncRebuildOnSchemaChange,
-        recordRun: (run) => recordSyncRunSuccess(client, syncId, job.id, run),
+        recordRun: (refreshed) => recordSyncRunSuccess(client, syncId, job.id, refreshed),
       });
     },
-    failed: () => settleSyncRun(pool, syncId),
+    runWarnings: () => [],
   };
 }

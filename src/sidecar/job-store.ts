@@ -129,6 +129,13 @@ export async function cancelRequestedJobs(db: pg.Pool, workerId: string, jobIds:
   return rows.map((r) => r.id);
 }
 
+/** Names the job's load connection (application_name) and returns its backend pid. */
+export async function nameLoadConnection(client: pg.ClientBase, applicationName: string): Promise<number> {
+  const { rows } = await client.query<{ pid: number }>(
+    'select pg_catalog.pg_backend_pid() as pid, pg_catalog.set_config($1, $2, false)', ['application_name', applicationName]);
+  return rows[0]!.pid;
+}
+
 export async function recordBackendPid(db: pg.Pool, jobId: string, workerId: string, pid: number): Promise<void> {
   await db.query('update cdb_connectors.jobs set backend_pid = $3 where id = $1 and worker_id = $2', [jobId, workerId, pid]);
 }
@@ -138,6 +145,8 @@ export interface CompletedJob {
   rowsImported: number;
   columnsImported: number;
   warnings: Warning[];
+  /** Stopped at max_rows. */
+  truncated: boolean;
 }
 
 /**
@@ -148,11 +157,26 @@ export async function markComplete(client: pg.ClientBase, jobId: string, workerI
   const { rowCount } = await client.query(
     `update cdb_connectors.jobs
         set state = 'complete', table_name = $3, rows_imported = $4, rows_fetched = $4, columns_imported = $5,
-            warnings = $6::jsonb, finished_at = clock_timestamp(), updated_at = clock_timestamp(), lease_expires_at = null
+            warnings = $6::jsonb, truncated = $7, finished_at = clock_timestamp(), updated_at = clock_timestamp(), lease_expires_at = null
       where id = $1 and worker_id = $2 and state = 'importing'`,
-    [jobId, workerId, done.tableName, done.rowsImported, done.columnsImported, JSON.stringify(done.warnings)],
+    [jobId, workerId, done.tableName, done.rowsImported, done.columnsImported, JSON.stringify(done.warnings), done.truncated],
   );
   if (rowCount !== 1) throw new LeaseLostError(jobId);
+}
+
+export interface RunCountsRow {
+  rows_inserted: number;
+  rows_updated: number;
+  rows_deleted: number;
+  rows_unchanged: number;
+}
+
+/** What an append or merge run recorded on its job (for its log line). */
+export async function readRunCounts(db: pg.Pool, jobId: string): Promise<RunCountsRow | undefined> {
+  const { rows } = await db.query<RunCountsRow>(
+    `select rows_inserted::int, rows_updated::int, rows_deleted::int, rows_unchanged::int from cdb_connectors.jobs
+      where id = $1 and rows_inserted is not null`, [jobId]);
+  return rows[0];
 }
 
 export async function markFailed(db: pg.Pool, jobId: string, workerId: string, state: 'failure' | 'cancelled', code: number, message: string, warnings: Warning[]): Promise<boolean> {

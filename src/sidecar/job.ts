@@ -28,6 +28,17 @@ export interface ConnectorParams {
   sql_query?: string;
   import_as?: string;
   encoding?: string;
+  /** SPEC §13, validated by normalize_connector: absent = replace. */
+  mode?: 'replace' | 'append' | 'merge';
+  primary_key?: string[];
+  cursor?: string;
+  /** A number (numeric cursors) or an interval text (date and time cursors). */
+  lookback?: number | string;
+  deletes?: 'keep' | 'soft' | 'hard';
+  /** Issue 22 §3: past max_rows, import the first rows (default) or fail with 1512. */
+  on_row_limit?: 'truncate' | 'fail';
+  /** Issue 22 §4: the local name is taken: import as name_1… (default) or fail with 1513. */
+  if_exists?: 'rename' | 'fail';
 }
 
 export function toSourceRequest(params: ConnectorParams, password: string | undefined): SourceRequest {
@@ -40,8 +51,9 @@ export function toSourceRequest(params: ConnectorParams, password: string | unde
       ...(password !== undefined ? { password } : {}),
     },
     schema: params.schema,
-    table: params.table,
-    sqlQuery: params.sql_query,
+    // sql_query wins: with both, `table` only names the local table (SPEC §2)
+    ...(params.sql_query !== undefined ? { source: { kind: 'query' as const, sql: params.sql_query } }
+      : params.table !== undefined ? { source: { kind: 'table' as const, table: params.table } } : {}),
     encoding: params.encoding,
   };
 }

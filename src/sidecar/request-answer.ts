@@ -13,7 +13,7 @@ import { ConnectorError, redactSecrets, toConnectorError } from '../errors.js';
 import { uniqueLocalIdentifiers } from '../load/identifiers.js';
 import type { SourceSession } from '../providers/provider.js';
 import { connectSession } from './connect-session.js';
-import { openSource } from './open-source.js';
+import { checkedRequest, openSource } from './open-source.js';
 import { PreviewSink } from './preview-sink.js';
 import type { Answer, ClaimedRequest } from './request-store.js';
 import type { Settings } from './settings.js';
@@ -40,9 +40,11 @@ export async function answerRequest(deps: AnswerDeps, request: ClaimedRequest, s
   let password: string | undefined;
   let session: SourceSession | undefined;
   try {
-    const { provider, request: source, password: opened } = await openSource(
-      { kind: 'request', id: request.id, provider: request.provider, params: request.params }, settings, deps.pool);
-    password = opened;
+    const origin = { kind: 'request', id: request.id, provider: request.provider, params: request.params } as const;
+    const opened = await openSource(origin, settings, deps.pool);
+    password = opened.password;
+    const { provider } = opened;
+    const source = await checkedRequest(origin, opened, settings, deps.pool);
     const previewRows = request.preview_rows ?? 0;
     session = await connectSession(provider, source, settings, {
       log: deps.log, signal, budgetMs,

@@ -38,6 +38,8 @@ export interface Settings {
   cartodbfy: CartodbfyMode;
   /** sync_rebuild_on_schema_change: drop and recreate a sync table whose remote columns changed. */
   syncRebuildOnSchemaChange: boolean;
+  /** max_delete_ratio (SPEC §13): a merge run may delete at most this share of its table (0–1). */
+  maxDeleteRatio: number;
 }
 
 /** Each setting's default by name, as seeded in SQL (sql/schema/settings.sql and the *-settings.sql files). */
@@ -47,7 +49,7 @@ export const SETTING_DEFAULTS = {
   min_sync_now_interval: 60, max_queued_jobs_per_role: 100,
   enabled_providers: ['mysql', 'postgres', 'sqlserver', 'hive'], connect_timeout: 30, statement_timeout: 3600,
   allowed_hosts: [], lease_seconds: 60, fetch_rows: 10_000,
-  ssl_ca_file: null, cartodbfy: 'auto', sync_rebuild_on_schema_change: false,
+  ssl_ca_file: null, cartodbfy: 'auto', sync_rebuild_on_schema_change: false, max_delete_ratio: 0.5,
 } as const satisfies Record<string, unknown>;
 
 export type SettingName = keyof typeof SETTING_DEFAULTS;
@@ -77,5 +79,6 @@ export async function readSettings(db: pg.Pool | pg.ClientBase): Promise<Setting
     // The settings trigger admits only these three; anything else (an old row) means the default.
     cartodbfy: raw.cartodbfy === 'on' || raw.cartodbfy === 'off' ? raw.cartodbfy : 'auto',
     syncRebuildOnSchemaChange: raw.sync_rebuild_on_schema_change === true,
+    maxDeleteRatio: num('max_delete_ratio'),
   };
 }

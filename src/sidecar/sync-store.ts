@@ -7,10 +7,13 @@
  */
 import type pg from 'pg';
 import { quoteIdent } from '../db/sql.js';
+import type { IncrementalRun } from '../load/strategies/incremental-table.js';
 import type { RefreshedTable } from '../load/strategies/replace.js';
+import type { SyncMarkState } from './incremental.js';
 import type { ConnectorParams } from './job.js';
 
-export interface SyncTable {
+export interface SyncTable extends SyncMarkState {
+  /** Null before the first success, and when the table it recorded is gone (dropped by its owner). */
   tableOid: number | null;
   checksum: string | null;
 }
@@ -23,10 +26,20 @@ export async function markSyncRunStarted(db: pg.Pool, syncId: string, jobId: str
 
 /** The synced table the last successful run left; undefined when the sync was removed (unsync). */
 export async function readSyncTable(db: pg.Pool, syncId: string): Promise<SyncTable | undefined> {
-  const { rows } = await db.query<{ table_oid: string | null; checksum: string | null }>(
-    'select table_oid, checksum from cdb_connectors.syncs where id = $1', [syncId]);
+  const { rows } = await db.query<{ table_oid: string | null; checksum: string | null; mark: string | null; rows_at_mark: string | null; reset: string | null }>(
+    `select case when exists (select from pg_catalog.pg_class c where c.oid = s.table_oid and c.relkind in ('r', 'p')) then s.table_oid end as table_oid,
+            s.checksum, s.mark, s.rows_at_mark::text, s.reset_requested_at::text as reset
+       from cdb_connectors.syncs as s where s.id = $1`, [syncId]);
   const row = rows[0];
-  return row && { tableOid: row.table_oid === null ? null : Number(row.table_oid), checksum: row.checksum };
+  if (!row) return undefined;
+  const tableOid = row.table_oid === null ? null : Number(row.table_oid);
+  return {
+    tableOid, checksum: row.checksum,
+    // a table gone means a first run again: its mark went with it
+    mark: tableOid === null ? null : row.mark,
+    rowsAtMark: tableOid === null || row.rows_at_mark === null ? null : Number(row.rows_at_mark),
+    resetRequestedAt: row.reset,
+  };
 }
 
 /**
@@ -43,6 +56,60 @@ export async function recordSyncRunSuccess(client: pg.ClientBase, syncId: string
       where id = $1`,
     [syncId, jobId, run.tableName, run.tableOid, run.schema, run.checksum, run.changed],
   );
+}
+
+/**
+ * An incremental run (SPEC §13), inside its load transaction: the sync's success, the new mark
+ * (unless cdb_connector_sync_reset ran since the run read the old one: then the mark stays
+ * forgotten), and the run's counts on its job. modified_at moves only when the table changed.
+ */
+export async function recordIncrementalRunSuccess(client: pg.ClientBase, syncId: string, jobId: string, run: IncrementalRun, seen: SyncMarkState): Promise<void> {
+  const { counts } = run;
+  const changed = counts.inserted + counts.updated + counts.deleted > 0;
+  await client.query(
+    `update cdb_connectors.syncs
+        set state = 'success', table_name = $3, table_oid = $4, target_schema = $5, checksum = null,
+            modified_at = case when $6 then statement_timestamp() else modified_at end,
+            ran_at = statement_timestamp(), run_at = statement_timestamp() + make_interval(secs => interval_seconds),
+            retried_times = 0, error_code = null, error_message = null, last_import_id = $2,
+            mark = case when reset_requested_at is distinct from $8::timestamptz then null else coalesce($7::text, mark) end,
+            rows_at_mark = case when reset_requested_at is distinct from $8::timestamptz then null when $7::text is null then rows_at_mark else $9::bigint end,
+            mark_updated_at = case when $7::text is not null and $7::text is distinct from mark then statement_timestamp() else mark_updated_at end
+      where id = $1`,
+    [syncId, jobId, run.tableName, run.tableOid, run.schema, changed, run.mark?.mark ?? null, seen.resetRequestedAt, run.mark?.rowsAtMark ?? null],
+  );
+  await client.query(
+    `update cdb_connectors.jobs set rows_inserted = $2, rows_updated = $3, rows_deleted = $4, rows_unchanged = $5 where id = $1`,
+    [jobId, counts.inserted, counts.updated, counts.deleted, counts.unchanged]);
+}
+
+/** Diff mode's stored state (sidecar/diff.ts): the bucket geometry and the remote's last answer. */
+export interface DiffState {
+  /** Local name of the key column the buckets are over. */
+  keyColumn: string;
+  origin: string;
+  width: string;
+  /** `{"<bucket>": "<rows>:<hash>"}`; null until a run took an answer. */
+  hashes: Record<string, string> | null;
+  /** The sync's reset_requested_at when the answer was taken. */
+  resetSeen: string | null;
+}
+
+export async function readDiffState(db: pg.Pool | pg.ClientBase, syncId: string): Promise<DiffState | undefined> {
+  const { rows } = await db.query<{ key_column: string; origin: string; width: string; hashes: Record<string, string> | null; reset_seen: string | null }>(
+    'select key_column, origin::text, width::text, hashes, reset_seen::text from cdb_connectors.sync_diff where sync_id = $1', [syncId]);
+  const row = rows[0];
+  return row && { keyColumn: row.key_column, origin: row.origin, width: row.width, hashes: row.hashes, resetSeen: row.reset_seen };
+}
+
+/** Inside the run's load transaction, with the run's other bookkeeping. */
+export async function storeDiffState(client: pg.ClientBase, syncId: string, state: DiffState): Promise<void> {
+  await client.query(
+    `insert into cdb_connectors.sync_diff (sync_id, key_column, origin, width, hashes, reset_seen, updated_at)
+     values ($1, $2, $3::numeric, $4::numeric, $5::jsonb, $6::timestamptz, statement_timestamp())
+     on conflict (sync_id) do update set key_column = excluded.key_column, origin = excluded.origin, width = excluded.width,
+       hashes = excluded.hashes, reset_seen = excluded.reset_seen, updated_at = excluded.updated_at`,
+    [syncId, state.keyColumn, state.origin, state.width, state.hashes === null ? null : JSON.stringify(state.hashes), state.resetSeen]);
 }
 
 /** After the run's job was recorded as failed or cancelled: failure state, retry or next interval. */

@@ -50,6 +50,21 @@ describe('connector-bridge CLI', () => {
     expect(rows.map((x) => x.name)).toEqual(['Oslo', 'Lima']);
   });
 
+  it('import --wait says on stderr that the import stopped at max_rows, and names the warnings (issue 22 §3, §4)', async () => {
+    await db.query(`update cdb_connectors.settings set value = '1' where name = 'max_rows'`);
+    try {
+      const request = { connector: { provider: 'mysql', connection: my.connection(), table: 'cities' } };
+      const r = await cli(['import', '-', '--wait'], JSON.stringify(request));
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/"truncated": true/);
+      expect(r.stderr).toContain('stopped at max_rows: the remote has more rows than were imported');
+      expect(r.stderr).toMatch(/warning row_limit: /);
+      expect(r.stderr).toMatch(/warning renamed: Imported as "cities_1" instead of "cities"/);
+    } finally {
+      await db.query(`update cdb_connectors.settings set value = '1000000' where name = 'max_rows'`);
+    }
+  });
+
   it('import --wait exits 1 when the job fails, and shows the error', async () => {
     const request = { connector: { provider: 'mysql', connection: my.connection(), table: 'no_such_table' } };
     const r = await cli(['import', '--wait'], JSON.stringify(request));

@@ -5,11 +5,13 @@
  */
 import { afterAll, beforeAll, describe } from 'vitest';
 import type { MysqlTestServer } from '../providers/mysql/server.js';
+import { diffSuite } from '../providers/mysql/suites/diff.js';
 import { edgeValueSuite } from '../providers/mysql/suites/edge-values.js';
 import { encodingSuite } from '../providers/mysql/suites/encoding.js';
 import { errorsSuite } from '../providers/mysql/suites/errors.js';
 import { queriesAndNamesSuite } from '../providers/mysql/suites/queries-and-names.js';
 import { streamingSuite } from '../providers/mysql/suites/streaming.js';
+import { windowSuite } from '../providers/mysql/suites/window.js';
 import { startMysqlContainer, type StartedMysql } from './factories/mysql.js';
 import { MYSQL_IMAGES } from './images.js';
 
@@ -29,5 +31,7 @@ for (const image of MYSQL_IMAGES) {
     errorsSuite(() => server);
     queriesAndNamesSuite(() => server);
     streamingSuite(() => server);
+    windowSuite(() => server);
+    diffSuite(() => server);
   });
 }

@@ -39,6 +39,22 @@ export const preview = async (url: string, params: unknown, rows?: number): Prom
   (await queryOnce(url, rows === undefined ? 'call cdb_connector_preview($1::jsonb)' : 'call cdb_connector_preview($1::jsonb, $2)',
     rows === undefined ? [JSON.stringify(params)] : [JSON.stringify(params), rows]))[0]!.result;
 
+/**
+ * Runs `fn` with the setting `name` at `value` (JSON text, as a DBA writes it) in `db`, then puts
+ * back the value it had, so one test's limit does not leak into the next.
+ */
+export async function withSetting<T>(db: TargetDb, name: string, value: string, fn: () => Promise<T>): Promise<T> {
+  const { rows } = await db.query<{ value: string }>('select value::text as value from cdb_connectors.settings where name = $1', [name]);
+  if (rows.length === 0) throw new Error(`no setting ${name}`);
+  const set = (v: string) => db.query('update cdb_connectors.settings set value = $2::jsonb where name = $1', [name, v]);
+  await set(value);
+  try {
+    return await fn();
+  } finally {
+    await set(rows[0]!.value);
+  }
+}
+
 /** The error a promise rejects with (fails the test when it resolves). */
 export async function sqlError(promise: Promise<unknown>): Promise<pg.DatabaseError> {
   const outcome = await promise.then((value) => ({ value }), (err: unknown) => ({ err }));

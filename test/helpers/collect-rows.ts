@@ -4,7 +4,10 @@
  * (the same assertions run against the wire-protocol test servers and, in the containers suite,
  * against real images).
  */
-import type { CopyValue, FieldSink, RowSink, SourcePlan, SourceSession, WarningCode, WarningCounter } from '../../src/providers/provider.js';
+import type { SourceSession } from '../../src/providers/provider.js';
+import type { SourcePlan } from '../../src/rows/plan.js';
+import type { CopyValue, FieldSink, RowSink } from '../../src/rows/sink.js';
+import type { WarningCode, WarningCounter } from '../../src/rows/warnings.js';
 
 export interface Collected {
   plan: SourcePlan;

@@ -99,7 +99,7 @@ describe('remote tables', () => {
     expect(denied.status).toBe(400);
     expect(denied.body.error_code).toBe(1503);
     const provider = await call('/api/v1/connectors/oracle/tables', { key, query: connectionQuery() });
-    expect(provider.body).toEqual({ errors: ['Invalid provider'], error_code: 1502 });
+    expect(provider.body).toEqual({ errors: ['Invalid provider "oracle" — use one of mysql, postgres, sqlserver, hive'], error_code: 1502 });
   });
 });
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { describeCartoPlan, describeGeoreference, planCartoTable } from '../../src/load/cartodbfy-plan.js';
-import type { SourcePlan } from '../../src/providers/provider.js';
+import type { SourcePlan } from '../../src/rows/plan.js';
 
 const plan = (columns: Array<[string, string]>, primaryKey?: string, skipped: Array<[string, string]> = []): SourcePlan => ({
   columns: columns.map(([remoteName, localType]) => ({ remoteName, remoteType: localType, localType })),

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CartoTable } from '../../src/load/cartodbfy-table.js';
 import { planCartoTable } from '../../src/load/cartodbfy-plan.js';
 import { beginNewTable } from '../../src/load/strategies/new-table.js';
-import type { CopyValue, SourcePlan } from '../../src/providers/provider.js';
+import type { SourcePlan } from '../../src/rows/plan.js';
+import type { CopyValue } from '../../src/rows/sink.js';
 import { createTargetDb, type TargetDb } from '../helpers/target.js';
 
 let db: TargetDb;

@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { from as copyFrom } from 'pg-copy-streams';
 import { CopyTextEncoder } from '../../src/load/copy-encoder.js';
-import type { CopyValue } from '../../src/providers/provider.js';
+import type { CopyValue } from '../../src/rows/sink.js';
 import { createTargetDb, type TargetDb } from '../helpers/target.js';
 
 let db: TargetDb;

@@ -156,8 +156,8 @@ export const MYSQL_CASES: HostileCase[] = [
   { name: 'key with a Cyrillic homoglyph', provider: 'mysql', json: mysql({ [`${CYRILLIC_T}ABLE`]: 'x' }), expect: invalid(`Invalid parameters: ${CYRILLIC_T}ABLE`) },
   { name: 'key with a zero-width space', provider: 'mysql', json: mysql({ 'table\u200b': 'x' }), expect: invalid('Invalid parameters: table\u200b') },
   { name: 'provider in mixed case', provider: 'mysql', json: mysql({ provider: 'MySQL', import_as: 'provider_case' }), expect: complete('provider_case', ORDERS) },
-  { name: 'provider with a Cyrillic homoglyph', provider: 'mysql', json: mysql({ provider: `m${CYRILLIC_Y}sql` }), expect: invalid('Invalid provider') },
-  { name: 'provider with a trailing space', provider: 'mysql', json: mysql({ provider: 'mysql ' }), expect: invalid('Invalid provider') },
+  { name: 'provider with a Cyrillic homoglyph', provider: 'mysql', json: mysql({ provider: `m${CYRILLIC_Y}sql` }), expect: invalid(`Invalid provider "m${CYRILLIC_Y}sql" — use one of mysql, postgres, sqlserver, hive`) },
+  { name: 'provider with a trailing space', provider: 'mysql', json: mysql({ provider: 'mysql ' }), expect: invalid('Invalid provider "mysql " — use one of mysql, postgres, sqlserver, hive (for "mysql ": "mysql")') },
 ];
 
 export const POSTGRES_CASES: HostileCase[] = [

@@ -106,8 +106,8 @@ describe('cdb_connector_import_status', () => {
     const queued = (await alice.query('select cdb_connector_import_status($1) as s', [id])).rows[0].s;
     expect(Object.keys(queued).sort()).toEqual([
       'attempt', 'columns_imported', 'created_at', 'error_code', 'error_message', 'finished_at', 'get_error_text', 'id',
-      'item_queue_id', 'params', 'provider', 'rows_fetched', 'rows_imported', 'started_at', 'state', 'success', 'sync_id',
-      'table_name', 'target_schema', 'updated_at', 'warnings',
+      'item_queue_id', 'params', 'provider', 'rows_deleted', 'rows_fetched', 'rows_imported', 'rows_inserted', 'rows_unchanged',
+      'rows_updated', 'started_at', 'state', 'success', 'sync_id', 'table_name', 'target_schema', 'truncated', 'updated_at', 'warnings',
     ]);
     expect(queued).toMatchObject({ id, item_queue_id: id, state: 'enqueued', success: false, table_name: 'orders', target_schema: 'public',
       rows_fetched: 0, warnings: [], error_code: null, get_error_text: null, provider: 'mysql', attempt: 0 });

@@ -31,8 +31,8 @@ async function objects(url: string, apiSchema = 'public') {
 const EXPECTED = {
   functions: ['cdb_connector_cancel', 'cdb_connector_check', 'cdb_connector_create_api_key', 'cdb_connector_import', 'cdb_connector_import_status', 'cdb_connector_list_tables',
     'cdb_connector_preview', 'cdb_connector_providers', 'cdb_connector_request', 'cdb_connector_request_result',
-    'cdb_connector_revoke_api_key', 'cdb_connector_set_interval', 'cdb_connector_sync', 'cdb_connector_sync_now', 'cdb_connector_unsync', 'cdb_connector_wait'],
-  views: ['import_log', 'imports', 'synchronizations', 'workers'],
+    'cdb_connector_revoke_api_key', 'cdb_connector_set_interval', 'cdb_connector_sync', 'cdb_connector_sync_now', 'cdb_connector_sync_reset', 'cdb_connector_unsync', 'cdb_connector_wait'],
+  views: ['import_log', 'imports', 'sync_state', 'synchronizations', 'workers'],
   rls: ['api_keys', 'job_log', 'job_secrets', 'jobs', 'request_secrets', 'requests', 'sync_secrets', 'syncs'],
 };
 /** Every migration file, in order: a release adds files, never edits or renames one. */

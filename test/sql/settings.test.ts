@@ -15,12 +15,17 @@ afterAll(async () => {
   await db.drop();
 });
 
+const MAX_COLUMNS_RULE = "an integer of at least 1 and at most 1600, PostgreSQL's limit of columns in a table";
+
 const BAD: Array<[name: string, value: string, message: string]> = [
   ['max_rows', '0', 'Invalid value 0 for setting max_rows: it must be an integer of at least 1'],
   ['max_rows', '"1000"', 'Invalid value "1000" for setting max_rows: it must be an integer of at least 1'],
   ['max_rows', '10.5', 'Invalid value 10.5 for setting max_rows: it must be an integer of at least 1'],
   ['max_rows', '3000000000', 'Invalid value 3000000000 for setting max_rows: it must be an integer of at least 1'],
-  ['max_columns', 'null', 'Invalid value null for setting max_columns: it must be an integer of at least 1'],
+  ['max_columns', 'null', `Invalid value null for setting max_columns: it must be ${MAX_COLUMNS_RULE}`],
+  // PostgreSQL refuses a table of more than 1600 columns: a larger limit would only move the failure to CREATE TABLE (issue 22 §9)
+  ['max_columns', '1601', `Invalid value 1601 for setting max_columns: it must be ${MAX_COLUMNS_RULE}`],
+  ['max_columns', '0', `Invalid value 0 for setting max_columns: it must be ${MAX_COLUMNS_RULE}`],
   ['max_listed_tables', '-1', 'Invalid value -1 for setting max_listed_tables: it must be an integer of at least 1'],
   ['max_concurrent_jobs_per_role', '0', 'Invalid value 0 for setting max_concurrent_jobs_per_role: it must be an integer of at least 1'],
   ['fetch_rows', 'true', 'Invalid value true for setting fetch_rows: it must be an integer of at least 1'],
@@ -61,6 +66,7 @@ describe('settings trigger', () => {
 
   it.each([
     ['max_rows', '1000'],
+    ['max_columns', '1600'],
     ['max_syncs_per_role', 'null'],
     ['max_syncs_per_role', '0'],
     ['max_retries', '0'],

@@ -11,6 +11,7 @@ const PORT_MESSAGE = 'The port connection parameter must be an integer between 1
 const TABLE_REQUIRED = 'The table parameter is required if no sql_query parameter is provided';
 const NOT_AN_OBJECT = 'The import parameters must be a JSON object like {"connector": {"provider": …, "connection": {…}, "table": …}}';
 const ONE_MEGABYTE = 1024 * 1024;
+const PROVIDERS = 'mysql, postgres, sqlserver, hive';
 
 interface BadCase {
   name: string;
@@ -38,14 +39,35 @@ const BAD: BadCase[] = [
   { name: 'provider missing', json: j({ connector: { connection: { server: 'h' }, table: 't' } }), messages: ['Provider not defined', 'Missing required connection parameters database'] },
   { name: 'provider empty', json: mysql({ provider: '' }), messages: ['Provider not defined'] },
   { name: 'provider null', json: mysql({ provider: null }), messages: ['Provider not defined'] },
-  { name: 'provider unknown', json: mysql({ provider: 'oracle' }), messages: ['Invalid provider'] },
-  { name: 'provider a number', json: mysql({ provider: 42 }), messages: ['Invalid provider'] },
-  { name: 'provider an array', json: mysql({ provider: ['mysql'] }), messages: ['Invalid provider'] },
+  // CARTO's 'Invalid provider', then the value as given (JSON) and the choices (issue 22 §9)
+  { name: 'provider unknown', json: mysql({ provider: 'oracle' }), messages: [`Invalid provider "oracle" — use one of ${PROVIDERS}`] },
+  { name: 'provider a number', json: mysql({ provider: 42 }), messages: [`Invalid provider 42 — use one of ${PROVIDERS}`] },
+  { name: 'provider an array', json: mysql({ provider: ['mysql'] }), messages: [`Invalid provider ["mysql"] — use one of ${PROVIDERS}`] },
+  { name: 'provider mariadb: the provider that reads it', json: mysql({ provider: 'MariaDB' }), messages: [`Invalid provider "MariaDB" — use one of ${PROVIDERS} (for "MariaDB": "mysql")`] },
+  { name: 'provider with a trailing space', json: mysql({ provider: 'postgres ' }), messages: [`Invalid provider "postgres " — use one of ${PROVIDERS} (for "postgres ": "postgres")`] },
+  { name: 'provider with a newline, quoted as JSON', json: mysql({ provider: 'my\nsql' }), messages: [`Invalid provider "my\\nsql" — use one of ${PROVIDERS}`] },
+  { name: 'provider of 1 MB, quoted in part', json: mysql({ provider: 'x'.repeat(ONE_MEGABYTE) }), messages: [`Invalid provider "${'x'.repeat(99)}… — use one of ${PROVIDERS}`] },
   // keys
   { name: 'unknown connector key', json: mysql({ foo: 1 }), messages: ['Invalid parameters: foo'] },
   { name: 'unknown top-level and connector keys, one line, sorted', json: j({ ...mysqlRequest({ zeta: 1, Alpha: 2 }), bar: true }), messages: ['Invalid parameters: Alpha, bar, zeta'] },
-  { name: 'interval inside connector', json: mysql({ interval: 900 }), messages: ['Invalid parameters: interval'] },
-  { name: 'encoding for postgres', json: postgres({ encoding: 'UTF8' }), messages: ['Invalid parameters: encoding'] },
+  // CARTO's 'Invalid parameters: …', then where the known keys belong (issue 22 §9)
+  { name: 'interval inside connector', json: mysql({ interval: 900 }), messages: ['Invalid parameters: interval — "interval" belongs at the top level, next to "connector"'] },
+  { name: 'encoding for postgres', json: postgres({ encoding: 'UTF8' }), messages: ['Invalid parameters: encoding — the postgres provider takes no "encoding": a PostgreSQL source server converts its text itself, whatever its encoding'] },
+  {
+    name: 'connector keys at the top level (no "connector" wrapper)',
+    json: j({ provider: 'mysql', Table: 't', connection: {} }),
+    messages: ['Missing required parameters connector', 'Invalid parameters: Table, connection, provider — "Table", "connection", "provider" belong inside "connector"'],
+  },
+  {
+    name: 'connection keys in the connector (no "connection" object)',
+    json: j({ connector: { provider: 'mysql', server: 'h', database: 'd', username: 'u', password: 'p', table: 't' } }),
+    messages: ['Invalid parameters: database, password, server, username — "database", "password", "server", "username" belong inside "connection"', 'Missing required parameters connection'],
+  },
+  {
+    name: 'several misplaced keys and an unknown one: one line, every note',
+    json: j({ ...mysqlRequest({ interval: 900, port: 3306, zz: 1 }), schema: 's' }),
+    messages: ['Invalid parameters: interval, port, schema, zz — "schema" belongs inside "connector"; "interval" belongs at the top level, next to "connector"; "port" belongs inside "connection"'],
+  },
   { name: 'case twins at top level', json: j({ connector: mysqlRequest().connector, Connector: mysqlRequest().connector }), messages: ['Duplicate parameters (keys are case-insensitive): Connector, connector'] },
   { name: 'case twins in connector', json: mysql({ Table: 'a', TABLE: 'b' }), messages: ['Duplicate parameters (keys are case-insensitive): TABLE, Table, table'] },
   { name: 'case twins in connection', json: mysql({}, { Server: 'other' }), messages: ['Duplicate connection parameters (keys are case-insensitive): Server, server'] },

@@ -13,6 +13,7 @@
  * during the COPY, gets its key and indexes right after it, and they take the final name at commit.
  */
 import type pg from 'pg';
+import { ConnectorError } from '../../errors.js';
 import { startCopy } from '../copy-session.js';
 import { createTableSql, qi, qualified } from '../ddl.js';
 import { findFreeTableName } from '../target-catalog.js';
@@ -49,19 +50,24 @@ export async function beginNewTable(client: pg.PoolClient, plan: LoadPlan, hooks
   const { carto } = plan;
   const copy = startCopy(client, { schema: plan.schema, table: plan.stagingName, columns: plan.columns, maxRows: plan.maxRows, format: plan.format },
     carto ? { afterCopy: () => carto.afterCopy(client, plan.schema, plan.stagingName, plan.owner, { final: true }) } : {});
-  return tableLoad(copy, async (baseName, beforeCommit) => {
+  const load: TableLoad = tableLoad(copy, async (baseName, beforeCommit) => {
     // Still the owner's role: renaming needs ownership of the table, its indexes and sequence.
     await client.query('select pg_catalog.pg_advisory_xact_lock($1, pg_catalog.hashtext($2))', [NAME_LOCK_NAMESPACE, `${plan.schema}.${baseName}`]);
     const name = await findFreeTableName(client, plan.schema, baseName);
+    if (name !== baseName && plan.ifExists === 'fail') {
+      throw new ConnectorError('TABLE_EXISTS', `The schema ${plan.schema} already has a table (or another relation or type) named ${baseName}, and the import asked for "if_exists": "fail"; nothing was imported.`);
+    }
     await client.query(`alter table ${qualified(plan.schema, plan.stagingName)} rename to ${qi(name)}`);
     await carto?.nameAfterTable(client, plan.schema, name);
     await hooks.asOwner?.(name);
     await client.query('reset role');
     await hooks.beforeCommit?.(name);
+    load.createdTable = true;
     await beforeCommit(name);
     await client.query('commit');
     return name;
   });
+  return load;
 }
 
 export const newTableStrategy: WriteStrategy<LoadPlan> = {

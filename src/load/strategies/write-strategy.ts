@@ -35,6 +35,8 @@ export interface LoadPlan {
   postgisSchema?: string;
   /** CARTO columns, keys and indexes (SPEC §12), computed in this same transaction; absent = plain table. */
   carto?: CartoTable;
+  /** When a new table's name is taken: a free `_1`, `_2` variant (default), or fail with 1513. */
+  ifExists?: 'rename' | 'fail';
 }
 
 /** A load in progress: the COPY the provider writes into, and the one way to finish it. */
@@ -45,6 +47,8 @@ export interface TableLoad extends CopySession {
    * commits. Returns the final table name. After an error, `abort` rolls back.
    */
   commit(baseName: string, beforeCommit: (tableName: string) => Promise<void>): Promise<string>;
+  /** Set during `commit` when this load created its table (an import, a sync's first run), before `beforeCommit` runs. */
+  createdTable?: boolean;
 }
 
 export interface WriteStrategy<P extends LoadPlan = LoadPlan> {

@@ -1,10 +1,13 @@
 /**
- * Hive type → PostgreSQL type, as data (pgloader's DEFAULT_CAST_RULES: first match wins).
- * A Hive type that matches no rule (UNIONTYPE, INTERVAL_*, TIMESTAMP WITH LOCAL TIME ZONE, void,
- * user-defined) is skipped and named in the `skipped_columns` warning (SPEC §8).
+ * Hive type → PostgreSQL type (SPEC §8), as data, matched by the shared rows/cast-rules.ts
+ * (pgloader's DEFAULT_CAST_RULES: an ordered table, first match wins). A Hive type that matches
+ * no rule (UNIONTYPE, INTERVAL_*, TIMESTAMP WITH LOCAL TIME ZONE, void, user-defined) is skipped
+ * and named in the `skipped_columns` warning.
  *
- * `reader` says how rows.ts turns the wire value into COPY text input (values.ts).
+ * Beyond the local type, a rule names its `reader`: how rows.ts turns the column's wire value
+ * into COPY text input (values.ts). It belongs to the rule because it follows the remote type.
  */
+import { matchCast, type CastRule as SharedCastRule } from '../../rows/cast-rules.js';
 
 /** A column type as HiveServer2 describes it in TTypeDesc (TTypeId name without `_TYPE`). */
 export interface HiveColumnType {
@@ -16,49 +19,50 @@ export interface HiveColumnType {
 
 export type ValueReader = 'boolean' | 'integer' | 'bigint' | 'float' | 'double' | 'ascii' | 'text' | 'timestamp' | 'binary' | 'json';
 
-export interface CastRule {
-  id: string;
-  when?: (t: HiveColumnType) => boolean;
-  localType: string | ((t: HiveColumnType) => string);
+/** A rule of the Hive table: `types` are TTypeId names (`DECIMAL`, `VARCHAR`). */
+export interface CastRule extends SharedCastRule<HiveColumnType> {
+  types: readonly string[];
+  reader: ValueReader;
+}
+
+/** A column's cast: its local type and how its values are read. */
+export interface HiveCast {
+  localType: string;
   reader: ValueReader;
 }
 
 const hasLength = (t: HiveColumnType) => t.length !== undefined && t.length > 0;
 
 export const HIVE_CAST_RULES: readonly CastRule[] = [
-  { id: 'BOOLEAN', localType: 'boolean', reader: 'boolean' },
+  { types: ['BOOLEAN'], to: 'boolean', reader: 'boolean' },
   // PostgreSQL has no one-byte integer.
-  { id: 'TINYINT', localType: 'smallint', reader: 'integer' },
-  { id: 'SMALLINT', localType: 'smallint', reader: 'integer' },
-  { id: 'INT', localType: 'integer', reader: 'integer' },
+  { types: ['TINYINT', 'SMALLINT'], to: 'smallint', reader: 'integer' },
+  { types: ['INT'], to: 'integer', reader: 'integer' },
   // Read from the i64 bytes, never through a JS number (exact beyond 2^53).
-  { id: 'BIGINT', localType: 'bigint', reader: 'bigint' },
+  { types: ['BIGINT'], to: 'bigint', reader: 'bigint' },
   // HiveServer2 widens FLOAT to a double on the wire; the reader prints the shortest text of the float.
-  { id: 'FLOAT', localType: 'real', reader: 'float' },
-  { id: 'DOUBLE', localType: 'double precision', reader: 'double' },
+  { types: ['FLOAT'], to: 'real', reader: 'float' },
+  { types: ['DOUBLE'], to: 'double precision', reader: 'double' },
   // DECIMAL travels as Hive's own decimal text: copied as is.
-  { id: 'DECIMAL', when: (t) => t.precision !== undefined, localType: (t) => `numeric(${t.precision},${t.scale ?? 0})`, reader: 'ascii' },
-  { id: 'DECIMAL', localType: 'numeric', reader: 'ascii' },
-  { id: 'STRING', localType: 'text', reader: 'text' },
-  { id: 'VARCHAR', when: hasLength, localType: (t) => `varchar(${t.length})`, reader: 'text' },
-  { id: 'VARCHAR', localType: 'text', reader: 'text' },
+  { types: ['DECIMAL'], when: (t) => t.precision !== undefined, to: (t) => `numeric(${t.precision},${t.scale ?? 0})`, reader: 'ascii' },
+  { types: ['DECIMAL'], to: 'numeric', reader: 'ascii' },
+  { types: ['STRING'], to: 'text', reader: 'text' },
   // Hive sends CHAR(n) padded to n characters; varchar(n) keeps exactly what Hive sent (SPEC §8).
-  { id: 'CHAR', when: hasLength, localType: (t) => `varchar(${t.length})`, reader: 'text' },
-  { id: 'CHAR', localType: 'text', reader: 'text' },
-  { id: 'DATE', localType: 'date', reader: 'ascii' },
+  { types: ['VARCHAR', 'CHAR'], when: hasLength, to: (t) => `varchar(${t.length})`, reader: 'text' },
+  { types: ['VARCHAR', 'CHAR'], to: 'text', reader: 'text' },
+  { types: ['DATE'], to: 'date', reader: 'ascii' },
   // Nanoseconds are rounded to microseconds (values.ts roundTimestamp, warning timestamp_rounded).
-  { id: 'TIMESTAMP', localType: 'timestamp', reader: 'timestamp' },
-  { id: 'BINARY', localType: 'bytea', reader: 'binary' },
+  { types: ['TIMESTAMP'], to: 'timestamp', reader: 'timestamp' },
+  { types: ['BINARY'], to: 'bytea', reader: 'binary' },
   // Complex values arrive as Hive's JSON rendering (complex-json.ts makes it valid JSON).
-  { id: 'ARRAY', localType: 'jsonb', reader: 'json' },
-  { id: 'MAP', localType: 'jsonb', reader: 'json' },
-  { id: 'STRUCT', localType: 'jsonb', reader: 'json' },
+  { types: ['ARRAY', 'MAP', 'STRUCT'], to: 'jsonb', reader: 'json' },
 ];
 
-export function resolveCast(type: HiveColumnType): { localType: string; reader: ValueReader } | undefined {
-  const rule = HIVE_CAST_RULES.find((r) => r.id === type.id && (r.when === undefined || r.when(type)));
-  if (!rule) return undefined;
-  return { localType: typeof rule.localType === 'string' ? rule.localType : rule.localType(type), reader: rule.reader };
+/** The local type and reader of a column of `type`, or undefined when it is skipped. */
+export function resolveCast(type: HiveColumnType, rules: readonly CastRule[] = HIVE_CAST_RULES): HiveCast | undefined {
+  const match = matchCast(rules, type.id, type, undefined);
+  if (!match || match.localType === null) return undefined;
+  return { localType: match.localType, reader: match.rule.reader };
 }
 
 const REMOTE_NAMES: Record<string, string> = {

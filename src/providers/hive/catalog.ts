@@ -94,15 +94,38 @@ export function planOf(layout: ResultLayout): SourcePlan {
   return { columns, skipped };
 }
 
+/** A plan column as a read emits it: where it is in the Hive result, and how its values are read. */
+export interface BoundColumn {
+  column: ColumnPlan;
+  position: number;
+  reader: ValueReader;
+}
+
 /** For each plan column, its position in the result and its reader: matched by name, in order (duplicates allowed). */
-export function bindPlan(plan: SourcePlan, layout: ResultLayout): Array<{ position: number; reader: ValueReader }> {
+export function bindPlan(plan: SourcePlan, layout: ResultLayout): BoundColumn[] {
   let from = 0;
   return plan.columns.map((column) => {
     const position = layout.names.indexOf(column.remoteName, from);
     const cast = position >= 0 ? resolveCast(layout.types[position]!) : undefined;
     if (!cast) throw new ConnectorError('INTERNAL', `Column "${column.remoteName}" of the plan is not in the Hive result any more`);
     from = position + 1;
-    return { position, reader: cast.reader };
+    return { column, position, reader: cast.reader };
+  });
+}
+
+/**
+ * Plan columns bound to the result positions a statement built for them selects (window.ts): by
+ * position, as a derived table renames a query's columns; the type must still be the plan's.
+ */
+export function bindPositions(columns: ColumnPlan[], positions: number[], layout: ResultLayout): BoundColumn[] {
+  return columns.map((column, i) => {
+    const position = positions[i]!;
+    const type = layout.types[position];
+    const cast = type && remoteTypeName(type) === column.remoteType ? resolveCast(type) : undefined;
+    if (!cast) {
+      throw new ConnectorError('INTERNAL', `Column "${column.remoteName}" (${column.remoteType}) of the plan is not in the Hive result of the windowed read (found ${type ? remoteTypeName(type) : 'nothing'} at position ${position + 1})`);
+    }
+    return { column, position, reader: cast.reader };
   });
 }
 

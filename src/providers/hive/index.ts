@@ -5,19 +5,25 @@
  * One session = one HiveServer2 session on one socket. `connection.database` becomes the
  * session's current database (`use:database`, where an unqualified `sql_query` resolves);
  * `table` is read from `schema` (default `default`). NOSASL when neither username nor password is
- * given, PLAIN SASL otherwise. See docs/providers/hive.md for parameters, types, encoding and
- * timestamp rounding.
+ * given, PLAIN SASL otherwise. See docs/providers/hive.md for parameters, types, encoding,
+ * timestamp rounding, incremental reads and diff mode.
+ *
+ * No `uniqueKey` in the plan: Hive's PRIMARY KEY / UNIQUE constraints are DISABLE NOVALIDATE
+ * (declared, never enforced), so none can be trusted as a merge key; a Hive sync names its
+ * `primary_key` (SPEC §13).
  */
 import { ConnectorError } from '../../errors.js';
 import { codecFor, isUtf8Encoding, makeTextDecoder } from '../../rows/encoding.js';
 import type { RowSink } from '../../rows/sink.js';
 import type { SourcePlan } from '../../rows/plan.js';
-import type { Provider, RemoteTable, SessionOptions, SourceRequest, SourceSession, StreamOptions } from '../provider.js';
-import { layoutOf, listTables, normaliseQuery, planOf, tableSelect, type ResultLayout } from './catalog.js';
+import { requireSource, type BucketHash, type KeyBuckets, type Provider, type RemoteTable, type SessionOptions, type SourceRequest, type SourceSession, type StreamOptions } from '../provider.js';
+import { hashBucketsStatement, readBucketHashes } from './buckets.js';
+import { bindPlan, bindPositions, layoutOf, listTables, normaliseQuery, planOf, tableSelect, type BoundColumn, type ResultLayout } from './catalog.js';
 import { HiveConnection, type CallGuard } from './connection.js';
 import { classifyHiveError, type ErrorContext } from './errors.js';
 import { HiveOperation } from './operation.js';
 import { streamOperation } from './rows.js';
+import { windowStatement } from './window.js';
 
 export const HIVE_DEFAULT_PORT = 10000;
 const DEFAULT_SCHEMA = 'default';
@@ -34,18 +40,22 @@ class HiveSourceSession implements SourceSession {
 
   constructor(private readonly conn: HiveConnection, private readonly request: SourceRequest, private readonly opts: SessionOptions, private readonly ctx: ErrorContext) {}
 
+  private get schema(): string {
+    return this.request.schema || DEFAULT_SCHEMA;
+  }
+
+  /** The whole table or query, as describe() runs it. */
   private statement(): string {
-    if (this.request.sqlQuery !== undefined) return normaliseQuery(this.request.sqlQuery);
-    if (!this.request.table) throw new ConnectorError('INVALID_PARAMETERS', 'The table parameter is required if no sql_query parameter is provided');
-    return tableSelect(this.request.schema || DEFAULT_SCHEMA, this.request.table);
+    const source = requireSource(this.request);
+    return source.kind === 'query' ? normaliseQuery(source.sql) : tableSelect(this.schema, source.table);
   }
 
   private statementGuard(signal?: AbortSignal): CallGuard {
     return { deadlineMs: Date.now() + this.opts.statementTimeoutMs, timeoutKind: 'statement', signal };
   }
 
-  private async execute(guard: CallGuard): Promise<PendingResult> {
-    const op = await HiveOperation.execute(this.conn, this.statement(), guard);
+  private async execute(statement: string, guard: CallGuard): Promise<PendingResult> {
+    const op = await HiveOperation.execute(this.conn, statement, guard);
     try {
       return { op, layout: layoutOf(await op.schema(guard)) };
     } catch (err) {
@@ -57,7 +67,7 @@ class HiveSourceSession implements SourceSession {
   async describe(): Promise<SourcePlan> {
     try {
       await this.dropPending();
-      this.pending = await this.execute(this.statementGuard());
+      this.pending = await this.execute(this.statement(), this.statementGuard());
       return planOf(this.pending.layout);
     } catch (err) {
       throw classifyHiveError(err, this.ctx);
@@ -68,14 +78,51 @@ class HiveSourceSession implements SourceSession {
     if (plan.columns.length === 0) throw new ConnectorError('NO_IMPORTABLE_COLUMNS', 'No column of the Hive result has a type that can be imported');
     const guard = this.statementGuard(opts.signal);
     try {
-      const { op, layout } = this.pending ?? await this.execute(guard);
-      this.pending = undefined;
-      await streamOperation(op, layout, plan, sink, opts, {
+      if (opts.window?.keyRanges?.ranges.length === 0) {
+        // A diff-mode run over an unchanged table: nothing to read, no statement (a Hive job costs seconds).
+        windowStatement(plan, requireSource(this.request), this.schema, opts.window, opts.limit); // refuses what a read would
+        await this.dropPending();
+        return;
+      }
+      const { op, bound } = await this.open(plan, opts, guard);
+      await streamOperation(op, bound, sink, opts, {
         conn: this.conn,
         fetchRows: this.opts.fetchRows,
         decode: makeTextDecoder(this.request.encoding),
         guard,
       });
+    } catch (err) {
+      throw classifyHiveError(err, this.ctx);
+    }
+  }
+
+  /**
+   * The operation a read streams: the one describe() left open when the read takes the whole
+   * source; a windowed read (window.ts) runs its own statement, and the full one is closed.
+   */
+  private async open(plan: SourcePlan, opts: StreamOptions, guard: CallGuard): Promise<{ op: HiveOperation; bound: BoundColumn[] }> {
+    const window = opts.window;
+    if (window?.columns === undefined && window?.cursor === undefined && window?.keyRanges === undefined) {
+      const { op, layout } = this.pending ?? await this.execute(this.statement(), guard);
+      this.pending = undefined;
+      return { op, bound: await bindWithClose(op, () => bindPlan(plan, layout)) };
+    }
+    const read = windowStatement(plan, requireSource(this.request), this.schema, window, opts.limit);
+    await this.dropPending();
+    const { op, layout } = await this.execute(read.statement, guard);
+    return { op, bound: await bindWithClose(op, () => bindPositions(read.columns, read.positions, layout)) };
+  }
+
+  /**
+   * Diff mode (buckets.ts): one GROUP BY statement under statement_timeout and the signal, like
+   * a read. describe()'s pending operation stays open for the full read that may follow.
+   */
+  async hashBuckets(plan: SourcePlan, buckets: KeyBuckets, opts: { signal: AbortSignal }): Promise<BucketHash[]> {
+    const guard = this.statementGuard(opts.signal);
+    try {
+      const statement = hashBucketsStatement(plan, requireSource(this.request), this.schema, buckets);
+      const op = await HiveOperation.execute(this.conn, statement, guard);
+      return await readBucketHashes(op, guard, this.opts.fetchRows);
     } catch (err) {
       throw classifyHiveError(err, this.ctx);
     }
@@ -98,6 +145,16 @@ class HiveSourceSession implements SourceSession {
     const pending = this.pending;
     this.pending = undefined;
     await pending?.op.close();
+  }
+}
+
+/** Binds the plan to an operation's result; a failure closes the operation (no leak on the server). */
+async function bindWithClose(op: HiveOperation, bind: () => BoundColumn[]): Promise<BoundColumn[]> {
+  try {
+    return bind();
+  } catch (err) {
+    await op.close();
+    throw err;
   }
 }
 

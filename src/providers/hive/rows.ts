@@ -7,9 +7,8 @@
  */
 import type { TextDecoderFn } from '../../rows/encoding.js';
 import type { CopyValue, RowSink } from '../../rows/sink.js';
-import type { SourcePlan } from '../../rows/plan.js';
 import type { StreamOptions } from '../provider.js';
-import { bindPlan, type ResultLayout } from './catalog.js';
+import type { BoundColumn } from './catalog.js';
 import { guarded, type CallGuard, type HiveConnection } from './connection.js';
 import { HiveAborted, HiveTimeoutError } from './errors.js';
 import type { HiveOperation, TColumnLike } from './operation.js';
@@ -33,10 +32,10 @@ function valuesOf(column: TColumnLike | undefined): ColumnValues {
   return { values: [], nulls: Buffer.alloc(0) };
 }
 
-export async function streamOperation(op: HiveOperation, layout: ResultLayout, plan: SourcePlan, sink: RowSink, opts: StreamOptions, ctx: StreamContext): Promise<void> {
-  const bound = bindPlan(plan, layout);
+/** Streams the `bound` columns (catalog.ts bindPlan / bindPositions) of the operation's result, in that order. */
+export async function streamOperation(op: HiveOperation, bound: BoundColumn[], sink: RowSink, opts: StreamOptions, ctx: StreamContext): Promise<void> {
   const counts: ValueCounts[] = bound.map(() => ({ timestampRounded: 0, invalidValues: 0 }));
-  const converters: Converter[] = bound.map((b, i) => converterFor(b.reader, { column: plan.columns[i]!.remoteName, decode: ctx.decode, counts: counts[i]! }));
+  const converters: Converter[] = bound.map((b, i) => converterFor(b.reader, { column: b.column.remoteName, decode: ctx.decode, counts: counts[i]! }));
   const width = bound.length;
   let written = 0;
   try {
@@ -56,11 +55,11 @@ export async function streamOperation(op: HiveOperation, layout: ResultLayout, p
         if (written >= opts.limit || sink.full) break pages;
         if (!more) await guarded(sink.drained(), ctx.guard, ctx.conn.lost, 'writing to the target');
       }
-      flushCounts(plan, counts, opts);
+      flushCounts(bound, counts, opts);
     }
-    flushCounts(plan, counts, opts);
+    flushCounts(bound, counts, opts);
   } catch (err) {
-    flushCounts(plan, counts, opts);
+    flushCounts(bound, counts, opts);
     if (err instanceof HiveAborted || err instanceof HiveTimeoutError) await op.cancel();
     throw err;
   } finally {
@@ -68,9 +67,9 @@ export async function streamOperation(op: HiveOperation, layout: ResultLayout, p
   }
 }
 
-function flushCounts(plan: SourcePlan, counts: ValueCounts[], opts: StreamOptions): void {
+function flushCounts(bound: BoundColumn[], counts: ValueCounts[], opts: StreamOptions): void {
   counts.forEach((c, i) => {
-    const column = plan.columns[i]!.remoteName;
+    const column = bound[i]!.column.remoteName;
     if (c.timestampRounded > 0) opts.warnings.count('timestamp_rounded', column, c.timestampRounded);
     if (c.invalidValues > 0) opts.warnings.count('invalid_values', column, c.invalidValues);
     c.timestampRounded = 0;

@@ -18,11 +18,14 @@ import type { RemoteTable } from '../provider.js';
 import { castColumn, type CastContext, type RemoteColumn } from './cast-rules.js';
 import { driverErrno, type MysqlConnection } from './connection.js';
 
-const COLUMNS_SQL = `SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION
+const COLUMNS_SQL = `SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION, IS_NULLABLE
   FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`;
 const JSON_CHECKS_SQL = `SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ?`;
-const PRIMARY_KEY_SQL = `SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE
-  WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND CONSTRAINT_NAME = 'PRIMARY'`;
+// Every unique index with its columns in key order; a view has none. A MySQL 8 functional key
+// part has no COLUMN_NAME. A prefix part (SUB_PART) still makes the whole column unique.
+const UNIQUE_KEYS_SQL = `SELECT INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS
+  WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND NON_UNIQUE = 0 ORDER BY INDEX_NAME, SEQ_IN_INDEX`;
+const PRIMARY_INDEX = 'PRIMARY';
 const SCHEMA_EXISTS_SQL = 'SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?';
 // MariaDB 10.10+ lists the ids of its UCA 14.0 collations (2048+) only in the applicability table
 // (measured on 10.11: 184 collations with a NULL id in COLLATIONS); MySQL has no ID column there.
@@ -50,12 +53,43 @@ export async function describeTable(conn: MysqlConnection, schema: string, table
   const jsonColumns = conn.flavour === 'mariadb' ? await mariadbJsonColumns(conn, schema, table) : new Set<string>();
   const columns = rows.map((r) => infoSchemaColumn(r, jsonColumns));
   const plan = planColumns(columns, ctx);
-  const pk = (await conn.execute(PRIMARY_KEY_SQL, [schema, table])).map((r) => text(r[0]));
+  const keys = await uniqueIndexes(conn, schema, table);
+  const pk = keys.get(PRIMARY_INDEX) ?? [];
   if (pk.length === 1) {
     const column = plan.columns.find((c) => c.remoteName === pk[0]);
     if (column && INTEGER_LOCAL_TYPES.has(column.localType)) plan.primaryKey = column.remoteName;
   }
+  const notNull = new Set(rows.filter((r) => text(r[7]) === 'NO').map((r) => text(r[0])));
+  const uniqueKey = chooseUniqueKey(keys, plan, notNull);
+  if (uniqueKey) plan.uniqueKey = uniqueKey;
   return plan;
+}
+
+/** Unique index name → its columns in key order (null for a functional key part). */
+async function uniqueIndexes(conn: MysqlConnection, schema: string, table: string): Promise<Map<string, Array<string | null>>> {
+  const keys = new Map<string, Array<string | null>>();
+  for (const [index, column] of await conn.execute(UNIQUE_KEYS_SQL, [schema, table])) {
+    const name = text(index);
+    if (!keys.has(name)) keys.set(name, []);
+    keys.get(name)!.push(column === null || column === undefined ? null : text(column));
+  }
+  return keys;
+}
+
+/**
+ * SourcePlan.uniqueKey: the primary key, else the first unique key by index name (code-unit
+ * order, not the server's collation, so every server picks the same) whose columns are all NOT
+ * NULL (a UNIQUE over a nullable column admits many NULLs); every column must be a plan column.
+ */
+function chooseUniqueKey(keys: Map<string, Array<string | null>>, plan: SourcePlan, notNull: Set<string>): string[] | undefined {
+  const planned = new Set(plan.columns.map((c) => c.remoteName));
+  const usable = (columns: Array<string | null>): columns is string[] => columns.every((c) => c !== null && planned.has(c) && notNull.has(c));
+  const names = [...keys.keys()].filter((n) => n !== PRIMARY_INDEX).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const name of [PRIMARY_INDEX, ...names]) {
+    const columns = keys.get(name);
+    if (columns && columns.length > 0 && usable(columns)) return [...columns];
+  }
+  return undefined;
 }
 
 export async function describeQuery(conn: MysqlConnection, sql: string, charsets: Map<number, CharsetInfo>, ctx?: CastContext): Promise<SourcePlan> {

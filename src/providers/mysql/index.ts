@@ -9,12 +9,14 @@ import { ConnectorError } from '../../errors.js';
 import { codecFor } from '../../rows/encoding.js';
 import type { RowSink } from '../../rows/sink.js';
 import type { SourcePlan } from '../../rows/plan.js';
-import type { Provider, RemoteTable, SessionOptions, SourceRequest, SourceSession, StreamOptions } from '../provider.js';
+import { requireSource, type BucketHash, type KeyBuckets, type Provider, type RemoteTable, type SessionOptions, type SourceObject, type SourceRequest, type SourceSession, type StreamOptions } from '../provider.js';
 import { describeQuery, describeTable, listTables, loadCharsets, type CharsetInfo } from './catalog.js';
 import { resultsCharset } from './charsets.js';
 import { openConnection, type MysqlConnection } from './connection.js';
+import { bucketSource, hashBucketsSql, runHashBuckets } from './diff.js';
 import { streamSelect } from './rows.js';
-import { buildTableSelect, normaliseQuery } from './sql-text.js';
+import { buildQuerySelect, buildTableSelect, normaliseQuery, QUERY_ALIAS, tableRef, type SelectClauses } from './sql-text.js';
+import { cursorClauses, keyRangesClause, windowColumns } from './window.js';
 
 export const MYSQL_DEFAULT_PORT = 3306;
 
@@ -28,28 +30,52 @@ class MysqlSession implements SourceSession {
   }
 
   async describe(): Promise<SourcePlan> {
+    const source = requireSource(this.request);
     const conn = await this.connection();
     const ctx = { targetPostgis: this.opts.target?.postgis ?? false };
-    if (this.request.sqlQuery !== undefined) return describeQuery(conn, normaliseQuery(this.request.sqlQuery), await this.charsetMap(conn), ctx);
-    if (!this.request.table) throw new ConnectorError('INVALID_PARAMETERS', 'The table parameter is required if no sql_query parameter is provided');
-    return describeTable(conn, this.schema, this.request.table, ctx);
+    if (source.kind === 'query') return describeQuery(conn, normaliseQuery(source.sql), await this.charsetMap(conn), ctx);
+    return describeTable(conn, this.schema, source.table, ctx);
   }
 
   async streamRows(plan: SourcePlan, sink: RowSink, opts: StreamOptions): Promise<void> {
     if (plan.columns.length === 0) throw new ConnectorError('NO_IMPORTABLE_COLUMNS', 'No column of the MySQL source has a type that can be imported');
+    const source = requireSource(this.request);
+    const { sql, limitPushed, matchByName, read } = this.selectFor(source, plan, opts);
     const conn = await this.connection();
     const { encoding } = this.request;
-    const isQuery = this.request.sqlQuery !== undefined;
-    const { sql, limitPushed } = isQuery
-      ? { sql: normaliseQuery(this.request.sqlQuery!), limitPushed: false }
-      : buildTableSelect(this.schema, this.request.table!, plan.columns, opts.limit);
     const charsets = encoding === undefined ? undefined : await this.charsetMap(conn);
     if (encoding !== undefined) await conn.query(`SET character_set_results = ${resultsCharset(encoding)}`);
     try {
-      await streamSelect({ conn, sql, limitPushed, matchByName: isQuery, encoding, charsets, log: this.opts.log }, plan, sink, opts);
+      await streamSelect({ conn, sql, limitPushed, matchByName, encoding, charsets, log: this.opts.log }, read, sink, opts);
     } finally {
       if (encoding !== undefined && !conn.isClosed) await conn.query(`SET character_set_results = ${resultsCharset(undefined)}`).catch(() => conn.destroy());
     }
+  }
+
+  /**
+   * The statement of one read and the plan of the columns it emits. A sql_query without a window
+   * runs exactly as given (its columns found by name); with one it runs as a derived table.
+   */
+  private selectFor(source: SourceObject, plan: SourcePlan, opts: StreamOptions): { sql: string; limitPushed: boolean; matchByName: boolean; read: SourcePlan } {
+    const { window } = opts;
+    const read = { ...plan, columns: windowColumns(plan, window) };
+    if (source.kind === 'query' && window === undefined) return { sql: normaliseQuery(source.sql), limitPushed: false, matchByName: true, read };
+    const qualifier = source.kind === 'query' ? QUERY_ALIAS : tableRef(this.schema, source.table);
+    const cursor: SelectClauses = window?.cursor ? cursorClauses(plan, window.cursor, qualifier) : {};
+    const keys = window?.keyRanges ? keyRangesClause(plan, window.keyRanges, qualifier) : undefined;
+    const where = [cursor.where, keys].filter((w): w is string => w !== undefined).join(' AND ');
+    const clauses = { ...cursor, ...(where ? { where } : {}) };
+    const select = source.kind === 'query'
+      ? buildQuerySelect(normaliseQuery(source.sql), read.columns, opts.limit, clauses)
+      : buildTableSelect(this.schema, source.table, read.columns, opts.limit, clauses);
+    return { ...select, matchByName: false, read };
+  }
+
+  async hashBuckets(plan: SourcePlan, buckets: KeyBuckets, opts: { signal: AbortSignal }): Promise<BucketHash[]> {
+    if (plan.columns.length === 0) throw new ConnectorError('NO_IMPORTABLE_COLUMNS', 'No column of the MySQL source has a type that can be imported');
+    const source = requireSource(this.request);
+    const sql = hashBucketsSql(plan, buckets, bucketSource(this.schema, source));
+    return runHashBuckets(await this.connection(), sql, opts.signal, this.opts.log);
   }
 
   async listTables(limit: number): Promise<RemoteTable[]> {

@@ -12,8 +12,9 @@
  *
  * Ending early (sink full, cancel, timeout, a converter error): the server is told to stop with
  * KILL QUERY from a second connection and the socket is dropped, so no unread rows are pulled
- * through; the session reconnects if it is used again. A table SELECT carries `LIMIT n`, so the
- * row-limit probe normally ends the statement on the server by itself.
+ * through; the session reconnects if it is used again. A table SELECT (and a sql_query read
+ * through a window, sql-text.ts) carries `LIMIT n`, so the row-limit probe normally ends the
+ * statement on the server by itself.
  */
 import type { FieldPacket } from 'mysql2';
 import type { Logger } from 'pino';
@@ -29,16 +30,16 @@ import { useRowParser, writeRawRow } from './raw-rows.js';
 import { valueConverterFor } from './values.js';
 
 /** Extra time the client grants the server's own statement timeout before killing the query itself. */
-const CLIENT_TIMEOUT_GRACE_MS = 5_000;
+export const CLIENT_TIMEOUT_GRACE_MS = 5_000;
 /** setTimeout fires at once beyond 2^31-1 ms (Node TimeoutOverflowWarning). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface RowSource {
   conn: MysqlConnection;
   sql: string;
   /** The SQL ends in `LIMIT opts.limit`: the server stops by itself at the limit. */
   limitPushed: boolean;
-  /** sql_query: find plan columns among the result columns by name; table SELECT: by position. */
+  /** A sql_query run as given: find plan columns among the result columns by name; a SELECT we wrote: by position. */
   matchByName: boolean;
   encoding?: string;
   /** Collation id → charset; needed when `encoding` is given. */

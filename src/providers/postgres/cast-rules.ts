@@ -1,14 +1,18 @@
 /**
  * PostgreSQL source types → local types (SPEC §8 "keep the source's exact types"), as data.
  *
- * An ordered table, the first matching rule wins (pgloader's DEFAULT_CAST_RULES). Domains are
- * resolved to their base type first (catalog.ts), so a domain over `numeric(10,2)` is kept as
- * `numeric(10,2)` and loses only its CHECK. A rule that changes the type also names the cast
- * that runs in the remote SELECT (`"col"::pg_catalog.text`), so that the value arrives already in
- * the local type on both paths: the text COPY prints the cast's output, and the binary COPY sends
- * the local type's binary form (which is what makes the binary fast path possible for every
- * column, issue 4 §3).
+ * An ordered table matched by the shared rows/cast-rules.ts (pgloader's DEFAULT_CAST_RULES): the
+ * first rule whose type list and condition match wins. A rule's `types` are the column's type
+ * key (`typeKey`): the bare typname for built-ins (`numeric`, `int4`), schema-qualified for any
+ * other type (`public.citext`), so a user type that happens to be called `numeric` is not taken
+ * for the built-in one. Domains are resolved to their base type first (catalog.ts), so a domain
+ * over `numeric(10,2)` is kept as `numeric(10,2)` and loses only its CHECK. A rule that changes
+ * the type also names the cast that runs in the remote SELECT (`"col"::pg_catalog.text`), so that
+ * the value arrives already in the local type on both paths: the text COPY prints the cast's
+ * output, and the binary COPY sends the local type's binary form (which is what makes the binary
+ * fast path possible for every column, issue 4 §3).
  */
+import { matchCast, type CastRule as SharedCastRule } from '../../rows/cast-rules.js';
 
 /** A remote column as catalog.ts normalises it (table attribute or query result column). */
 export interface RemoteColumn {
@@ -33,12 +37,7 @@ export interface CastContext {
   targetPostgis: boolean;
 }
 
-export interface CastRule {
-  /** For humans (README type table, test names). */
-  name: string;
-  when: (column: RemoteColumn, ctx: CastContext) => boolean;
-  /** Local type expression, or null to skip the column. */
-  to: string | ((column: RemoteColumn) => string) | null;
+export interface CastRule extends SharedCastRule<RemoteColumn, CastContext> {
   /** Type the remote SELECT casts the column to (schema-qualified); absent = the value is used as is. */
   selectCast?: string;
 }
@@ -62,8 +61,12 @@ export const POSTGIS_TYPES = ['geometry', 'geography'] as const;
 const VARHDRSZ = 4;
 const NON_TYPE_CHARS = /[^a-z0-9_ (),]/i;
 
-const builtin = (...names: readonly string[]) => (c: RemoteColumn) => c.typeSchema === 'pg_catalog' && names.includes(c.typeName);
 const postgis = (c: RemoteColumn) => (POSTGIS_TYPES as readonly string[]).includes(c.typeName) && c.typtype === 'b';
+
+/** What a rule's `types` list is matched against: the bare typname for built-ins, `schema.typname` for any other type. */
+export function typeKey(c: RemoteColumn): string {
+  return c.typeSchema === 'pg_catalog' ? c.typeName : `${c.typeSchema}.${c.typeName}`;
+}
 
 /** numeric(p,s) with 0 ≤ s ≤ p; PostgreSQL 15 also allows s < 0 and s > p, which only plain numeric holds everywhere. */
 function plainNumericModifiers(c: RemoteColumn): boolean {
@@ -84,25 +87,21 @@ export const POSTGRES_CAST_RULES: readonly CastRule[] = [
   // Arrays (also of built-ins) print as array literals; the target gets them as text (issue 4 §2).
   { name: 'arrays → text', when: (c) => c.category === 'A', to: 'text', selectCast: 'pg_catalog.text' },
   { name: 'enums, composites, ranges, pseudo-types → text', when: (c) => 'ecrmp'.includes(c.typtype), to: 'text', selectCast: 'pg_catalog.text' },
-  { name: 'numeric(p,s) kept', when: (c) => builtin('numeric')(c) && plainNumericModifiers(c), to: (c) => c.baseType },
-  { name: 'numeric without (or with negative-scale) modifiers → numeric', when: builtin('numeric'), to: 'numeric' },
+  { name: 'numeric(p,s) kept', types: ['numeric'], when: plainNumericModifiers, to: (c) => c.baseType },
+  { name: 'numeric without (or with negative-scale) modifiers → numeric', types: ['numeric'], to: 'numeric' },
   // money prints with the remote's lc_monetary ("$1,234.50"); its numeric cast is exact.
-  { name: 'money → numeric', when: builtin('money'), to: 'numeric', selectCast: 'pg_catalog.numeric' },
-  { name: 'built-in types kept exactly', when: (c) => builtin(...EXACT_BUILTIN_TYPES)(c) && !NON_TYPE_CHARS.test(c.baseType), to: (c) => c.baseType },
+  { name: 'money → numeric', types: ['money'], to: 'numeric', selectCast: 'pg_catalog.numeric' },
+  { name: 'built-in types kept exactly', types: EXACT_BUILTIN_TYPES, when: (c) => !NON_TYPE_CHARS.test(c.baseType), to: (c) => c.baseType },
   { name: 'PostGIS geometry/geography kept when the target has PostGIS', when: (c, ctx) => postgis(c) && ctx.targetPostgis, to: unqualified },
   { name: 'PostGIS geometry/geography skipped without PostGIS in the target', when: postgis, to: null },
   // Other extension and user-defined base types, and built-ins the list above leaves out
   // (name, "char", xml, tsvector, point, pg_lsn, …): their text form is exact.
-  { name: 'everything else → text', when: () => true, to: 'text', selectCast: 'pg_catalog.text' },
+  { name: 'everything else → text', to: 'text', selectCast: 'pg_catalog.text' },
 ];
 
 /** The local type and SELECT cast for a column, or null when it must be skipped. */
 export function resolveCast(column: RemoteColumn, ctx: CastContext, rules: readonly CastRule[] = POSTGRES_CAST_RULES): CastResult | null {
-  for (const rule of rules) {
-    if (!rule.when(column, ctx)) continue;
-    if (rule.to === null) return null;
-    const localType = typeof rule.to === 'string' ? rule.to : rule.to(column);
-    return rule.selectCast ? { localType, selectCast: rule.selectCast } : { localType };
-  }
-  return null;
+  const match = matchCast(rules, typeKey(column), column, ctx);
+  if (!match || match.localType === null) return null;
+  return match.rule.selectCast ? { localType: match.localType, selectCast: match.rule.selectCast } : { localType: match.localType };
 }

@@ -7,6 +7,10 @@
  * finds its table). Queries: `select * from (<query>) as cdb_query limit 0` returns the result
  * columns' type OIDs and typmods in RowDescription without reading a row (a LIMIT 0 node never
  * pulls from its child); the same type lookup then serves both.
+ *
+ * A table's unique key (SourcePlan.uniqueKey, the default merge key of SPEC §13) is its primary
+ * key, else a unique index whose key columns are all NOT NULL; an index that is partial, over
+ * expressions or not valid (a failed CREATE INDEX CONCURRENTLY) guarantees nothing for all rows.
  */
 import { ConnectorError } from '../../errors.js';
 import type { ColumnPlan, SkippedColumn, SourcePlan, TargetCapabilities } from '../../rows/plan.js';
@@ -15,6 +19,7 @@ import { binaryCopyAllowed } from './binary-types.js';
 import { resolveCast, type RemoteColumn } from './cast-rules.js';
 import type { PgConnection } from './connection.js';
 import { describeQuerySql, type DescribedSource, type SelectedColumn } from './sql-text.js';
+import { cursorTypeOf } from './window.js';
 
 export interface Described {
   plan: SourcePlan;
@@ -30,9 +35,24 @@ const RELATION_SQL = `select c.oid::int8 as oid, n.nspname, c.relname from pg_ca
 const SCHEMA_SQL = 'select 1 from pg_catalog.pg_namespace where nspname = $1::name';
 const ATTRIBUTES_SQL = `select a.attname, a.atttypid::int8 as type_oid, a.atttypmod from pg_catalog.pg_attribute a
   where a.attrelid = $1::oid and a.attnum > 0 and not a.attisdropped order by a.attnum`;
-const PRIMARY_KEY_SQL = `select a.attname from pg_catalog.pg_index i
-  join pg_catalog.pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
-  where i.indrelid = $1::oid and i.indisprimary and i.indnatts = 1`;
+/** PostgreSQL 11 added INCLUDE columns: only the first indnkeyatts of indkey are the key. */
+const INDEX_KEY_COLUMNS_VERSION = 110000;
+/**
+ * Candidate keys in preference order: the primary key, then fewest columns, then index name
+ * (stable across dump and restore, unlike OIDs). Names in key order.
+ */
+const uniqueKeysSql = (keyCount: string) => `with keys as (
+    select i.indexrelid, i.indisprimary, ${keyCount} as key_count, k.ord, a.attname::text as attname, a.attnotnull
+    from pg_catalog.pg_index i
+    cross join lateral unnest(i.indkey::int2[]) with ordinality as k(attnum, ord)
+    join pg_catalog.pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
+    where i.indrelid = $1::oid and i.indisunique and i.indisvalid and i.indpred is null and i.indexprs is null and k.ord <= ${keyCount}
+  )
+  select keys.indisprimary as is_primary, array_agg(keys.attname order by keys.ord) as columns
+  from keys join pg_catalog.pg_class ic on ic.oid = keys.indexrelid
+  group by keys.indexrelid, keys.indisprimary, keys.key_count, ic.relname
+  having bool_and(keys.attnotnull)
+  order by keys.indisprimary desc, keys.key_count, ic.relname`;
 /** Domains (also nested) are followed to their base type; the deepest step wins. */
 const TYPES_SQL = `with recursive cols as (
     select ord, type_oid, typmod from unnest($1::oid[], $2::int4[]) with ordinality as u(type_oid, typmod, ord)
@@ -71,12 +91,20 @@ export async function describeTable(conn: PgConnection, schema: string, table: s
   const attributes = (await conn.query<{ attname: string; type_oid: string; atttypmod: number }>(ATTRIBUTES_SQL, [relation.oid])).rows;
   const remote = await remoteColumns(conn, attributes.map((a) => ({ name: a.attname, typeOid: a.type_oid, typmod: a.atttypmod })));
   const described = planColumns(conn, remote, target, { kind: 'table', schema: relation.nspname, name: relation.relname });
-  const pk = (await conn.query<{ attname: string }>(PRIMARY_KEY_SQL, [relation.oid])).rows;
-  if (pk.length === 1) {
-    const column = described.plan.columns.find((c) => c.remoteName === pk[0]!.attname);
-    if (column && INTEGER_TYPES.has(column.localType)) described.plan.primaryKey = column.remoteName;
-  }
+  await addKeys(conn, relation.oid, described.plan);
   return described;
+}
+
+/** plan.uniqueKey from the first candidate whose columns are all planned; plan.primaryKey for a single integer one. */
+async function addKeys(conn: PgConnection, relationOid: string, plan: SourcePlan): Promise<void> {
+  const keyCount = conn.server.versionNum >= INDEX_KEY_COLUMNS_VERSION ? 'i.indnkeyatts' : 'i.indnatts';
+  const { rows } = await conn.query<{ is_primary: boolean; columns: string[] }>(uniqueKeysSql(keyCount), [relationOid]);
+  const planned = new Map(plan.columns.map((c) => [c.remoteName, c]));
+  const key = rows.find((r) => r.columns.every((name) => planned.has(name)));
+  if (!key) return;
+  plan.uniqueKey = key.columns;
+  const single = key.is_primary && key.columns.length === 1 ? planned.get(key.columns[0]!) : undefined;
+  if (single && INTEGER_TYPES.has(single.localType)) plan.primaryKey = single.remoteName;
 }
 
 export async function describeQuery(conn: PgConnection, sql: string, target: TargetCapabilities | undefined): Promise<Described> {
@@ -122,7 +150,8 @@ function planColumns(conn: PgConnection, remote: RemoteColumn[], target: TargetC
       return;
     }
     columns.push({ remoteName: column.name, remoteType: column.remoteType, localType: cast.localType });
-    selected.push({ name: column.name, position: i + 1, ...(cast.selectCast ? { selectCast: cast.selectCast } : {}) });
+    const cursorType = cursorTypeOf(column);
+    selected.push({ name: column.name, position: i + 1, ...(cast.selectCast ? { selectCast: cast.selectCast } : {}), ...(cursorType ? { cursorType } : {}) });
   });
   const plan: SourcePlan = { columns, skipped };
   if (columns.length > 0 && binaryCopyAllowed(columns, conn.server, target)) plan.binaryCopy = true;

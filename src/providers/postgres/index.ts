@@ -3,18 +3,23 @@
  *
  * One session = one connection. Rows always leave the remote through `COPY (SELECT …) TO STDOUT`:
  * in TEXT format for `streamRows` (parsed into CopyValues), in BINARY format for
- * `streamBinaryCopy` (forwarded undecoded to the target, issue 4 §3). See
- * docs/providers/postgres.md for parameters, sslmode, types and the fast path.
+ * `streamBinaryCopy` (forwarded undecoded to the target, issue 4 §3); a ReadWindow narrows
+ * that SELECT (window.ts). Diff mode's bucket hashes are one plain aggregate query (buckets.ts).
+ * See docs/providers/postgres.md for parameters, sslmode, types, the fast path, incremental reads
+ * and diff mode.
  */
 import { ConnectorError } from '../../errors.js';
 import type { BinaryCopySink, RowSink } from '../../rows/sink.js';
 import type { SourcePlan } from '../../rows/plan.js';
-import type { Provider, RemoteTable, SessionOptions, SourceRequest, SourceSession, StreamOptions } from '../provider.js';
+import { requireSource, type BucketHash, type KeyBuckets, type Provider, type RemoteTable, type SessionOptions, type SourceRequest, type SourceSession, type StreamOptions } from '../provider.js';
+import { hashBucketsStatement, toBucketHashes, type BucketRow } from './buckets.js';
 import { describeQuery, describeTable, listTables, type Described } from './catalog.js';
 import { openConnection, type PgConnection } from './connection.js';
 import { copyOut } from './rows.js';
-import { buildSelect, canPushLimit, copyToSql, normaliseQuery } from './sql-text.js';
+import { canPushLimit, normaliseQuery } from './sql-text.js';
+import { cancellableQuery } from './statement.js';
 import { TextRowConsumer } from './text-rows.js';
+import { windowedCopySql } from './window.js';
 
 export const POSTGRES_DEFAULT_PORT = 5432;
 export const POSTGRES_DEFAULT_SCHEMA = 'public';
@@ -32,17 +37,24 @@ class PostgresSession implements SourceSession {
   }
 
   async streamRows(plan: SourcePlan, sink: RowSink, opts: StreamOptions): Promise<void> {
-    const { sql, conn } = await this.copySql(plan, opts.limit, 'text');
-    const consumer = new TextRowConsumer(plan.columns.length, sink, opts.limit);
+    const { sql, columnCount, conn } = await this.copySql(plan, opts, 'text');
+    const consumer = new TextRowConsumer(columnCount, sink, opts.limit);
     await copyOut(conn, sql, consumer, { signal: opts.signal, log: this.opts.log, limitPushed: canPushLimit(opts.limit) });
   }
 
   async streamBinaryCopy(plan: SourcePlan, sink: BinaryCopySink, opts: StreamOptions): Promise<void> {
     if (!plan.binaryCopy) throw new ConnectorError('INTERNAL', 'streamBinaryCopy called for a plan without binaryCopy');
-    const { sql, conn } = await this.copySql(plan, opts.limit, 'binary');
+    const { sql, conn } = await this.copySql(plan, opts, 'binary');
     // The sink's own finish() checks completeness; the COPY's end needs no check here.
     const consumer = { write: (c: Buffer) => sink.write(c), drained: () => sink.drained(), get full() { return sink.full; }, end: () => undefined };
     await copyOut(conn, sql, consumer, { signal: opts.signal, log: this.opts.log, limitPushed: canPushLimit(opts.limit) });
+  }
+
+  async hashBuckets(plan: SourcePlan, buckets: KeyBuckets, opts: { signal: AbortSignal }): Promise<BucketHash[]> {
+    const described = await this.describedFor(plan);
+    const conn = await this.connection();
+    const { text, values } = hashBucketsStatement(plan, described, buckets, conn.server.versionNum);
+    return toBucketHashes(await cancellableQuery<BucketRow>(conn, text, values, { signal: opts.signal, log: this.opts.log }));
   }
 
   async listTables(limit: number): Promise<RemoteTable[]> {
@@ -54,17 +66,21 @@ class PostgresSession implements SourceSession {
   }
 
   private async describeSource(): Promise<Described> {
+    const source = requireSource(this.request);
     const conn = await this.connection();
-    if (this.request.sqlQuery !== undefined) return describeQuery(conn, normaliseQuery(this.request.sqlQuery), this.opts.target);
-    if (!this.request.table) throw new ConnectorError('INVALID_PARAMETERS', 'The table parameter is required if no sql_query parameter is provided');
-    return describeTable(conn, this.request.schema || POSTGRES_DEFAULT_SCHEMA, this.request.table, this.opts.target);
+    if (source.kind === 'query') return describeQuery(conn, normaliseQuery(source.sql), this.opts.target);
+    return describeTable(conn, this.request.schema || POSTGRES_DEFAULT_SCHEMA, source.table, this.opts.target);
   }
 
-  private async copySql(plan: SourcePlan, limit: number, format: 'text' | 'binary'): Promise<{ sql: string; conn: PgConnection }> {
-    if (plan.columns.length === 0) throw new ConnectorError('NO_IMPORTABLE_COLUMNS', 'No column of the PostgreSQL source has a type that can be imported');
-    const described = this.described.get(plan) ?? await this.redescribe(plan);
+  private async copySql(plan: SourcePlan, opts: StreamOptions, format: 'text' | 'binary'): Promise<{ sql: string; columnCount: number; conn: PgConnection }> {
+    const described = await this.describedFor(plan);
     const conn = await this.connection();
-    return { sql: copyToSql(buildSelect(described.source, described.selected, limit), format), conn };
+    return { ...windowedCopySql(plan, described, opts.limit, opts.window, format), conn };
+  }
+
+  private async describedFor(plan: SourcePlan): Promise<Described> {
+    if (plan.columns.length === 0) throw new ConnectorError('NO_IMPORTABLE_COLUMNS', 'No column of the PostgreSQL source has a type that can be imported');
+    return this.described.get(plan) ?? this.redescribe(plan);
   }
 
   /** A plan that did not come from this session's describe(): find its columns again by name, in order. */

@@ -23,7 +23,7 @@ import { CopyOutStream } from './copy-out-stream.js';
 import { classifyPgError, SQLSTATE_QUERY_CANCELED, sqlstateOf, statementTimeout } from './errors.js';
 
 /** Extra time the client grants the server's own statement_timeout before cancelling itself. */
-const CLIENT_TIMEOUT_GRACE_MS = 5_000;
+export const CLIENT_TIMEOUT_GRACE_MS = 5_000;
 
 /** Where the COPY bytes go. */
 export interface CopyConsumer {

@@ -1,10 +1,12 @@
 /**
- * SQL Server column types → PostgreSQL local types (SPEC §8, issue 8 §2), as data: the first rule
- * whose type list and condition match wins; no match = the column is skipped and named in a
- * warning. A rule also says how the remote SELECT reads the column (lossy types are converted to
- * text by SQL Server itself, pgloader #1619) and how the tedious value becomes COPY text.
+ * SQL Server column types → PostgreSQL local types (SPEC §8, issue 8 §2), as data matched by the
+ * shared rows/cast-rules.ts: the first rule whose type list and condition match wins; no match =
+ * the column is skipped and named in a warning. A rule also says how the remote SELECT reads the
+ * column (lossy types are converted to text by SQL Server itself, pgloader #1619) and how the
+ * tedious value becomes COPY text.
  */
 import { ConnectorError } from '../../errors.js';
+import { matchCast, type CastRule as SharedCastRule } from '../../rows/cast-rules.js';
 import type { WarningCounter } from '../../rows/warnings.js';
 import { formatDate, formatTime, formatTimestamp, formatTimestamptz, type TediousTemporal } from './temporal.js';
 
@@ -30,15 +32,28 @@ export interface ConvertContext {
   decodeText?: (bytes: Buffer, column: string, row: number) => string | Buffer;
 }
 
-export interface CastRule {
+/** What else decides a cast besides the column. */
+export interface CastContext {
+  /** The request names an `encoding`: non-Unicode text is read as bytes and decoded by rows/encoding.ts. */
+  hasEncoding: boolean;
+  /** The target can store geometries (SessionOptions.target). */
+  targetPostgis: boolean;
+}
+
+const PLAIN_CONTEXT: CastContext = { hasEncoding: false, targetPostgis: false };
+
+export interface CastRule extends SharedCastRule<RemoteColumn, CastContext> {
   types: readonly string[];
-  /** `targetPostgis`: the target can store geometries (SessionOptions.target). */
-  when?: (c: RemoteColumn, hasEncoding: boolean, targetPostgis: boolean) => boolean;
-  /** PostgreSQL type, or null to skip the column. */
-  to: ((c: RemoteColumn) => string) | null;
   /** Expression reading the column in the remote SELECT (`q` = the quoted column); absent = the column itself. */
   select?: (q: string, c: RemoteColumn) => string;
-  convert?: (c: RemoteColumn, ctx: ConvertContext) => Converter;
+  /** How the tedious value becomes COPY text; every rule keeps its column (types without a rule are skipped). */
+  convert: (c: RemoteColumn, ctx: ConvertContext) => Converter;
+}
+
+/** A column's cast: the rule that decided it (how it is read and converted) and its local type. */
+export interface SqlServerCast {
+  rule: CastRule;
+  localType: string;
 }
 
 /** PostgreSQL numeric precision limit; SQL Server's is 38, so every decimal fits. */
@@ -74,19 +89,19 @@ const temporal = (format: (d: TediousTemporal) => { text: string; rounded: boole
 const REPLACEMENT_CHAR = '\uFFFD';
 
 export const SQLSERVER_CAST_RULES: readonly CastRule[] = [
-  { types: ['bit'], to: () => 'boolean', convert: () => (v) => (v ? 't' : 'f') },
-  { types: ['tinyint', 'smallint'], to: () => 'smallint', convert: () => asString },
-  { types: ['int'], to: () => 'integer', convert: () => asString },
+  { types: ['bit'], to: 'boolean', convert: () => (v) => (v ? 't' : 'f') },
+  { types: ['tinyint', 'smallint'], to: 'smallint', convert: () => asString },
+  { types: ['int'], to: 'integer', convert: () => asString },
   // tedious already hands BIGINT over as a string (exact).
-  { types: ['bigint'], to: () => 'bigint', convert: () => asString },
+  { types: ['bigint'], to: 'bigint', convert: () => asString },
   { types: ['decimal', 'numeric'], to: (c) => `numeric(${c.precision},${c.scale})`, select: (q) => `CONVERT(${DECIMAL_TEXT}, ${q})`, convert: () => asString },
-  { types: ['money'], to: () => MONEY_TYPE, select: (q) => `CONVERT(${DECIMAL_TEXT}, ${q}, ${MONEY_STYLE})`, convert: () => asString },
-  { types: ['smallmoney'], to: () => SMALLMONEY_TYPE, select: (q) => `CONVERT(${DECIMAL_TEXT}, ${q}, ${MONEY_STYLE})`, convert: () => asString },
-  { types: ['real'], to: () => 'real', convert: () => (v) => formatReal(v as number) },
-  { types: ['float'], to: () => 'double precision', convert: () => asString },
+  { types: ['money'], to: MONEY_TYPE, select: (q) => `CONVERT(${DECIMAL_TEXT}, ${q}, ${MONEY_STYLE})`, convert: () => asString },
+  { types: ['smallmoney'], to: SMALLMONEY_TYPE, select: (q) => `CONVERT(${DECIMAL_TEXT}, ${q}, ${MONEY_STYLE})`, convert: () => asString },
+  { types: ['real'], to: 'real', convert: () => (v) => formatReal(v as number) },
+  { types: ['float'], to: 'double precision', convert: () => asString },
   // With `encoding`, non-Unicode text is read as bytes and decoded by rows/encoding.ts (exact or error 1510).
   {
-    types: NON_UNICODE, when: (_c, hasEncoding) => hasEncoding,
+    types: NON_UNICODE, when: (_c, ctx) => ctx.hasEncoding,
     to: (c) => (c.dataType === 'text' || c.length === -1 ? 'text' : `varchar(${c.length})`),
     select: (q) => `CONVERT(varbinary(max), ${q})`,
     convert: (c, ctx) => (v, row) => ctx.decodeText!(v as Buffer, c.name, row),
@@ -102,17 +117,17 @@ export const SQLSERVER_CAST_RULES: readonly CastRule[] = [
     },
   },
   { types: ['nchar', 'nvarchar', 'ntext', 'sysname'], to: (c) => (c.dataType === 'ntext' || c.length === -1 ? 'text' : `varchar(${c.length})`), convert: () => (v) => v as string },
-  { types: ['date'], to: () => 'date', convert: () => (v) => formatDate(v as Date) },
-  { types: ['time'], to: () => 'time', convert: temporal(formatTime) },
-  { types: ['datetime2', 'datetime', 'smalldatetime'], to: () => 'timestamp', convert: temporal(formatTimestamp) },
-  { types: ['datetimeoffset'], to: () => 'timestamptz', convert: temporal(formatTimestamptz) },
-  { types: ['uniqueidentifier'], to: () => 'uuid', convert: () => (v) => String(v).toLowerCase() },
-  { types: ['binary', 'varbinary', 'image', 'timestamp', 'rowversion'], to: () => 'bytea', convert: () => (v) => `\\x${(v as Buffer).toString('hex')}` },
+  { types: ['date'], to: 'date', convert: () => (v) => formatDate(v as Date) },
+  { types: ['time'], to: 'time', convert: temporal(formatTime) },
+  { types: ['datetime2', 'datetime', 'smalldatetime'], to: 'timestamp', convert: temporal(formatTimestamp) },
+  { types: ['datetimeoffset'], to: 'timestamptz', convert: temporal(formatTimestamptz) },
+  { types: ['uniqueidentifier'], to: 'uuid', convert: () => (v) => String(v).toLowerCase() },
+  { types: ['binary', 'varbinary', 'image', 'timestamp', 'rowversion'], to: 'bytea', convert: () => (v) => `\\x${(v as Buffer).toString('hex')}` },
   // SPEC §12: with PostGIS in the target, SQL Server serialises the value itself as WKB (its CLR
   // format is not WKB) plus the SRID, as `SRID=n;<hex WKB>`, which PostGIS's input function reads.
   // Geography WKB is longitude first, like PostGIS. Z and M values are dropped by STAsBinary.
   {
-    types: ['geometry', 'geography'], when: (_c, _e, targetPostgis) => targetPostgis, to: () => 'geometry',
+    types: ['geometry', 'geography'], when: (_c, ctx) => ctx.targetPostgis, to: 'geometry',
     select: (q) => `CASE WHEN ${q} IS NULL THEN NULL ELSE CONCAT('SRID=', ${q}.STSrid, ';', CONVERT(varchar(max), ${q}.STAsBinary(), ${HEX_STYLE})) END`,
     convert: () => asString,
   },
@@ -124,6 +139,14 @@ function undecodable(column: string, row: number): ConnectorError {
     `Column "${column}", row ${row}: bytes that are not valid in the column's code page. Set the "encoding" parameter to the remote data's real character set.`);
 }
 
-export function resolveCast(c: RemoteColumn, hasEncoding: boolean, targetPostgis = false): CastRule | undefined {
-  return SQLSERVER_CAST_RULES.find((r) => r.types.includes(c.dataType) && (!r.when || r.when(c, hasEncoding, targetPostgis)));
+/** The cast of a column, or null when it must be skipped (no rule, or a rule that maps to null). */
+export function castColumn(column: RemoteColumn, ctx: CastContext = PLAIN_CONTEXT, rules: readonly CastRule[] = SQLSERVER_CAST_RULES): SqlServerCast | null {
+  const match = matchCast(rules, column.dataType, column, ctx);
+  if (!match || match.localType === null) return null;
+  return { rule: match.rule, localType: match.localType };
+}
+
+/** The local type for a column, or null when it must be skipped. */
+export function resolveCast(column: RemoteColumn, ctx: CastContext = PLAIN_CONTEXT, rules: readonly CastRule[] = SQLSERVER_CAST_RULES): string | null {
+  return castColumn(column, ctx, rules)?.localType ?? null;
 }

@@ -20,11 +20,34 @@ ORDER BY c.ORDINAL_POSITION`;
 
 const SCHEMA_SQL = 'SELECT s.SCHEMA_NAME FROM INFORMATION_SCHEMA.SCHEMATA AS s WHERE s.SCHEMA_NAME = @schema';
 
-const PRIMARY_KEY_SQL = `SELECT k.COLUMN_NAME
+/**
+ * PRIMARY KEY and UNIQUE constraints with their columns in key order, and whether each column
+ * is nullable (SQL Server lets a UNIQUE constraint hold one NULL: not a merge key). Unique
+ * indexes that are not constraints do not appear here (they are not in INFORMATION_SCHEMA).
+ */
+const KEYS_SQL = `SELECT t.CONSTRAINT_NAME, t.CONSTRAINT_TYPE, k.COLUMN_NAME, k.ORDINAL_POSITION, c.IS_NULLABLE
 FROM INFORMATION_SCHEMA.TABLE_CONSTRAINTS AS t
 JOIN INFORMATION_SCHEMA.KEY_COLUMN_USAGE AS k
-  ON k.CONSTRAINT_NAME = t.CONSTRAINT_NAME AND k.TABLE_SCHEMA = t.TABLE_SCHEMA AND k.TABLE_NAME = t.TABLE_NAME
-WHERE t.CONSTRAINT_TYPE = 'PRIMARY KEY' AND t.TABLE_SCHEMA = @schema AND t.TABLE_NAME = @table`;
+  ON k.CONSTRAINT_SCHEMA = t.CONSTRAINT_SCHEMA AND k.CONSTRAINT_NAME = t.CONSTRAINT_NAME AND k.TABLE_SCHEMA = t.TABLE_SCHEMA AND k.TABLE_NAME = t.TABLE_NAME
+JOIN INFORMATION_SCHEMA.COLUMNS AS c
+  ON c.TABLE_SCHEMA = k.TABLE_SCHEMA AND c.TABLE_NAME = k.TABLE_NAME AND c.COLUMN_NAME = k.COLUMN_NAME
+WHERE t.CONSTRAINT_TYPE IN ('PRIMARY KEY', 'UNIQUE') AND t.TABLE_SCHEMA = @schema AND t.TABLE_NAME = @table
+ORDER BY t.CONSTRAINT_NAME, k.ORDINAL_POSITION`;
+
+/** A PRIMARY KEY or UNIQUE constraint of a table. */
+export interface RemoteKey {
+  primary: boolean;
+  /** Column names in key order. */
+  columns: string[];
+  /** Every column is NOT NULL (always true for a primary key). */
+  notNull: boolean;
+}
+
+export interface RemoteTableShape {
+  columns: RemoteColumn[];
+  /** Primary key first, then UNIQUE constraints by name. */
+  keys: RemoteKey[];
+}
 
 const num = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : Number(v));
 
@@ -41,7 +64,7 @@ export function spellType(c: Omit<RemoteColumn, 'remoteType'>): string {
 
 const TIME_TYPES = new Set(['time', 'datetime2', 'datetimeoffset']);
 
-export async function describeTableColumns(conn: SqlServerConnection, schema: string, table: string): Promise<{ columns: RemoteColumn[]; primaryKey?: string }> {
+export async function describeTableColumns(conn: SqlServerConnection, schema: string, table: string): Promise<RemoteTableShape> {
   const params = [{ name: 'schema', value: schema }, { name: 'table', value: table }];
   const rows = await conn.query(COLUMNS_SQL, params, `describing ${schema}.${table}`);
   if (rows.length === 0) {
@@ -57,8 +80,21 @@ export async function describeTableColumns(conn: SqlServerConnection, schema: st
     };
     return { ...base, remoteType: spellType(base) };
   });
-  const keys = await conn.query(PRIMARY_KEY_SQL, params, `reading the primary key of ${schema}.${table}`);
-  return { columns, primaryKey: keys.length === 1 ? String(keys[0]!.COLUMN_NAME) : undefined };
+  const keyRows = await conn.query(KEYS_SQL, params, `reading the keys of ${schema}.${table}`);
+  return { columns, keys: groupKeys(keyRows) };
+}
+
+function groupKeys(rows: Array<Record<string, unknown>>): RemoteKey[] {
+  const byName = new Map<string, RemoteKey>();
+  for (const r of rows) {
+    const name = String(r.CONSTRAINT_NAME);
+    let key = byName.get(name);
+    if (!key) byName.set(name, key = { primary: r.CONSTRAINT_TYPE === 'PRIMARY KEY', columns: [], notNull: true });
+    key.columns.push(String(r.COLUMN_NAME));
+    if (r.IS_NULLABLE !== 'NO') key.notNull = false;
+  }
+  const keys = [...byName.values()];
+  return [...keys.filter((k) => k.primary), ...keys.filter((k) => !k.primary)];
 }
 
 /**

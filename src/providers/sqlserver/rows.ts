@@ -22,9 +22,13 @@ export interface StreamColumn {
 
 export interface SelectPlan {
   sql: string;
+  /** Bound by sp_executesql as nvarchar (the statement CASTs them to the type they compare as). */
+  params: Array<{ name: string; value: string }>;
   columns: StreamColumn[];
   /** Columns the result must have (a mismatch means the query changed since describe). */
   resultWidth: number;
+  /** What the statement does, for error messages (default: reading rows). */
+  what?: string;
 }
 
 type Stop = 'full' | 'cancel' | 'timeout' | 'error';
@@ -54,7 +58,7 @@ export function streamSelect(sc: SqlServerConnection, plan: SelectPlan, sink: Ro
       if (stopped === 'cancel') return finish(new ConnectorError('CANCELLED', `The import was cancelled; the SQL Server query was stopped after ${rows} rows`));
       if (stopped === 'timeout') return finish(new ConnectorError('SOURCE_UNREACHABLE', `SQL Server at ${ctx.where}: the query did not finish within the statement timeout (${statementTimeoutMs} ms); it was stopped after ${rows} rows`));
       if (stopped === 'error') return finish(stopError);
-      if (err) return finish(classifyRequestError(err, ctx, 'reading rows'));
+      if (err) return finish(classifyRequestError(err, ctx, plan.what ?? 'reading rows'));
       finish();
     });
 
@@ -96,6 +100,7 @@ export function streamSelect(sc: SqlServerConnection, plan: SelectPlan, sink: Ro
       }
     });
 
+    for (const p of plan.params) request.addParameter(p.name, tedious.TYPES.NVarChar, p.value);
     sc.conn.execSql(request);
   });
 }

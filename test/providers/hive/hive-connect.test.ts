@@ -11,7 +11,7 @@ import { hiveProvider } from '../../../src/providers/hive/index.js';
 import type { SessionOptions, SourceRequest } from '../../../src/providers/provider.js';
 import { collectRows } from '../../helpers/collect-rows.js';
 import { freePort } from '../../servers/free-port.js';
-import { hiveRequest, localHiveServerFactory, sessionOptions, type HiveTestServer } from './server-factory.js';
+import { hiveRequest, localHiveServerFactory, sessionOptions, tableSource, type HiveTestServer } from './server-factory.js';
 
 const FAST_FAILURE_MS = 2_000;
 
@@ -119,7 +119,7 @@ describe('hive provider: connecting', () => {
     nosasl.hooks!.executeDelayMs = 10_000;
     try {
       const started = Date.now();
-      const err = await hiveProvider.connect(hiveRequest(nosasl, { table: 't' }), sessionOptions({ statementTimeoutMs: 700 }))
+      const err = await hiveProvider.connect(hiveRequest(nosasl, tableSource('t')), sessionOptions({ statementTimeoutMs: 700 }))
         .then((s) => s.describe().finally(() => s.close()))
         .then(() => undefined, (e: unknown) => e);
       expect(err).toBeInstanceOf(ConnectorError);
@@ -135,7 +135,7 @@ describe('hive provider: connecting', () => {
   it('a server that dies mid-stream → SOURCE_UNREACHABLE, not a hang', async () => {
     const doomed = await localHiveServerFactory('NOSASL').start();
     await doomed.loadFixture('CREATE TABLE t (id INT); INSERT INTO t VALUES (1), (2), (3), (4)');
-    const session = await hiveProvider.connect(hiveRequest(doomed, { table: 't' }), sessionOptions({ fetchRows: 1 }));
+    const session = await hiveProvider.connect(hiveRequest(doomed, tableSource('t')), sessionOptions({ fetchRows: 1 }));
     try {
       const plan = await session.describe();
       await doomed.stop();

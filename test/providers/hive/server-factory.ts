@@ -8,7 +8,7 @@
 import crypto from 'node:crypto';
 import pino from 'pino';
 import { inject } from 'vitest';
-import type { SessionOptions, SourceRequest } from '../../../src/providers/provider.js';
+import type { SessionOptions, SourceObject, SourceRequest } from '../../../src/providers/provider.js';
 import { adminQuery } from '../../helpers/one-shot-sql.js';
 import { runHiveQL } from '../../servers/hive/fixtures.js';
 import { startHiveServer, type ServerHooks, type ServerStats } from '../../servers/hive/index.js';
@@ -69,4 +69,14 @@ export function hiveRequest(server: HiveTestServer, extra: Partial<SourceRequest
     },
     ...extra,
   };
+}
+
+/** `source` of a request that reads a table (of the request's `schema`). */
+export function tableSource(table: string): { source: SourceObject } {
+  return { source: { kind: 'table', table } };
+}
+
+/** `source` of a request that runs a HiveQL query. */
+export function querySource(sql: string): { source: SourceObject } {
+  return { source: { kind: 'query', sql } };
 }

@@ -8,7 +8,7 @@ import { ConnectorError } from '../../../src/errors.js';
 import { hiveProvider } from '../../../src/providers/hive/index.js';
 import { collectRows } from '../../helpers/collect-rows.js';
 import { EDGE_VALUES_HIVEQL, HOSTILE_HIVEQL } from './fixtures.js';
-import { hiveRequest, sessionOptions, type HiveServerFactory, type HiveTestServer } from './server-factory.js';
+import { hiveRequest, querySource, sessionOptions, tableSource, type HiveServerFactory, type HiveTestServer } from './server-factory.js';
 import { withHiveSession } from './suite-values.js';
 
 async function failure(promise: Promise<unknown>): Promise<ConnectorError> {
@@ -28,7 +28,7 @@ export function querySuite(factory: HiveServerFactory): void {
     afterAll(async () => { await server?.stop(); });
 
     const query = (sqlQuery: string, opts: { limit?: number } = {}) =>
-      withHiveSession(hiveRequest(server, { sqlQuery, table: 'imported' }), (s) => collectRows(s, opts));
+      withHiveSession(hiveRequest(server, querySource(sqlQuery)), (s) => collectRows(s, opts));
 
     it('runs sql_query with WHERE, ORDER BY and computed columns', async () => {
       const result = await query('SELECT id, c_bigint, upper(c_varchar) AS up, c_decimal * 2 AS twice FROM edge_values WHERE id IN (1, 5) ORDER BY id;');
@@ -46,7 +46,7 @@ export function querySuite(factory: HiveServerFactory): void {
     it('honours LIMIT in the query and the row limit of the import', async () => {
       expect((await query('SELECT id FROM edge_values ORDER BY id LIMIT 2')).rows).toEqual([['1'], ['2']]);
       const closedBefore = server.stats?.closedOperations ?? 0;
-      const limited = await withHiveSession(hiveRequest(server, { table: 'edge_values' }), (s) => collectRows(s, { limit: 3 }));
+      const limited = await withHiveSession(hiveRequest(server, tableSource('edge_values')), (s) => collectRows(s, { limit: 3 }));
       expect(limited.rows).toHaveLength(3);
       if (server.stats) expect(server.stats.closedOperations).toBeGreaterThan(closedBefore);
     });
@@ -58,7 +58,7 @@ export function querySuite(factory: HiveServerFactory): void {
     });
 
     it('imports a table whose name and columns need quoting (backticks, quotes, reserved words)', async () => {
-      const result = await withHiveSession(hiveRequest(server, { schema: 'hostile_db', table: 'select' }), (s) => collectRows(s));
+      const result = await withHiveSession(hiveRequest(server, { schema: 'hostile_db', ...tableSource('select') }), (s) => collectRows(s));
       expect(result.plan.columns.map((c) => c.remoteName)).toEqual(['we`ird "col"', 'semi;colon', 'space name', 'from']);
       expect(result.rows.sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual([['1', 'a;b', 'c d', '-1'], ['2', '--', '/*', '2']]);
     });
@@ -76,22 +76,30 @@ export function querySuite(factory: HiveServerFactory): void {
     });
 
     it('re-decodes string bytes with `encoding` (HiveServer2 sends UTF-8; LATIN1 reads each byte as a character)', async () => {
-      const request = hiveRequest(server, { sqlQuery: 'SELECT c_varchar FROM edge_values WHERE id = 4', table: 'x', encoding: 'LATIN1' });
+      const request = hiveRequest(server, { ...querySource('SELECT c_varchar FROM edge_values WHERE id = 4'), encoding: 'LATIN1' });
       const result = await withHiveSession(request, (s) => collectRows(s));
       expect(result.rows).toEqual([[Buffer.from('ünïcødé', 'utf8').toString('latin1')]]);
     });
 
+    it('a request without table or sql_query cannot be described (1502), and sends nothing', async () => {
+      const statementsBefore = server.stats?.statements.length ?? 0;
+      const err = await failure(withHiveSession(hiveRequest(server), (s) => s.describe()));
+      expect(err.errorName).toBe('INVALID_PARAMETERS');
+      expect(err.code).toBe(1502);
+      if (server.stats) expect(server.stats.statements.length).toBe(statementsBefore);
+    });
+
     it('missing table → SOURCE_NOT_FOUND (1505)', async () => {
-      const err = await failure(withHiveSession(hiveRequest(server, { table: 'no_such_table' }), (s) => s.describe()));
+      const err = await failure(withHiveSession(hiveRequest(server, tableSource('no_such_table')), (s) => s.describe()));
       expect(err.errorName).toBe('SOURCE_NOT_FOUND');
       expect(err.code).toBe(1505);
       expect(err.message).toMatch(/no_such_table/);
     });
 
     it('missing schema or database → SOURCE_NOT_FOUND (1505)', async () => {
-      const schemaErr = await failure(withHiveSession(hiveRequest(server, { schema: 'no_such_db', table: 'edge_values' }), (s) => s.describe()));
+      const schemaErr = await failure(withHiveSession(hiveRequest(server, { schema: 'no_such_db', ...tableSource('edge_values') }), (s) => s.describe()));
       expect(schemaErr.errorName).toBe('SOURCE_NOT_FOUND');
-      const request = hiveRequest(server, { table: 'edge_values' });
+      const request = hiveRequest(server, tableSource('edge_values'));
       request.connection.database = 'no_such_db';
       const dbErr = await failure(hiveProvider.connect(request, sessionOptions()));
       expect(dbErr.errorName).toBe('SOURCE_NOT_FOUND');
@@ -116,7 +124,7 @@ export function querySuite(factory: HiveServerFactory): void {
 
     it('leaves no operation or session open on the server', async () => {
       if (!server.stats) return;
-      await withHiveSession(hiveRequest(server, { table: 'edge_values' }), (s) => collectRows(s));
+      await withHiveSession(hiveRequest(server, tableSource('edge_values')), (s) => collectRows(s));
       expect(server.stats.closedSessions).toBe(server.stats.openedSessions);
     });
   });

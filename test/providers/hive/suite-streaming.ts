@@ -7,9 +7,10 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../../src/errors.js';
-import type { CopyValue, RowSink, SourceSession, StreamOptions } from '../../../src/providers/provider.js';
+import type { SourceSession, StreamOptions } from '../../../src/providers/provider.js';
+import type { CopyValue, RowSink } from '../../../src/rows/sink.js';
 import { bigTableHiveQL } from './fixtures.js';
-import { hiveRequest, sessionOptions, type HiveServerFactory, type HiveTestServer } from './server-factory.js';
+import { hiveRequest, sessionOptions, tableSource, type HiveServerFactory, type HiveTestServer } from './server-factory.js';
 import { withHiveSession } from './suite-values.js';
 
 export const BIG_ROWS = process.env.CDB_LONG_TESTS ? 1_000_000 : 100_000;
@@ -74,7 +75,7 @@ export function streamingSuite(factory: HiveServerFactory): void {
       const sink = new CheckingSink(BIG_ROWS);
       const fetchesBefore = server.stats?.fetches ?? 0;
       const started = Date.now();
-      await withHiveSession(hiveRequest(server, { table: 'big_rows' }), async (session) => {
+      await withHiveSession(hiveRequest(server, tableSource('big_rows')), async (session) => {
         const plan = await session.describe();
         expect(plan.columns.map((c) => c.localType)).toEqual(['bigint', 'text', 'numeric(12,2)', 'boolean']);
         await session.streamRows(plan, sink, { limit: Number.MAX_SAFE_INTEGER, warnings: noWarnings, signal: new AbortController().signal });
@@ -107,7 +108,7 @@ export function streamingSuite(factory: HiveServerFactory): void {
         },
       };
       const opts: StreamOptions = { limit: Number.MAX_SAFE_INTEGER, warnings: noWarnings, signal: controller.signal };
-      const err = await withHiveSession(hiveRequest(server, { table: 'big_rows' }), async (session: SourceSession) => {
+      const err = await withHiveSession(hiveRequest(server, tableSource('big_rows')), async (session: SourceSession) => {
         const plan = await session.describe();
         return session.streamRows(plan, sink, opts).then(() => undefined, (e: unknown) => e);
       });

@@ -13,7 +13,7 @@ import type { SourceRequest, SourceSession } from '../../../src/providers/provid
 import { collectRows, type Collected } from '../../helpers/collect-rows.js';
 import { createTargetDb } from '../../helpers/target.js';
 import { EDGE_COLUMNS, EDGE_EXPECTED, EDGE_VALUES_HIVEQL } from './fixtures.js';
-import { hiveRequest, sessionOptions, type HiveServerFactory, type HiveTestServer } from './server-factory.js';
+import { hiveRequest, sessionOptions, tableSource, type HiveServerFactory, type HiveTestServer } from './server-factory.js';
 
 export async function withHiveSession<T>(request: SourceRequest, work: (s: SourceSession) => Promise<T>, opts = sessionOptions()): Promise<T> {
   const session = await hiveProvider.connect(request, opts);
@@ -38,7 +38,7 @@ export function edgeValueSuite(factory: HiveServerFactory): void {
     beforeAll(async () => {
       server = await factory.start();
       await server.loadFixture(EDGE_VALUES_HIVEQL);
-      collected = await withHiveSession(hiveRequest(server, { table: 'edge_values' }), (s) => collectRows(s, { pauseEvery: 2 }));
+      collected = await withHiveSession(hiveRequest(server, tableSource('edge_values')), (s) => collectRows(s, { pauseEvery: 2 }));
     });
     afterAll(async () => { await server?.stop(); });
 

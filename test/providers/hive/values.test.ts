@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../../src/errors.js';
-import { HIVE_CAST_RULES, resolveCast } from '../../../src/providers/hive/cast-rules.js';
+import { HIVE_CAST_RULES, resolveCast, type CastRule, type HiveColumnType, type ValueReader } from '../../../src/providers/hive/cast-rules.js';
 import { normaliseQuery, quoteHiveIdentifier, tableSelect } from '../../../src/providers/hive/catalog.js';
 import { hiveJsonToJson } from '../../../src/providers/hive/complex-json.js';
 import { formatDouble, formatFloat, int64ToDecimal, roundTimestamp } from '../../../src/providers/hive/values.js';
@@ -62,7 +62,28 @@ describe('hive values', () => {
     for (const skipped of ['UNION', 'INTERVAL_DAY_TIME', 'INTERVAL_YEAR_MONTH', 'TIMESTAMPLOCALTZ', 'NULL', 'USER_DEFINED']) {
       expect(resolveCast({ id: skipped })).toBeUndefined();
     }
-    expect(new Set(HIVE_CAST_RULES.map((r) => r.id)).size).toBe(17);
+    expect(new Set(HIVE_CAST_RULES.flatMap((r) => r.types)).size).toBe(17);
+  });
+
+  // Issue 17: the table moved onto the shared matcher (rows/cast-rules.ts); every type, with and
+  // without qualifiers, keeps the local type and reader it had before.
+  it('keeps the local type and reader of every Hive type on the shared matcher', () => {
+    const expected: Array<[HiveColumnType, string, ValueReader]> = [
+      [{ id: 'BOOLEAN' }, 'boolean', 'boolean'], [{ id: 'TINYINT' }, 'smallint', 'integer'], [{ id: 'SMALLINT' }, 'smallint', 'integer'],
+      [{ id: 'INT' }, 'integer', 'integer'], [{ id: 'BIGINT' }, 'bigint', 'bigint'], [{ id: 'FLOAT' }, 'real', 'float'],
+      [{ id: 'DOUBLE' }, 'double precision', 'double'], [{ id: 'DECIMAL', precision: 30, scale: 10 }, 'numeric(30,10)', 'ascii'],
+      [{ id: 'DECIMAL', precision: 5 }, 'numeric(5,0)', 'ascii'], [{ id: 'DECIMAL' }, 'numeric', 'ascii'], [{ id: 'STRING' }, 'text', 'text'],
+      [{ id: 'VARCHAR', length: 20 }, 'varchar(20)', 'text'], [{ id: 'VARCHAR', length: 0 }, 'text', 'text'], [{ id: 'VARCHAR' }, 'text', 'text'],
+      [{ id: 'CHAR', length: 5 }, 'varchar(5)', 'text'], [{ id: 'CHAR' }, 'text', 'text'], [{ id: 'DATE' }, 'date', 'ascii'],
+      [{ id: 'TIMESTAMP' }, 'timestamp', 'timestamp'], [{ id: 'BINARY' }, 'bytea', 'binary'], [{ id: 'ARRAY' }, 'jsonb', 'json'],
+      [{ id: 'MAP' }, 'jsonb', 'json'], [{ id: 'STRUCT' }, 'jsonb', 'json'],
+    ];
+    for (const [type, localType, reader] of expected) expect({ type, cast: resolveCast(type) }).toEqual({ type, cast: { localType, reader } });
+    // Rules put in front of the table win (SPEC §14 user casts); `to: null` skips.
+    const custom: CastRule[] = [{ types: ['TINYINT'], to: 'boolean', reader: 'boolean' }, { types: ['BINARY'], to: null, reader: 'binary' }, ...HIVE_CAST_RULES];
+    expect(resolveCast({ id: 'TINYINT' }, custom)).toEqual({ localType: 'boolean', reader: 'boolean' });
+    expect(resolveCast({ id: 'BINARY' }, custom)).toBeUndefined();
+    expect(resolveCast({ id: 'SMALLINT' }, custom)).toEqual({ localType: 'smallint', reader: 'integer' });
   });
 
   it('quotes identifiers with backticks, doubling a backtick', () => {

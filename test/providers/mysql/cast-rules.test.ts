@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { castColumn, MYSQL_CAST_RULES, resolveCast, type RemoteColumn } from '../../../src/providers/mysql/cast-rules.js';
 import { valueConverterFor } from '../../../src/providers/mysql/values.js';
-import type { CopyValue } from '../../../src/providers/provider.js';
+import type { CopyValue } from '../../../src/rows/sink.js';
 
 const col = (dataType: string, extra: Partial<RemoteColumn> = {}): RemoteColumn => ({ name: 'c', dataType, columnType: dataType, unsigned: false, ...extra });
 

@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { binaryCopyAllowed } from '../../../src/providers/postgres/binary-types.js';
-import { resolveCast, type RemoteColumn } from '../../../src/providers/postgres/cast-rules.js';
-import type { ColumnPlan } from '../../../src/providers/provider.js';
+import { POSTGRES_CAST_RULES, resolveCast, typeKey, type CastRule, type RemoteColumn } from '../../../src/providers/postgres/cast-rules.js';
+import type { ColumnPlan } from '../../../src/rows/plan.js';
 
 const VARHDRSZ = 4;
 const numericTypmod = (precision: number, scale: number) => ((precision << 16) | (scale & 0x7ff)) + VARHDRSZ;
@@ -46,6 +46,24 @@ describe('postgres cast rules', () => {
 
   it('a built-in type whose formatted name would not be a safe type expression falls back to text', () => {
     expect(resolveCast(column({ typeName: 'text', baseType: 'text collate "x"' }), noGis)).toEqual({ localType: 'text', selectCast: 'pg_catalog.text' });
+  });
+});
+
+describe('postgres cast rules as data (the shared rows/cast-rules.ts matcher)', () => {
+  it('built-in type names match only pg_catalog types: a user type called numeric is not the built-in one', () => {
+    const impostor = column({ typeName: 'numeric', typeSchema: 'public', baseType: 'public."numeric"', typmod: numericTypmod(10, 2) });
+    expect(typeKey(impostor)).toBe('public.numeric');
+    expect(resolveCast(impostor, noGis)).toEqual({ localType: 'text', selectCast: 'pg_catalog.text' });
+    expect(typeKey(numeric(10, 2))).toBe('numeric');
+  });
+
+  it('a rule put in front of the built-in table wins (SPEC §14 user casts)', () => {
+    const int2 = column({ typeName: 'int2', baseType: 'smallint' });
+    const rules: CastRule[] = [{ name: 'smallint → boolean', types: ['int2'], to: 'boolean', selectCast: 'pg_catalog.bool' }, ...POSTGRES_CAST_RULES];
+    expect(resolveCast(int2, noGis)).toEqual({ localType: 'smallint' });
+    expect(resolveCast(int2, noGis, rules)).toEqual({ localType: 'boolean', selectCast: 'pg_catalog.bool' });
+    expect(resolveCast(int2, noGis, [{ types: ['int2'], to: null }])).toBeNull();
+    expect(resolveCast(int2, noGis, [])).toBeNull();
   });
 });
 

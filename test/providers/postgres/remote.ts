@@ -78,6 +78,7 @@ export interface RequestOverrides {
   password?: string;
   sslmode?: SslMode;
   schema?: string;
+  /** The request's source, as sidecar/job.ts parses it: `sqlQuery` wins over `table`. */
   table?: string;
   sqlQuery?: string;
 }
@@ -90,8 +91,8 @@ export function remoteRequest(remote: RemotePostgres, o: RequestOverrides): Sour
       username: o.username ?? 'postgres', ...(o.password !== undefined ? { password: o.password } : {}), sslmode: o.sslmode ?? 'disable',
     },
     ...(o.schema !== undefined ? { schema: o.schema } : {}),
-    ...(o.table !== undefined ? { table: o.table } : {}),
-    ...(o.sqlQuery !== undefined ? { sqlQuery: o.sqlQuery } : {}),
+    ...(o.sqlQuery !== undefined ? { source: { kind: 'query', sql: o.sqlQuery } }
+      : o.table !== undefined ? { source: { kind: 'table', table: o.table } } : {}),
   };
 }
 

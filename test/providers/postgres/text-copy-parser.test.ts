@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../../src/errors.js';
-import type { CopyValue } from '../../../src/providers/provider.js';
+import type { CopyValue } from '../../../src/rows/sink.js';
 import { CopyTextParser } from '../../../src/providers/postgres/text-copy-parser.js';
 
 /** COPY TEXT as PostgreSQL prints it, and the values it stands for. */

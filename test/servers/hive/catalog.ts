@@ -10,9 +10,47 @@
 import pg from 'pg';
 import { formatHiveType, parseHiveTypeText, type HiveType } from './hive-types.js';
 import { databaseNotFound, tableNotFound } from './errors.js';
+import { hiveFunctionsSql } from './functions.js';
 
 export const META_SCHEMA = 'hive_meta';
-const HIDDEN_SCHEMAS = ['information_schema', 'public', META_SCHEMA];
+/** Operators for Hive's TIMESTAMP storage (below) and Hive's functions (functions.ts); on every statement's search_path. */
+export const OPS_SCHEMA = 'hive_ops';
+const HIDDEN_SCHEMAS = ['information_schema', 'public', META_SCHEMA, OPS_SCHEMA];
+
+/**
+ * TIMESTAMP columns hold Hive's own text (`2024-01-02 03:04:05.123456789`, trailing fraction zeros
+ * dropped: literals.ts normalizeTimestamp), because PostgreSQL's timestamp keeps microseconds and
+ * Hive nanoseconds. That text sorts in time order byte by byte (fixed-width fields, COLLATE "C").
+ * Hive compares a TIMESTAMP with a timestamp value (`ts >= CAST('…' AS timestamp)`, which PostgreSQL
+ * computes as a timestamp) in time, to the nanosecond, and a string compared with a timestamp is read
+ * as a timestamp (NULL when it is not one). These operators do the same for text against PostgreSQL
+ * timestamp: both sides become Hive's text, then compare bytewise.
+ */
+const TIMESTAMP_OPERATORS: Record<string, string> = { '<': 'lt', '<=': 'le', '=': 'eq', '<>': 'ne', '>=': 'ge', '>': 'gt' };
+const TIMESTAMP_TEXT_SQL = String.raw`
+  create or replace function ${OPS_SCHEMA}.hive_timestamp_text(value timestamp) returns text
+    language sql immutable strict as $$ select regexp_replace(to_char(value, 'YYYY-MM-DD HH24:MI:SS.US'), '\.?0+$', '') $$;
+  create or replace function ${OPS_SCHEMA}.hive_timestamp_text(value text) returns text
+    language sql immutable strict as $$
+      select m[1] || '-' || lpad(m[2], 2, '0') || '-' || lpad(m[3], 2, '0') || ' ' || lpad(coalesce(m[4], '0'), 2, '0') || ':'
+          || lpad(coalesce(m[5], '0'), 2, '0') || ':' || lpad(coalesce(m[6], '0'), 2, '0') || coalesce('.' || nullif(rtrim(m[7], '0'), ''), '')
+        from regexp_match(value, '^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,9}))?)?)?\s*$') m $$;`;
+
+function timestampOperatorSql(op: string, name: string): string {
+  const compare = (left: string, right: string) => `
+    create or replace function ${OPS_SCHEMA}.timestamp_${name}(a ${left}, b ${right}) returns boolean language sql immutable strict as
+      $$ select ${OPS_SCHEMA}.hive_timestamp_text(a) collate "C" ${op} ${OPS_SCHEMA}.hive_timestamp_text(b) collate "C" $$;
+    if not exists (select from pg_operator o join pg_namespace n on n.oid = o.oprnamespace
+                    where n.nspname = '${OPS_SCHEMA}' and o.oprname = '${op}' and o.oprleft = '${left}'::regtype and o.oprright = '${right}'::regtype) then
+      create operator ${OPS_SCHEMA}.${op} (leftarg = ${left}, rightarg = ${right}, function = ${OPS_SCHEMA}.timestamp_${name});
+    end if;`;
+  return compare('text', 'timestamp') + compare('timestamp', 'text');
+}
+
+/** `set local search_path` for a statement run in database `db`. */
+export function searchPathSql(db: string): string {
+  return `set local search_path to ${pgIdent(db)}, ${OPS_SCHEMA}`;
+}
 
 export interface CatalogColumn { name: string; type: HiveType; comment: string }
 export type TableKind = 'MANAGED_TABLE' | 'VIRTUAL_VIEW';
@@ -34,7 +72,11 @@ export class Catalog {
       create table if not exists ${META_SCHEMA}.tables (db text, tbl text, kind text not null, primary key (db, tbl));
       create table if not exists ${META_SCHEMA}.columns (db text, tbl text, pos int, col text not null, hive_type text not null,
         comment text not null default '', primary key (db, tbl, pos));
-      create schema if not exists "default";`);
+      create schema if not exists "default";
+      create schema if not exists ${OPS_SCHEMA};
+      ${TIMESTAMP_TEXT_SQL}
+      ${hiveFunctionsSql(OPS_SCHEMA)}
+      do $do$ begin ${Object.entries(TIMESTAMP_OPERATORS).map(([op, name]) => timestampOperatorSql(op, name)).join('')} end $do$;`);
   }
 
   /** Records a table created in the same transaction (`client` holds it). */

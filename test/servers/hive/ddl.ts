@@ -5,7 +5,7 @@
  * LOCATION) are accepted and ignored.
  */
 import pg from 'pg';
-import { Catalog, pgIdent, type CatalogColumn } from './catalog.js';
+import { Catalog, pgIdent, searchPathSql, type CatalogColumn } from './catalog.js';
 import { HiveError, semanticError, tableNotFound } from './errors.js';
 import { parseHiveType, pgStorageType } from './hive-types.js';
 import { TokenStream } from './lexer.js';
@@ -108,7 +108,7 @@ async function createView(ctx: DdlContext, ts: TokenStream): Promise<void> {
   const resultColumns = await probe.columns().finally(() => probe.close());
   const columns = resultColumns.map((c) => ({ name: c.name.replace(/^.*\./, ''), type: c.type, comment: '' }));
   await inTransaction(ctx.pool, async (client) => {
-    await client.query(`set local search_path to ${pgIdent(ctx.db)}`);
+    await client.query(searchPathSql(ctx.db));
     await client.query(`create view ${qualified(db, name)} as ${query.sql}`);
     await ctx.catalog.addTable(client, { db, name, kind: 'VIRTUAL_VIEW', columns });
   });
@@ -175,12 +175,16 @@ export async function insertStatement(ctx: DdlContext, ts: TokenStream): Promise
   }
   const target = `${qualified(db, name)} (${columns.map((c) => pgIdent(c.name)).join(', ')})`;
   return inTransaction(ctx.pool, async (client) => {
-    await client.query(`set local search_path to ${pgIdent(ctx.db)}`);
-    if (overwrite) await client.query(`delete from ${qualified(db, name)}`);
+    await client.query(searchPathSql(ctx.db));
     if (!ts.acceptWord('values')) {
-      const result = await client.query(`insert into ${target} ${emitSql(ts.tokens.slice(ts.index))}`);
+      // Hive reads the SELECT before it replaces the rows: `INSERT OVERWRITE TABLE t SELECT … FROM t
+      // WHERE …` is how rows are deleted or changed in a non-ACID table. The DELETE in a WITH and
+      // the SELECT share one snapshot, so the SELECT still sees the old rows.
+      const clear = overwrite ? `with cdb_overwritten as (delete from ${qualified(db, name)}) ` : '';
+      const result = await client.query(`${clear}insert into ${target} ${emitSql(ts.tokens.slice(ts.index))}`);
       return result.rowCount ?? 0;
     }
+    if (overwrite) await client.query(`delete from ${qualified(db, name)}`);
     const rows: Value[][] = [];
     do {
       ts.expectOp('(');

@@ -98,7 +98,8 @@ export function formatHiveType(t: HiveType): string {
 
 /**
  * How the backing PostgreSQL stores a Hive column. TIMESTAMP is text because Hive keeps
- * nanoseconds and PostgreSQL only microseconds; complex types are text holding Hive's own JSON
+ * nanoseconds and PostgreSQL only microseconds, COLLATE "C" so that it sorts in time order
+ * whatever the backend's locale (catalog.ts, timestamp operators); complex types are text holding Hive's own JSON
  * rendering (jsonb would reorder struct fields and cannot hold Hive's unquoted map keys).
  */
 export function pgStorageType(t: HiveType): string {
@@ -115,6 +116,7 @@ export function pgStorageType(t: HiveType): string {
     case 'char': return `char(${t.length})`;
     case 'date': return 'date';
     case 'binary': return 'bytea';
+    case 'timestamp': return 'text collate "C"';
     default: return 'text';
   }
 }

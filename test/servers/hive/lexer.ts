@@ -3,8 +3,8 @@
  * the tests and the connector send into PostgreSQL without pasting user text into SQL.
  *
  * Hive rules kept: `backtick` identifiers with `` `` `` as an escaped backtick; both '…' and "…" are
- * string literals with backslash escapes (BaseSemanticAnalyzer.unescapeSQLString); identifiers are
- * case-insensitive (we lower-case them); numeric literal suffixes Y, S, L, BD.
+ * string literals with backslash escapes, decoded exactly as BaseSemanticAnalyzer.unescapeSQLString
+ * does; identifiers are case-insensitive (we lower-case them); numeric literal suffixes Y, S, L, BD.
  */
 
 export type TokenKind = 'ident' | 'quoted' | 'string' | 'number' | 'op';
@@ -24,7 +24,8 @@ export class HiveSyntaxError extends Error {
 }
 
 const TWO_CHAR_OPS = new Set(['<=', '>=', '<>', '!=', '==', '||', '&&']);
-const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', '0': '\0', Z: '\x1a', '\\': '\\', "'": "'", '"': '"' };
+/** The one-character escapes of unescapeSQLString; any other escaped character stands for itself. */
+const SIMPLE_ESCAPES: Record<string, string> = { '0': '\0', "'": "'", '"': '"', b: '\b', n: '\n', r: '\r', t: '\t', Z: '\x1a', '\\': '\\' };
 
 export function tokenize(sql: string): Token[] {
   const tokens: Token[] = [];
@@ -73,25 +74,67 @@ export function tokenize(sql: string): Token[] {
   return tokens;
 }
 
+/**
+ * One StringLiteral token of Hive's lexer (HiveLexer.g): quoted runs with `\` escaping any
+ * character, and quoted runs written back to back are ONE token (`'a''b'` is `ab`, not `a'b`);
+ * then decoded by unescapeHiveString.
+ */
 function readString(sql: string, start: number): [string, number] {
-  const quote = sql[start]!;
-  let out = '';
-  let i = start + 1;
-  for (;;) {
-    if (i >= sql.length) throw new HiveSyntaxError('unterminated string literal', start);
-    const c = sql[i]!;
-    if (c === quote) return [out, i + 1];
-    if (c !== '\\') { out += c; i++; continue; }
-    const next = sql[i + 1] ?? '';
-    const octal = /^[0-3][0-7][0-7]/.exec(sql.slice(i + 1, i + 4));
-    if (octal) { out += String.fromCharCode(parseInt(octal[0], 8)); i += 4; continue; }
-    const unicode = /^u([0-9a-fA-F]{4})/.exec(sql.slice(i + 1, i + 6));
-    if (unicode) { out += String.fromCharCode(parseInt(unicode[1]!, 16)); i += 6; continue; }
-    if (next in SIMPLE_ESCAPES) out += SIMPLE_ESCAPES[next];
-    else if (next === '%' || next === '_') out += '\\' + next; // Hive keeps these for LIKE patterns
-    else out += next;
-    i += 2;
+  let i = start;
+  while (sql[i] === "'" || sql[i] === '"') {
+    const quote = sql[i]!;
+    i++;
+    for (;;) {
+      if (i >= sql.length) throw new HiveSyntaxError('unterminated string literal', start);
+      if (sql[i] === '\\') { i += 2; continue; }
+      if (sql[i++] === quote) break;
+    }
   }
+  return [unescapeHiveString(sql.slice(start, i)), i];
+}
+
+/** Character.digit(c, 16) for the ASCII digits and letters; -1 otherwise (Java then computes a garbage code unit, and so do we). */
+function hexDigit(c: string | undefined): number {
+  return c !== undefined && /^[0-9a-fA-F]$/.test(c) ? parseInt(c, 16) : -1;
+}
+
+/**
+ * BaseSemanticAnalyzer.unescapeSQLString, line for line, on a whole token (quotes included):
+ * `\uXXXX` (four characters taken whatever they are), `\NNN` octal only from `\000` to `\177`,
+ * the one-character escapes above, `\%` and `\_` kept with their backslash (for LIKE), and
+ * anything else escaped stands for itself. The length checks count the closing quote, as Hive's do.
+ */
+export function unescapeHiveString(token: string): string {
+  let enclosure: string | null = null;
+  let out = '';
+  for (let i = 0; i < token.length; i++) {
+    const c = token[i]!;
+    if (enclosure === null) {
+      if (c === "'" || c === '"') enclosure = c;
+      continue;
+    }
+    if (c === enclosure) { enclosure = null; continue; }
+    if (c === '\\' && i + 6 < token.length && token[i + 1] === 'u') {
+      let code = 0;
+      for (let j = 0; j < 4; j++) code = (code << 4) + hexDigit(token[i + 2 + j]);
+      out += String.fromCharCode(code & 0xffff); // Java's (char) cast
+      i += 5;
+      continue;
+    }
+    if (c === '\\' && i + 4 < token.length && /^[01][0-7][0-7]$/.test(token.slice(i + 1, i + 4))) {
+      out += String.fromCharCode(parseInt(token.slice(i + 1, i + 4), 8));
+      i += 3;
+      continue;
+    }
+    if (c === '\\' && i + 2 < token.length) {
+      const next = token[i + 1]!;
+      out += SIMPLE_ESCAPES[next] ?? (next === '%' || next === '_' ? '\\' + next : next);
+      i++;
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
 /** Splits a HiveQL script on top-level semicolons (outside strings, backticks and comments). */

@@ -5,7 +5,7 @@
  * (SerDeUtils.buildJSONString: compact JSON, map keys of non-string types unquoted, unions as
  * `{tag:value}`, BINARY inside complex values as raw text).
  */
-import { HiveSyntaxError, TokenStream } from './lexer.js';
+import { HiveSyntaxError, TokenStream, type Token } from './lexer.js';
 import { parseHiveType, type HiveType, type PrimitiveName } from './hive-types.js';
 
 export type Value =
@@ -99,6 +99,33 @@ export function normalizeTimestamp(text: string): string | null {
   const pad = (s: string | undefined, n = 2) => (s ?? '0').padStart(n, '0');
   const fraction = (m[7] ?? '').replace(/0+$/, '');
   return `${m[1]}-${pad(m[2])}-${pad(m[3])} ${pad(m[4])}:${pad(m[5])}:${pad(m[6])}${fraction ? '.' + fraction : ''}`;
+}
+
+/** PostgreSQL's timestamp holds microseconds. */
+const PG_TIMESTAMP_DIGITS = 6;
+
+/**
+ * `CAST('<text>' AS TIMESTAMP)` in a query (tokens from `at`, the CAST), evaluated here like the
+ * constants of INSERT … VALUES, since Hive keeps nanoseconds: a value PostgreSQL's timestamp
+ * holds exactly stays one; with 7–9 fraction digits it becomes Hive's text, which compares with
+ * TIMESTAMP columns (stored as that text, COLLATE "C") byte by byte, to the nanosecond; text Hive
+ * cannot read is NULL, as in Hive. `end` is the index of the closing parenthesis.
+ */
+export function timestampConstantSql(tokens: Token[], at: number): { sql: string; end: number } | undefined {
+  let i = at + 2;
+  if (tokens[at + 1]?.text !== '(' || tokens[i]?.kind !== 'string') return undefined;
+  let text = '';
+  while (tokens[i]?.kind === 'string') text += tokens[i++]!.text; // 'a' 'b' is 'ab' in Hive
+  if (tokens[i]?.kind !== 'ident' || tokens[i]!.text !== 'as') return undefined;
+  const ts = new TokenStream(tokens, '');
+  ts.index = i + 1;
+  const type = parseHiveType(ts);
+  if (type.kind !== 'primitive' || type.name !== 'timestamp' || !ts.isOp(')')) return undefined;
+  const value = normalizeTimestamp(text);
+  if (value === null) return { sql: 'cast(null as timestamp)', end: ts.index };
+  const literal = `'${value}'`; // digits, '-', ':', '.' and a space only
+  const fraction = value.split('.')[1] ?? '';
+  return { sql: fraction.length > PG_TIMESTAMP_DIGITS ? `(${literal} collate "C")` : `cast(${literal} as timestamp)`, end: ts.index };
 }
 
 function convert(v: Value, type: HiveType): Value {

@@ -9,9 +9,11 @@
  * unaliased expression is `_c<i>`.
  */
 import pg from 'pg';
-import { Catalog, pgIdent } from './catalog.js';
+import { Catalog, pgIdent, searchPathSql } from './catalog.js';
+import { HIVE_FUNCTION_RENAMES } from './functions.js';
 import { hiveTypeOfPg, parseHiveType, type HiveType } from './hive-types.js';
 import { TokenStream, type Token } from './lexer.js';
+import { timestampConstantSql } from './literals.js';
 import type { RawRow, ResultColumn } from './rowset.js';
 
 export interface TranslatedQuery {
@@ -27,7 +29,7 @@ export interface ResultSource {
   close(): Promise<void>;
 }
 
-const FUNCTION_RENAMES: Record<string, string> = { nvl: 'coalesce', rand: 'random' };
+const FUNCTION_RENAMES: Record<string, string> = { nvl: 'coalesce', rand: 'random', ...HIVE_FUNCTION_RENAMES };
 const OPERATOR_RENAMES: Record<string, string> = { '==': '=', '&&': 'and' };
 const WORD_OPERATORS: Record<string, string> = { rlike: '~', regexp: '~' };
 const NOT_ALIASES = new Set(['end', 'null', 'true', 'false']);
@@ -54,39 +56,129 @@ function pgCastType(t: HiveType): string {
 }
 
 const isDot = (t: Token | undefined) => t?.kind === 'op' && t.text === '.';
+const isWord = (t: Token | undefined, word: string) => t?.kind === 'ident' && t.text === word;
+const isOp = (t: Token | undefined, op: string) => t?.kind === 'op' && t.text === op;
 
-/** Re-emits HiveQL tokens as PostgreSQL text. */
+/** Words that end an ORDER BY list at its own nesting level. */
+const ORDER_BY_END = new Set(['limit', 'offset', 'rows', 'range', 'union', 'intersect', 'except', 'window']);
+
+/**
+ * Hive sorts NULLs first in ascending order and last in descending order (its default since
+ * HIVE-12994, `hive.default.nulls.last=false`); PostgreSQL does the opposite. Each ORDER BY item
+ * without its own NULLS FIRST|LAST gets Hive's default spelled out.
+ */
+class NullOrdering {
+  /** Open ORDER BY lists, innermost last: the parenthesis depth they are at and their current item. */
+  private lists: Array<{ depth: number; nulls: boolean; desc: boolean }> = [];
+
+  /** Text to emit before `t` (at parenthesis depth `depth`, before `t` changes it): the end of an item. */
+  before(t: Token, depth: number): string {
+    const list = this.lists[this.lists.length - 1];
+    if (!list || list.depth !== depth) return '';
+    const endsList = isOp(t, ')') || isOp(t, ';') || (t.kind === 'ident' && ORDER_BY_END.has(t.text));
+    if (!endsList && !isOp(t, ',')) return '';
+    const suffix = this.itemSuffix(list);
+    if (endsList) this.lists.pop();
+    return suffix;
+  }
+
+  /** Notes `t`, emitted at `depth`. */
+  after(t: Token, prev: Token | undefined, depth: number): void {
+    if (isWord(t, 'by') && isWord(prev, 'order')) {
+      this.lists.push({ depth, nulls: false, desc: false });
+      return;
+    }
+    const list = this.lists[this.lists.length - 1];
+    if (!list || list.depth !== depth) return;
+    if (isWord(t, 'nulls')) list.nulls = true;
+    else if (isWord(t, 'desc')) list.desc = true;
+    else if (isWord(t, 'asc')) list.desc = false;
+  }
+
+  /** What the statement's end closes. */
+  end(): string {
+    let out = '';
+    while (this.lists.length > 0) out += this.itemSuffix(this.lists.pop()!);
+    return out;
+  }
+
+  private itemSuffix(list: { nulls: boolean; desc: boolean }): string {
+    const suffix = list.nulls ? '' : list.desc ? ' nulls last' : ' nulls first';
+    list.nulls = false;
+    list.desc = false;
+    return suffix;
+  }
+}
+
+/** Index of the `)` that closes the `(` at `open`. */
+function closingParen(tokens: Token[], open: number): number {
+  let depth = 0;
+  for (let i = open; i < tokens.length; i++) {
+    if (isOp(tokens[i], '(')) depth++;
+    if (isOp(tokens[i], ')') && --depth === 0) return i;
+  }
+  return tokens.length;
+}
+
+/**
+ * Re-emits HiveQL tokens as PostgreSQL text. A parenthesised SELECT (derived table, CTE body,
+ * IN/EXISTS subquery) is translated as a query of its own, so its columns get Hive's names.
+ */
 export function emitSql(tokens: Token[]): string {
   let out = '';
   const castParens: boolean[] = [];
+  const nullOrdering = new NullOrdering();
+  let depth = 0;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     const prev = tokens[i - 1];
     const next = tokens[i + 1];
+    out += nullOrdering.before(t, depth);
     let text: string;
-    if (t.kind === 'quoted') text = pgIdent(t.text);
-    else if (t.kind === 'string') text = pgLiteral(t.text);
-    else if (t.kind === 'number') text = t.text;
+    const timestamp = isWord(t, 'cast') ? timestampConstantSql(tokens, i) : undefined;
+    if (timestamp) {
+      text = timestamp.sql;
+      i = timestamp.end;
+    } else if (isOp(t, '(') && isWord(next, 'select')) {
+      const close = closingParen(tokens, i);
+      text = `(${translateSelect(tokens.slice(i + 1, close), true).sql})`;
+      i = close;
+    } else if (t.kind === 'quoted') text = pgIdent(t.text);
+    else if (t.kind === 'string') {
+      let value = t.text;
+      while (tokens[i + 1]?.kind === 'string') value += tokens[++i]!.text; // 'a' 'b' is 'ab' in Hive
+      text = pgLiteral(value);
+    } else if (t.kind === 'number') text = t.text;
     else if (t.kind === 'op') {
-      if (t.text === '(') castParens.push(prev?.kind === 'ident' && prev.text === 'cast');
-      if (t.text === ')') castParens.pop();
+      if (t.text === '(') { castParens.push(isWord(prev, 'cast')); depth++; }
+      if (t.text === ')') { castParens.pop(); depth--; }
       text = OPERATOR_RENAMES[t.text] ?? t.text;
     } else if (t.text === 'as' && castParens[castParens.length - 1]) {
       const ts = new TokenStream(tokens, '');
       ts.index = i + 1;
       text = 'as ' + pgCastType(parseHiveType(ts));
       i = ts.index - 1;
-    } else if (next?.kind === 'op' && next.text === '(' && FUNCTION_RENAMES[t.text]) text = FUNCTION_RENAMES[t.text]!;
+    } else if (isOp(next, '(') && FUNCTION_RENAMES[t.text]) text = FUNCTION_RENAMES[t.text]!;
     else if (WORD_OPERATORS[t.text]) text = WORD_OPERATORS[t.text]!;
     else if (isDot(prev) || isDot(next)) text = pgIdent(t.text); // `default.t` — default is reserved in PostgreSQL
     else text = t.text;
     const glue = out === '' || isDot(t) || isDot(prev) ? '' : ' ';
     out += glue + text;
+    nullOrdering.after(t, prev, depth);
   }
-  return out;
+  return out + nullOrdering.end();
 }
 
 export function translateQuery(tokens: Token[]): TranslatedQuery {
+  return translateSelect(tokens, false);
+}
+
+/**
+ * A SELECT's list with Hive's result names. At the top (`nested` false) these are the names a
+ * client sees (`t.col` keeps its qualifier); in a subquery they are the derived table's column
+ * names, where Hive drops the qualifier (PostgreSQL's own name for `t.col` is already `col`).
+ */
+function translateSelect(tokens: Token[], nested: boolean): TranslatedQuery {
   if (!(tokens[0]?.kind === 'ident' && tokens[0].text === 'select')) return { sql: emitSql(tokens), prefixStar: false };
   let i = 1;
   const head: Token[] = [tokens[0]];
@@ -101,17 +193,17 @@ export function translateQuery(tokens: Token[]): TranslatedQuery {
     if (depth === 0 && t.kind === 'op' && t.text === ',') { items.push([]); continue; }
     items[items.length - 1]!.push(t);
   }
-  const list = items.map((item, index) => emitSql(item) + aliasFor(item, index)).join(', ');
+  const list = items.map((item, index) => emitSql(item) + aliasFor(item, index, nested)).join(', ');
   const prefixStar = items.length === 1 && items[0]!.length === 1 && items[0]![0]!.text === '*';
   return { sql: `${emitSql(head)} ${list} ${emitSql(tokens.slice(i))}`.trim(), prefixStar };
 }
 
-function aliasFor(item: Token[], index: number): string {
+function aliasFor(item: Token[], index: number, nested: boolean): string {
   const isName = (t: Token | undefined) => t?.kind === 'ident' || t?.kind === 'quoted';
   const last = item[item.length - 1];
   if (item.length === 1 && (isName(last) || last?.text === '*')) return '';
   if (item.length === 3 && isName(item[0]) && isDot(item[1])) {
-    return last?.text === '*' ? '' : ` as ${pgIdent(`${item[0]!.text}.${last!.text}`)}`;
+    return last?.text === '*' || nested ? '' : ` as ${pgIdent(`${item[0]!.text}.${last!.text}`)}`;
   }
   const beforeLast = item[item.length - 2];
   const hasAlias = isName(last) && !NOT_ALIASES.has(last!.text) && beforeLast !== undefined && !isDot(beforeLast)
@@ -132,7 +224,7 @@ export async function openCursor(pool: pg.Pool, catalog: Catalog, db: string, qu
   }
   try {
     await client.query('begin');
-    await client.query(`set local search_path to ${pgIdent(db)}`);
+    await client.query(searchPathSql(db));
     await client.query(`declare c no scroll cursor for ${query.sql}`);
   } catch (err) {
     await client.query('rollback').catch(() => undefined);

@@ -1,12 +1,16 @@
 /**
  * The declared SQL Server types, kept in the backing PostgreSQL database (`tds_sys.columns`),
  * because PostgreSQL storage types cannot say `nvarchar(50)` vs `varchar(50)` or `datetime2(7)`.
- * INFORMATION_SCHEMA.{COLUMNS,TABLES,SCHEMATA,TABLE_CONSTRAINTS,KEY_COLUMN_USAGE} are views over
- * it (schema `tds_information_schema`), and COLMETADATA maps result columns back to it through
- * PostgreSQL's (table oid, attnum) in RowDescription.
+ * INFORMATION_SCHEMA.{COLUMNS,TABLES,SCHEMATA} are views over it (schema
+ * `tds_information_schema`), TABLE_CONSTRAINTS and KEY_COLUMN_USAGE views over PostgreSQL's own
+ * pg_constraint (PRIMARY KEY, UNIQUE, FOREIGN KEY: the constraints the table really has; the
+ * CHECKs the server adds for bit/tinyint are storage details and not listed), and COLMETADATA
+ * maps result columns back to it through PostgreSQL's (table oid, attnum) in RowDescription.
  */
 import type pg from 'pg';
 import { SERVER_CODE_PAGE, SERVER_COLLATION_NAME, formatSqlType, sqlTypeForPg, type SqlType } from './types.js';
+import { createBuiltins } from './builtins.js';
+import { createTemporalTypes, temporalSqlType } from './temporal-types.js';
 import type { ResultColumn } from './tokens.js';
 
 export interface DeclaredColumn {
@@ -52,14 +56,23 @@ create or replace view tds_information_schema.columns as
          c.data_type, c.char_max_length as character_maximum_length, c.numeric_precision, c.numeric_scale, c.datetime_precision,
          case when c.collation_name is not null then 'iso_1' end as character_set_name, c.collation_name
   from tds_sys.columns c join tds_sys.objects o using (object_oid);
-create or replace view tds_information_schema.table_constraints as
-  select distinct tds_sys.db_name() as constraint_catalog, o.schema_name as constraint_schema, 'PK_' || o.object_name as constraint_name,
-         o.schema_name as table_schema, o.object_name as table_name, 'PRIMARY KEY'::text as constraint_type
-  from tds_sys.columns c join tds_sys.objects o using (object_oid) where c.is_primary_key;
-create or replace view tds_information_schema.key_column_usage as
-  select tds_sys.db_name() as constraint_catalog, o.schema_name as constraint_schema, 'PK_' || o.object_name as constraint_name,
-         o.schema_name as table_schema, o.object_name as table_name, c.column_name, c.ordinal as ordinal_position
-  from tds_sys.columns c join tds_sys.objects o using (object_oid) where c.is_primary_key;
+drop view if exists tds_information_schema.key_column_usage;
+drop view if exists tds_information_schema.table_constraints;
+create view tds_information_schema.table_constraints as
+  select tds_sys.db_name() as constraint_catalog, o.schema_name as constraint_schema, k.conname::text as constraint_name,
+         tds_sys.db_name() as table_catalog, o.schema_name as table_schema, o.object_name as table_name,
+         case k.contype when 'p' then 'PRIMARY KEY' when 'u' then 'UNIQUE' else 'FOREIGN KEY' end as constraint_type,
+         'NO'::text as is_deferrable, 'NO'::text as initially_deferred
+  from pg_constraint k join tds_sys.objects o on o.object_oid = k.conrelid
+  where k.contype in ('p', 'u', 'f');
+create view tds_information_schema.key_column_usage as
+  select tds_sys.db_name() as constraint_catalog, o.schema_name as constraint_schema, k.conname::text as constraint_name,
+         tds_sys.db_name() as table_catalog, o.schema_name as table_schema, o.object_name as table_name,
+         c.column_name, u.ordinal::int as ordinal_position
+  from pg_constraint k join tds_sys.objects o on o.object_oid = k.conrelid
+  cross join lateral unnest(k.conkey) with ordinality as u(attnum, ordinal)
+  join tds_sys.columns c on c.object_oid = k.conrelid and c.attnum = u.attnum
+  where k.contype in ('p', 'u', 'f');
 `;
 
 function literal(s: string): string { return `'${s.replace(/'/g, "''")}'`; }
@@ -69,6 +82,8 @@ export async function bootstrapCatalog(client: pg.Client, database: string): Pro
   await client.query('begin');
   await client.query('select pg_advisory_xact_lock(842211)');
   await client.query(bootstrapSql(database));
+  await createTemporalTypes(client);
+  await createBuiltins(client);
   await client.query('commit');
 }
 
@@ -92,12 +107,16 @@ export function informationSchemaFields(t: SqlType): { charMax: number | null; p
 
 export class Catalog {
   private byAttr = new Map<string, DeclaredColumn>();
+  /** Types of result columns computed in tds_sys types (CAST(… AS datetime2)), by type oid. */
+  private byTypeOid = new Map<number, SqlType>();
   private loaded = false;
 
   async refresh(client: pg.Client): Promise<void> {
     const { rows } = await client.query<{ object_oid: string; attnum: number; column_name: string; type_name: string; is_nullable: boolean; is_primary_key: boolean; collation_name: string | null }>(
       'select object_oid::text, attnum, column_name, type_name, is_nullable, is_primary_key, collation_name from tds_sys.columns');
     this.byAttr = new Map(rows.map((r) => [`${r.object_oid}:${r.attnum}`, { name: r.column_name, type: JSON.parse(r.type_name) as SqlType, nullable: r.is_nullable, primaryKey: r.is_primary_key, collation: r.collation_name ?? undefined }]));
+    const types = await client.query<{ oid: string; typname: string }>("select oid::text, typname from pg_type where typnamespace = 'tds_sys'::regnamespace");
+    this.byTypeOid = new Map(types.rows.flatMap((r) => { const t = temporalSqlType(r.typname); return t ? [[Number(r.oid), t] as const] : []; }));
     this.loaded = true;
   }
 
@@ -107,7 +126,7 @@ export class Catalog {
     return fields.map((f) => {
       const declared = f.tableID !== 0 ? this.byAttr.get(`${f.tableID}:${f.columnID}`) : undefined;
       const name = spellings.get(f.name) ?? declared?.name ?? (f.name === '?column?' ? '' : f.name);
-      return { name, type: declared?.type ?? sqlTypeForPg(f) };
+      return { name, type: declared?.type ?? this.byTypeOid.get(f.dataTypeID) ?? sqlTypeForPg(f) };
     });
   }
 

@@ -2,7 +2,8 @@
  * A thin T-SQL → PostgreSQL rewrite, token by token: [brackets] → "quoted" (lower-cased, since
  * SQL Server names compare case-insensitively; names over PostgreSQL's 63 bytes get a hash
  * suffix), N'…' → '…', TOP → LIMIT, @params → $n, CONVERT/CAST targets → storage types,
- * INFORMATION_SCHEMA/sys → the emulated catalog schemas, a few built-in functions.
+ * ORDER BY items with SQL Server's NULL placement, INFORMATION_SCHEMA/sys → the emulated catalog
+ * schemas, a few built-in functions (builtins.ts: HASHBYTES, DATEADD, CONVERT's date styles).
  * It covers what the fixtures and the connector send, not T-SQL in general.
  */
 import crypto from 'node:crypto';
@@ -57,7 +58,9 @@ const RENAMED_FUNCTIONS: Record<string, string> = {
   OBJECT_ID: 'tds_sys.object_id', REPLICATE: 'repeat',
 };
 /** Words handled by `func` when a parenthesis follows; every other call passes through unchanged. */
-const SPECIAL_FUNCTIONS = new Set([...Object.keys(RENAMED_FUNCTIONS), 'CAST', 'TRY_CAST', 'CONVERT', 'TRY_CONVERT', 'GETUTCDATE', 'SYSUTCDATETIME', 'DB_NAME', 'SCHEMA_NAME', 'SUSER_SNAME', 'USER_NAME', 'SUSER_NAME', 'GENERATE_SERIES']);
+const SPECIAL_FUNCTIONS = new Set([...Object.keys(RENAMED_FUNCTIONS), 'CAST', 'TRY_CAST', 'CONVERT', 'TRY_CONVERT', 'GETUTCDATE', 'SYSUTCDATETIME', 'DB_NAME', 'SCHEMA_NAME', 'SUSER_SNAME', 'USER_NAME', 'SUSER_NAME', 'GENERATE_SERIES', 'HASHBYTES', 'DATEADD']);
+/** CONVERT styles of date/time → text that builtins.ts formats (others are SQL Server's locale formats, not emulated). */
+const DATE_STYLES = new Set(['121', '126', '127']);
 /** Functions whose PostgreSQL spelling takes no parentheses. */
 const BARE_FUNCTIONS = new Set(['localtimestamp']);
 
@@ -115,6 +118,12 @@ class Translator {
             if (top) { out += top.prefix; limit = top.limit; i = top.end; }
             break;
           }
+          if (upper === 'ORDER' && isWord(t[next], 'BY')) {
+            const end = orderByEnd(t, next + 1, to);
+            out += `ORDER BY ${this.orderItems(t, next + 1, end)}`;
+            i = end - 1;
+            break;
+          }
           if (upper === 'WITH' && isOp(t[next], '(') && isWord(t[nextSolid(t, next)], ...TABLE_HINTS)) { i = matchParen(t, next); break; }
           if (upper === 'OPTION' && isOp(t[next], '(')) { i = matchParen(t, next); break; }
           if (upper === 'COLLATE') { i = nextSolid(t, i); break; }
@@ -123,6 +132,18 @@ class Translator {
       }
     }
     return limit === undefined ? out : `${out} LIMIT ${limit}`;
+  }
+
+  /**
+   * SQL Server sorts NULL below every value (first ascending, last descending); PostgreSQL the
+   * other way round, so each item says where its NULLs go.
+   */
+  private orderItems(t: Tok[], from: number, to: number): string {
+    return splitArgs(t, from, to).map(([a, b]) => {
+      let last = b - 1;
+      while (last > a && t[last]!.kind === 'ws') last--;
+      return `${this.range(t, a, b).trim()} ${isWord(t[last], 'DESC') ? 'NULLS LAST' : 'NULLS FIRST'}`;
+    }).join(', ');
   }
 
   /** An identifier, possibly the first part of a multi-part name: maps catalog schemas and drops a leading database name. */
@@ -181,10 +202,17 @@ class Translator {
         const target = castTarget(t, args[0]![0], args[0]![1]);
         // Styles 1 and 2 print binary values as hex (0x… / …); other types pass through unchanged.
         const style = args.length > 2 ? arg(2).trim() : '';
-        const value = style === '1' || style === '2' ? `tds_sys.binary_style(${arg(1)}, ${style})` : arg(1);
+        const value = style === '1' || style === '2' ? `tds_sys.binary_style(${arg(1)}, ${style})`
+          : DATE_STYLES.has(style) ? `tds_sys.date_style(${arg(1)}, ${style})` : arg(1);
         return target.binary ? `tds_sys.varbin(${value})` : `CAST(${value} AS ${target.pgType})`;
       }
       case 'GETUTCDATE': case 'SYSUTCDATETIME': return "(now() AT TIME ZONE 'utc')";
+      case 'HASHBYTES': return `tds_sys.hashbytes(${arg(0)}, ${arg(1)})`;
+      case 'DATEADD': {
+        const part = solidTokens(t, args[0]![0], args[0]![1]);
+        if (part.length !== 1 || part[0]!.kind !== 'word') throw new TsqlSyntaxError(part[0]?.text ?? ',');
+        return `tds_sys.dateadd(${pgString(part[0]!.value.toLowerCase())}, ${arg(1)}, ${arg(2)})`;
+      }
       case 'DB_NAME': return pgString(this.ctx.database);
       case 'SCHEMA_NAME': return pgString('dbo');
       case 'SUSER_SNAME': case 'USER_NAME': case 'SUSER_NAME': return pgString(this.ctx.user);
@@ -201,6 +229,22 @@ class Translator {
       }
     }
   }
+}
+
+/** Words that end an ORDER BY list at its own parenthesis level (OFFSET … FETCH, a window frame, a set operation). */
+const ORDER_BY_END = ['OFFSET', 'FOR', 'OPTION', 'UNION', 'EXCEPT', 'INTERSECT', 'ROWS', 'RANGE'];
+
+/** Index of the first token after the ORDER BY list that starts at `from`. */
+function orderByEnd(t: Tok[], from: number, to: number): number {
+  for (let i = from; i < to; i++) {
+    if (isOp(t[i], '(')) i = matchParen(t, i);
+    else if (isWord(t[i], ...ORDER_BY_END) || isOp(t[i], ';')) return i;
+  }
+  return to;
+}
+
+function solidTokens(t: Tok[], from: number, to: number): Tok[] {
+  return t.slice(from, to).filter((x) => x.kind !== 'ws');
 }
 
 export function nextSolid(t: Tok[], i: number): number {

@@ -4,6 +4,7 @@
  * Server type reported for a PostgreSQL result column that has no declared type.
  */
 import { ByteWriter } from './bytes.js';
+import { temporalStorage } from './temporal-types.js';
 
 export interface SqlType {
   /** Lower-case base name: `int`, `decimal`, `nvarchar`, `datetime2`, … */
@@ -24,7 +25,7 @@ export const KNOWN_COLLATIONS = new Set(['sql_latin1_general_cp1_ci_as', 'sql_la
 const DEFAULT_TIME_SCALE = 7;
 const MAX_SCALE = 7;
 
-/** Types a fixture may declare, with their PostgreSQL storage. Time types with 100 ns digits are stored as text (PostgreSQL keeps only µs). */
+/** Types a fixture may declare, with their PostgreSQL storage. Time types with 100 ns digits have their own types (temporal-types.ts: PostgreSQL keeps only µs). */
 const STORAGE: Record<string, (t: SqlType) => string> = {
   bit: () => 'smallint', tinyint: () => 'smallint', smallint: () => 'smallint', int: () => 'integer', bigint: () => 'bigint',
   decimal: (t) => `numeric(${t.precision},${t.scale})`, numeric: (t) => `numeric(${t.precision},${t.scale})`,
@@ -33,19 +34,12 @@ const STORAGE: Record<string, (t: SqlType) => string> = {
   char: (t) => `char(${t.length})`, nchar: (t) => `char(${t.length})`,
   varchar: (t) => (t.length === -1 ? 'text' : `varchar(${t.length})`), nvarchar: (t) => (t.length === -1 ? 'text' : `varchar(${t.length})`),
   text: () => 'text', ntext: () => 'text',
-  date: () => 'date', time: () => 'text', datetime2: () => 'text', datetimeoffset: () => 'text',
+  date: () => 'date', time: () => temporalStorage('time'), datetime2: () => temporalStorage('datetime2'), datetimeoffset: () => temporalStorage('datetimeoffset'),
   datetime: () => 'timestamp(3)', smalldatetime: () => 'timestamp(0)',
   uniqueidentifier: () => 'uuid', binary: () => 'bytea', varbinary: () => 'bytea', image: () => 'bytea',
   sql_variant: () => 'text', xml: () => 'text',
   // PostGIS types: only in a backing database with the postgis extension (spatial.ts).
   geometry: () => 'geometry', geography: () => 'geography',
-};
-
-/** CAST/CONVERT targets in expressions: like storage, but time types become real PostgreSQL time types. */
-const EXPRESSION_CASTS: Record<string, (t: SqlType) => string> = {
-  ...STORAGE,
-  bit: () => 'smallint',
-  time: () => 'time', datetime2: () => 'timestamp', datetimeoffset: () => 'timestamptz',
 };
 
 export function isKnownType(name: string): boolean {
@@ -80,7 +74,13 @@ export function formatSqlType(t: SqlType): string {
 }
 
 export function storageType(t: SqlType): string { return STORAGE[t.name]!(t); }
-export function castType(t: SqlType): string { return EXPRESSION_CASTS[t.name]!(t); }
+/**
+ * CAST/CONVERT targets in expressions are the storage types, so a cast value compares with a
+ * column of its type (`col >= CAST(@p AS datetime2(7))` compares 100 ns values). The scale of a
+ * time type is not applied: the value keeps the digits it was written with (values.ts rounds them
+ * when it encodes a column).
+ */
+export function castType(t: SqlType): string { return storageType(t); }
 
 export function isPlp(t: SqlType): boolean {
   return ((t.name === 'varchar' || t.name === 'nvarchar' || t.name === 'varbinary') && t.length === -1) || t.name === 'xml';

@@ -6,7 +6,7 @@
 import { from as copyFrom } from 'pg-copy-streams';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mysqlProvider } from '../../../../src/providers/mysql/index.js';
-import type { SourcePlan } from '../../../../src/providers/provider.js';
+import type { SourcePlan } from '../../../../src/rows/plan.js';
 import { collectRows, type Collected } from '../../../helpers/collect-rows.js';
 import { createTargetDb, type TargetDb } from '../../../helpers/target.js';
 import { createTestDb, sessionOptions, type MysqlTestDb, type MysqlTestServer } from '../server.js';
@@ -120,7 +120,7 @@ export function edgeValueSuite(server: () => MysqlTestServer): void {
       await db.exec(TABLE_SQL);
       await db.exec(ROWS_SQL, [TRICKY_TEXT, JSON_TEXT, UNICODE_TEXT]);
       target = await createTargetDb();
-      const session = await mysqlProvider.connect(db.request({ table: 'edge' }), sessionOptions());
+      const session = await mysqlProvider.connect(db.request({ source: { kind: 'table', table: 'edge' } }), sessionOptions());
       try {
         collected = await collectRows(session, { pauseEvery: 2 });
       } finally {
@@ -171,7 +171,7 @@ export function edgeValueSuite(server: () => MysqlTestServer): void {
     });
 
     it('describes the same table through sql_query with the same local types', async () => {
-      const session = await mysqlProvider.connect(db.request({ sqlQuery: 'select * from edge order by id;' }), sessionOptions());
+      const session = await mysqlProvider.connect(db.request({ source: { kind: 'query', sql: 'select * from edge order by id;' } }), sessionOptions());
       try {
         const viaQuery = await collectRows(session);
         expect(viaQuery.plan.columns.map((c) => [c.remoteName, c.localType])).toEqual(collected.plan.columns.map((c) => [c.remoteName, c.localType]));
@@ -189,7 +189,7 @@ export function edgeValueSuite(server: () => MysqlTestServer): void {
     it('skips spatial and unknown columns and names them', async () => {
       await db.exec('create table geo (id bigint unsigned primary key, name varchar(10), p point, g geometry)');
       await db.exec("insert into geo values (1, 'x', point(1, 2), null)");
-      const session = await mysqlProvider.connect(db.request({ table: 'geo' }), sessionOptions());
+      const session = await mysqlProvider.connect(db.request({ source: { kind: 'table', table: 'geo' } }), sessionOptions());
       try {
         const { plan, rows } = await collectRows(session);
         expect(plan.columns.map((c) => [c.remoteName, c.localType])).toEqual([['id', 'numeric(20,0)'], ['name', 'varchar(10)']]);

@@ -38,32 +38,32 @@ export function encodingSuite(server: () => MysqlTestServer): void {
     }
 
     it('without encoding, MySQL converts each declared charset (latin1 0x80 is €)', async () => {
-      expect(await rows(db.request({ table: 'enc' }))).toEqual([['1', 'é€', '😀é', '日本', 'café', '\\xe980']]);
+      expect(await rows(db.request({ source: { kind: 'table', table: 'enc' } }))).toEqual([['1', 'é€', '😀é', '日本', 'café', '\\xe980']]);
     });
 
     for (const encoding of ['LATIN1', 'WIN1252']) {
       it(`encoding ${encoding}: latin1 bytes decoded exactly, Unicode and binary columns untouched`, async () => {
-        const request = db.request({ table: 'enc', encoding });
+        const request = db.request({ source: { kind: 'table', table: 'enc' }, encoding });
         // The sjis column is decoded as the declared encoding too: 0x93fa967b is not Windows-1252 text.
-        expect(await rows({ ...request, sqlQuery: 'select id, l, u, e, b from enc' })).toEqual([['1', 'é€', '😀é', 'café', '\\xe980']]);
+        expect(await rows({ ...request, source: { kind: 'query', sql: 'select id, l, u, e, b from enc' } })).toEqual([['1', 'é€', '😀é', 'café', '\\xe980']]);
       });
     }
 
     it.runIf(server().flavour === 'mariadb')('MariaDB UCA 14.0 collations (ids ≥ 2048) are still recognised as Unicode', async () => {
       await db.exec("create table uca (u varchar(10) character set utf8mb4 collate utf8mb4_uca1400_ai_ci); insert into uca values ('😀é')");
-      expect(await rows(db.request({ table: 'uca', encoding: 'LATIN1' }))).toEqual([['😀é']]);
+      expect(await rows(db.request({ source: { kind: 'table', table: 'uca' }, encoding: 'LATIN1' }))).toEqual([['😀é']]);
     });
 
     it('encoding SJIS decodes Shift-JIS bytes', async () => {
-      expect(await rows(db.request({ sqlQuery: 'select s from enc', encoding: 'SJIS' }))).toEqual([['日本']]);
+      expect(await rows(db.request({ source: { kind: 'query', sql: 'select s from enc' }, encoding: 'SJIS' }))).toEqual([['日本']]);
     });
 
     it('LATIN1 is MySQL latin1: the five bytes Windows-1252 leaves undefined are C1 controls', async () => {
-      expect(await rows(db.request({ table: 'holes', encoding: 'LATIN1' }))).toEqual([['1', 'ok'], ['2', 'A\u0081']]);
+      expect(await rows(db.request({ source: { kind: 'table', table: 'holes' }, encoding: 'LATIN1' }))).toEqual([['1', 'ok'], ['2', 'A\u0081']]);
     });
 
     it('WIN1252 is strict: an undefined byte is ENCODING_ERROR naming column and row', async () => {
-      const session = await mysqlProvider.connect(db.request({ table: 'holes', encoding: 'WIN1252' }), sessionOptions());
+      const session = await mysqlProvider.connect(db.request({ source: { kind: 'table', table: 'holes' }, encoding: 'WIN1252' }), sessionOptions());
       try {
         await expect(collectRows(session)).rejects.toMatchObject({
           errorName: 'ENCODING_ERROR', code: 1510, message: expect.stringMatching(/Column "l", row 2: bytes 0x41 0x81 are not valid WIN1252 text/),
@@ -76,13 +76,13 @@ export function encodingSuite(server: () => MysqlTestServer): void {
     });
 
     it('encoding UTF8 reads UTF-8 stored in a latin1 column (the classic mis-declared table)', async () => {
-      expect(await rows(db.request({ table: 'misdeclared', encoding: 'UTF8' }), 1)).toEqual([['1', 'é€']]);
+      expect(await rows(db.request({ source: { kind: 'table', table: 'misdeclared' }, encoding: 'UTF8' }), 1)).toEqual([['1', 'é€']]);
       // Without it MySQL converts the bytes as latin1: mojibake, which is what the parameter is for.
-      expect(await rows(db.request({ table: 'misdeclared' }), 1)).toEqual([['1', 'Ã©â‚¬']]);
+      expect(await rows(db.request({ source: { kind: 'table', table: 'misdeclared' } }), 1)).toEqual([['1', 'Ã©â‚¬']]);
     });
 
     it('encoding UTF8 rejects bytes that are not UTF-8, naming column and row', async () => {
-      const session = await mysqlProvider.connect(db.request({ table: 'misdeclared', encoding: 'UTF8' }), sessionOptions());
+      const session = await mysqlProvider.connect(db.request({ source: { kind: 'table', table: 'misdeclared' }, encoding: 'UTF8' }), sessionOptions());
       try {
         await expect(collectRows(session)).rejects.toMatchObject({ errorName: 'ENCODING_ERROR', message: expect.stringContaining('Column "l", row 2') });
       } finally {
@@ -91,7 +91,7 @@ export function encodingSuite(server: () => MysqlTestServer): void {
     });
 
     it('an encoding the connector cannot decode fails before connecting', async () => {
-      const request = db.request({ table: 'enc', encoding: 'EUC_TW' });
+      const request = db.request({ source: { kind: 'table', table: 'enc' }, encoding: 'EUC_TW' });
       request.connection.port = 1;
       await expect(mysqlProvider.connect(request, sessionOptions())).rejects.toMatchObject({ errorName: 'INVALID_PARAMETERS' });
     });

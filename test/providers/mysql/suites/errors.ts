@@ -40,7 +40,7 @@ export function errorsSuite(server: () => MysqlTestServer): void {
     afterAll(async () => { await db?.drop(); });
 
     it('logs in with a password user (the control case)', async () => {
-      const session = await mysqlProvider.connect(db.request({ table: 't' }, { username: 'reader', password: PASSWORD }), sessionOptions());
+      const session = await mysqlProvider.connect(db.request({ source: { kind: 'table', table: 't' } }, { username: 'reader', password: PASSWORD }), sessionOptions());
       try {
         expect((await collectRows(session)).rows).toEqual([['1', 'a'], ['2', 'b']]);
       } finally {
@@ -49,7 +49,7 @@ export function errorsSuite(server: () => MysqlTestServer): void {
     });
 
     it('wrong password → SOURCE_AUTH_FAILED (1503), no password in the message', async () => {
-      const { err } = await failure(db.request({ table: 't' }, { username: 'reader', password: PASSWORD + 'x' }), {}, 'connect');
+      const { err } = await failure(db.request({ source: { kind: 'table', table: 't' } }, { username: 'reader', password: PASSWORD + 'x' }), {}, 'connect');
       expect(err.errorName).toBe('SOURCE_AUTH_FAILED');
       expect(err.code).toBe(1503);
       expect(err.message).toMatch(/Access denied for user 'reader'/);
@@ -58,12 +58,12 @@ export function errorsSuite(server: () => MysqlTestServer): void {
     });
 
     it('unknown user → SOURCE_AUTH_FAILED', async () => {
-      const { err } = await failure(db.request({ table: 't' }, { username: 'nobody', password: 'x' }), {}, 'connect');
+      const { err } = await failure(db.request({ source: { kind: 'table', table: 't' } }, { username: 'nobody', password: 'x' }), {}, 'connect');
       expect(err.errorName).toBe('SOURCE_AUTH_FAILED');
     });
 
     it('a database the user may not use → SOURCE_AUTH_FAILED naming it', async () => {
-      const request = db.request({ table: 't' }, { username: 'reader', password: PASSWORD });
+      const request = db.request({ source: { kind: 'table', table: 't' } }, { username: 'reader', password: PASSWORD });
       request.connection.database = 'mysql';
       const { err } = await failure(request, {}, 'connect');
       expect(err.errorName).toBe('SOURCE_AUTH_FAILED');
@@ -71,7 +71,7 @@ export function errorsSuite(server: () => MysqlTestServer): void {
     });
 
     it('nothing listening on the port → SOURCE_UNREACHABLE (1504) at once', async () => {
-      const request = db.request({ table: 't' });
+      const request = db.request({ source: { kind: 'table', table: 't' } });
       request.connection.port = await freePort();
       const { err, ms } = await failure(request, {}, 'connect');
       expect(err.errorName).toBe('SOURCE_UNREACHABLE');
@@ -84,7 +84,7 @@ export function errorsSuite(server: () => MysqlTestServer): void {
       const silent = net.createServer(() => {}).listen(0, '127.0.0.1');
       await new Promise((resolve) => silent.once('listening', resolve));
       try {
-        const request = db.request({ table: 't' });
+        const request = db.request({ source: { kind: 'table', table: 't' } });
         request.connection.port = (silent.address() as net.AddressInfo).port;
         const { err, ms } = await failure(request, { connectTimeoutMs: 500 }, 'connect');
         expect(err.errorName).toBe('SOURCE_UNREACHABLE');
@@ -97,14 +97,14 @@ export function errorsSuite(server: () => MysqlTestServer): void {
     });
 
     it('an unknown host name → SOURCE_UNREACHABLE', async () => {
-      const request = db.request({ table: 't' });
+      const request = db.request({ source: { kind: 'table', table: 't' } });
       request.connection.server = 'no-such-host.invalid';
       const { err } = await failure(request, { connectTimeoutMs: 2_000 }, 'connect');
       expect(err.errorName).toBe('SOURCE_UNREACHABLE');
     });
 
     it('missing database → SOURCE_NOT_FOUND (1505)', async () => {
-      const request = db.request({ table: 't' });
+      const request = db.request({ source: { kind: 'table', table: 't' } });
       request.connection.database = `${db.name}_missing`;
       const { err } = await failure(request, {}, 'connect');
       expect(err.errorName).toBe('SOURCE_NOT_FOUND');
@@ -112,45 +112,45 @@ export function errorsSuite(server: () => MysqlTestServer): void {
     });
 
     it('missing table → SOURCE_NOT_FOUND naming schema and table', async () => {
-      const { err } = await failure(db.request({ table: 'nope' }), {}, 'describe');
+      const { err } = await failure(db.request({ source: { kind: 'table', table: 'nope' } }), {}, 'describe');
       expect(err.errorName).toBe('SOURCE_NOT_FOUND');
       expect(err.message).toContain('table "nope" not found in database');
       expect(err.message).toContain(`"${db.name}"`);
     });
 
     it('missing schema → SOURCE_NOT_FOUND naming the schema', async () => {
-      const { err } = await failure(db.request({ schema: 'no_such_db', table: 't' }), {}, 'describe');
+      const { err } = await failure(db.request({ schema: 'no_such_db', source: { kind: 'table', table: 't' } }), {}, 'describe');
       expect(err.errorName).toBe('SOURCE_NOT_FOUND');
       expect(err.message).toContain('database "no_such_db" not found');
     });
 
     it('sql_query on a missing table → SOURCE_NOT_FOUND with MySQL\'s text', async () => {
-      const { err } = await failure(db.request({ sqlQuery: 'select * from nope' }), {}, 'describe');
+      const { err } = await failure(db.request({ source: { kind: 'query', sql: 'select * from nope' } }), {}, 'describe');
       expect(err.errorName).toBe('SOURCE_NOT_FOUND');
       expect(err.message).toMatch(/Table '.*nope' doesn't exist/);
     });
 
     it('bad sql_query → SOURCE_QUERY_FAILED (1506) with MySQL\'s text', async () => {
-      const { err } = await failure(db.request({ sqlQuery: 'selec id frm t' }), {}, 'describe');
+      const { err } = await failure(db.request({ source: { kind: 'query', sql: 'selec id frm t' } }), {}, 'describe');
       expect(err.errorName).toBe('SOURCE_QUERY_FAILED');
       expect(err.code).toBe(1506);
       expect(err.message).toMatch(/You have an error in your SQL syntax/);
     });
 
     it('unknown column → SOURCE_QUERY_FAILED', async () => {
-      const { err } = await failure(db.request({ sqlQuery: 'select nope from t' }), {}, 'describe');
+      const { err } = await failure(db.request({ source: { kind: 'query', sql: 'select nope from t' } }), {}, 'describe');
       expect(err.errorName).toBe('SOURCE_QUERY_FAILED');
       expect(err.message).toMatch(/Unknown column 'nope'/);
     });
 
     it('a table the user may not read → SOURCE_QUERY_FAILED (denied)', async () => {
-      const { err } = await failure(db.request({ sqlQuery: 'select user from mysql.user' }, { username: 'reader', password: PASSWORD }), {}, 'describe');
+      const { err } = await failure(db.request({ source: { kind: 'query', sql: 'select user from mysql.user' } }, { username: 'reader', password: PASSWORD }), {}, 'describe');
       expect(err.errorName).toBe('SOURCE_QUERY_FAILED');
       expect(err.message).toMatch(/denied/i);
     });
 
     it('statement timeout → SOURCE_UNREACHABLE "timed out after N s"', async () => {
-      const { err, ms } = await failure(db.request({ sqlQuery: 'select id, sleep(2) as s from t' }), { statementTimeoutMs: 700 });
+      const { err, ms } = await failure(db.request({ source: { kind: 'query', sql: 'select id, sleep(2) as s from t' } }), { statementTimeoutMs: 700 });
       expect(err.errorName).toBe('SOURCE_UNREACHABLE');
       expect(err.message).toContain('timed out after 0.7 s');
       expect(ms).toBeLessThan(3_000);

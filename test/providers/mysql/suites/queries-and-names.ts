@@ -43,7 +43,7 @@ export function queriesAndNamesSuite(server: () => MysqlTestServer): void {
 
     it('streams a join whose result has two columns named id, in plan order', async () => {
       const { plan, rows } = await collect(db.request({
-        sqlQuery: 'select c.id, o.id, c.name, o.total, o.placed_at from customers c join orders o on o.customer_id = c.id order by o.id;',
+        source: { kind: 'query', sql: 'select c.id, o.id, c.name, o.total, o.placed_at from customers c join orders o on o.customer_id = c.id order by o.id;' },
       }));
       expect(plan.columns.map((c) => [c.remoteName, c.localType])).toEqual([
         ['id', 'integer'], ['id', 'bigint'], ['name', 'varchar(40)'], ['total', 'numeric(12,2)'], ['placed_at', 'timestamp(3)'],
@@ -57,7 +57,7 @@ export function queriesAndNamesSuite(server: () => MysqlTestServer): void {
 
     it('types computed columns from the result metadata', async () => {
       const { plan, rows } = await collect(db.request({
-        sqlQuery: "select count(*) as n, sum(total) as s, max(placed_at) as m, concat(name, '!') as t, null as nothing, cast(-1 as unsigned) as u from orders join customers on customers.id = customer_id",
+        source: { kind: 'query', sql: "select count(*) as n, sum(total) as s, max(placed_at) as m, concat(name, '!') as t, null as nothing, cast(-1 as unsigned) as u from orders join customers on customers.id = customer_id" },
       }));
       expect(plan.columns.map((c) => [c.remoteName, c.localType])).toEqual([
         ['n', 'bigint'], ['s', 'numeric(34,2)'], ['m', 'timestamp(3)'], ['t', 'varchar(41)'], ['nothing', 'text'], ['u', 'numeric(20,0)'],
@@ -66,7 +66,7 @@ export function queriesAndNamesSuite(server: () => MysqlTestServer): void {
     });
 
     it('reports a 70-character alias and colliding names raw (local naming is the load\'s)', async () => {
-      const { plan, rows } = await collect(db.request({ sqlQuery: `select 1 as ${q(LONG_ALIAS)}, 2 as ${q('A b')}, 3 as a_b, 4 as ${q('a-b')}, 5 as ${q('A_B')}` }));
+      const { plan, rows } = await collect(db.request({ source: { kind: 'query', sql: `select 1 as ${q(LONG_ALIAS)}, 2 as ${q('A b')}, 3 as a_b, 4 as ${q('a-b')}, 5 as ${q('A_B')}` } }));
       expect(LONG_ALIAS).toHaveLength(70);
       expect(plan.columns.map((c) => c.remoteName)).toEqual([LONG_ALIAS, 'A b', 'a_b', 'a-b', 'A_B']);
       expect(rows).toEqual([['1', '2', '3', '4', '5']]);
@@ -77,7 +77,7 @@ export function queriesAndNamesSuite(server: () => MysqlTestServer): void {
         const cols = Array.from({ length: width }, (_, i) => `c${i + 1}`);
         await db.exec(`create table wide_${width} (${cols.map((c) => `${c} int`).join(', ')})`);
         await db.exec(`insert into wide_${width} values (${cols.map((_, i) => i + 1).join(', ')})`);
-        const { plan, rows } = await collect(db.request({ table: `wide_${width}` }));
+        const { plan, rows } = await collect(db.request({ source: { kind: 'table', table: `wide_${width}` } }));
         expect(plan.columns).toHaveLength(width);
         expect(plan.columns.at(-1)).toEqual({ remoteName: `c${width}`, remoteType: expect.stringMatching(/^int/), localType: 'integer' });
         expect(rows).toEqual([cols.map((_, i) => String(i + 1))]);
@@ -90,7 +90,7 @@ export function queriesAndNamesSuite(server: () => MysqlTestServer): void {
         await db.exec(`insert into ${q(name)} values (?, ?)`, [i, name]);
       }
       for (const [i, name] of HOSTILE_NAMES.entries()) {
-        const { plan, rows } = await collect(db.request({ table: name }));
+        const { plan, rows } = await collect(db.request({ source: { kind: 'table', table: name } }));
         expect(plan.columns.map((c) => c.remoteName)).toEqual(['col`' + name, 'v']);
         expect(rows).toEqual([[String(i), name]]);
       }
@@ -101,7 +101,7 @@ export function queriesAndNamesSuite(server: () => MysqlTestServer): void {
       const other = `${db.name}_s\`q"l`;
       await db.exec(`create database ${q(other)}; create table ${q(other)}.t (id int); insert into ${q(other)}.t values (7)`);
       try {
-        const { rows } = await collect(db.request({ schema: other, table: 't' }));
+        const { rows } = await collect(db.request({ schema: other, source: { kind: 'table', table: 't' } }));
         expect(rows).toEqual([['7']]);
       } finally {
         await db.exec(`drop database ${q(other)}`);
@@ -109,7 +109,7 @@ export function queriesAndNamesSuite(server: () => MysqlTestServer): void {
     });
 
     it('lists base tables and views with their kind, at most `limit`', async () => {
-      const session = await mysqlProvider.connect(db.request({ table: 'orders' }), sessionOptions());
+      const session = await mysqlProvider.connect(db.request({ source: { kind: 'table', table: 'orders' } }), sessionOptions());
       try {
         const all = await session.listTables(500);
         expect(all).toContainEqual({ schema: db.name, name: 'orders', kind: 'table' });
@@ -123,7 +123,7 @@ export function queriesAndNamesSuite(server: () => MysqlTestServer): void {
     });
 
     it('imports a view', async () => {
-      const { plan, rows } = await collect(db.request({ table: 'order_totals' }));
+      const { plan, rows } = await collect(db.request({ source: { kind: 'table', table: 'order_totals' } }));
       expect(plan.columns.map((c) => c.localType)).toEqual(['integer', 'numeric(34,2)']);
       expect(rows.sort()).toEqual([['1', '12.51'], ['2', '99999999.99']]);
     });
@@ -133,7 +133,7 @@ export function queriesAndNamesSuite(server: () => MysqlTestServer): void {
       const sql = maria
         ? 'select @@session.tx_read_only, @@session.time_zone, @@session.max_statement_time'
         : 'select @@session.transaction_read_only, @@session.time_zone, @@session.max_execution_time';
-      const session = await mysqlProvider.connect(db.request({ sqlQuery: sql }), sessionOptions({ statementTimeoutMs: 12_500 }));
+      const session = await mysqlProvider.connect(db.request({ source: { kind: 'query', sql } }), sessionOptions({ statementTimeoutMs: 12_500 }));
       let result;
       try {
         result = await collectRows(session);
@@ -144,7 +144,7 @@ export function queriesAndNamesSuite(server: () => MysqlTestServer): void {
     });
 
     it('fails clearly when a query no longer returns a planned column', async () => {
-      const session = await mysqlProvider.connect(db.request({ sqlQuery: 'select id from x' }), sessionOptions());
+      const session = await mysqlProvider.connect(db.request({ source: { kind: 'query', sql: 'select id from x' } }), sessionOptions());
       try {
         const plan = { columns: [{ remoteName: 'gone', remoteType: 'int', localType: 'integer' }], skipped: [] };
         await expect(collectRows(session, { plan })).rejects.toMatchObject({ errorName: 'CONNECTOR_ERROR', message: expect.stringContaining('"gone"') });
@@ -156,7 +156,7 @@ export function queriesAndNamesSuite(server: () => MysqlTestServer): void {
     });
 
     it('refuses to write through sql_query', async () => {
-      const session = await mysqlProvider.connect(db.request({ sqlQuery: 'delete from x' }), sessionOptions());
+      const session = await mysqlProvider.connect(db.request({ source: { kind: 'query', sql: 'delete from x' } }), sessionOptions());
       try {
         // MariaDB refuses already at prepare (error 1792, read-only session); otherwise no result set.
         await expect(session.describe()).rejects.toMatchObject({ errorName: 'SOURCE_QUERY_FAILED', message: expect.stringMatching(/READ ONLY|no result set/) });
@@ -167,7 +167,7 @@ export function queriesAndNamesSuite(server: () => MysqlTestServer): void {
     });
 
     it('rejects ? placeholders in sql_query', async () => {
-      const session = await mysqlProvider.connect(db.request({ sqlQuery: 'select * from x where id = ?' }), sessionOptions());
+      const session = await mysqlProvider.connect(db.request({ source: { kind: 'query', sql: 'select * from x where id = ?' } }), sessionOptions());
       try {
         await expect(session.describe()).rejects.toMatchObject({ errorName: 'SOURCE_QUERY_FAILED', message: expect.stringContaining('placeholders') });
       } finally {

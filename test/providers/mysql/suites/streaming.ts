@@ -4,7 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mysqlProvider } from '../../../../src/providers/mysql/index.js';
-import type { CopyValue, RowSink, SourcePlan, SourceRequest, SourceSession, WarningCounter } from '../../../../src/providers/provider.js';
+import type { SourceRequest, SourceSession } from '../../../../src/providers/provider.js';
+import type { SourcePlan } from '../../../../src/rows/plan.js';
+import type { CopyValue, RowSink } from '../../../../src/rows/sink.js';
+import type { WarningCounter } from '../../../../src/rows/warnings.js';
 import { collectRows } from '../../../helpers/collect-rows.js';
 import { createTestDb, sessionOptions, type MysqlTestDb, type MysqlTestServer } from '../server.js';
 
@@ -74,7 +77,7 @@ export function streamingSuite(server: () => MysqlTestServer): void {
     });
 
     it('row-limit probe on a table: exactly limit rows, the rest never read', async () => {
-      await withSession(db.request({ table: 'big' }), async (session) => {
+      await withSession(db.request({ source: { kind: 'table', table: 'big' } }), async (session) => {
         const { rows } = await collectRows(session, { limit: 1001 });
         expect(rows).toHaveLength(1001);
         expect(new Set(rows.map((r) => r[0])).size).toBe(1001);
@@ -85,7 +88,7 @@ export function streamingSuite(server: () => MysqlTestServer): void {
     });
 
     it('row-limit probe on a sql_query: exactly limit rows, the query killed, the session reusable', async () => {
-      await withSession(db.request({ sqlQuery: `select /* ${MARKER} */ id, pad from big order by id` }), async (session) => {
+      await withSession(db.request({ source: { kind: 'query', sql: `select /* ${MARKER} */ id, pad from big order by id` } }), async (session) => {
         const started = Date.now();
         const { rows } = await collectRows(session, { limit: 1001 });
         expect(Date.now() - started).toBeLessThan(2_000);
@@ -96,13 +99,13 @@ export function streamingSuite(server: () => MysqlTestServer): void {
     });
 
     it('a limit above the row count returns every row', async () => {
-      await withSession(db.request({ sqlQuery: 'select id from big where id <= 10' }), async (session) => {
+      await withSession(db.request({ source: { kind: 'query', sql: 'select id from big where id <= 10' } }), async (session) => {
         expect((await collectRows(session, { limit: 11 })).rows).toHaveLength(10);
       });
     });
 
     it('stops when the sink says it is full, without an error', async () => {
-      await withSession(db.request({ table: 'big' }), async (session) => {
+      await withSession(db.request({ source: { kind: 'table', table: 'big' } }), async (session) => {
         const plan = await session.describe();
         const { sink, state } = scriptedSink({ fullAfter: 500 });
         await session.streamRows(plan, sink, { limit: Number.MAX_SAFE_INTEGER, warnings: noWarnings, signal: new AbortController().signal });
@@ -111,7 +114,7 @@ export function streamingSuite(server: () => MysqlTestServer): void {
     });
 
     it('honours backpressure: no row arrives while the sink is paused', async () => {
-      await withSession(db.request({ table: 'big' }), async (session) => {
+      await withSession(db.request({ source: { kind: 'table', table: 'big' } }), async (session) => {
         const plan = await session.describe();
         const { sink, state } = scriptedSink({
           onWrite: (n) => n % 4096 !== 0,
@@ -126,7 +129,7 @@ export function streamingSuite(server: () => MysqlTestServer): void {
 
     for (const kind of ['sql_query', 'table'] as const) {
       it(`cancel mid-stream (${kind}): KILL QUERY, CANCELLED, gone from the process list within 2 s`, async () => {
-        const request = kind === 'table' ? db.request({ table: 'big' }) : db.request({ sqlQuery: `select /* ${MARKER} */ id, pad from big` });
+        const request = kind === 'table' ? db.request({ source: { kind: 'table', table: 'big' } }) : db.request({ source: { kind: 'query', sql: `select /* ${MARKER} */ id, pad from big` } });
         const like = kind === 'table' ? `SELECT \`id\`, \`pad\` FROM \`${db.name}\`.\`big\`%` : `%${MARKER}%`;
         await withSession(request, async (session) => {
           const plan: SourcePlan = await session.describe();
@@ -152,7 +155,7 @@ export function streamingSuite(server: () => MysqlTestServer): void {
       await db.exec(`create table d32 (n int); insert into d32 values ${Array.from({ length: 32 }, (_, i) => `(${i})`).join(', ')};
         create table huge (id bigint primary key, pad varchar(100));
         insert into huge select a.n + 32 * b.n + 1024 * c.n + 32768 * e.n + 1, repeat('y', 100) from d32 a, d32 b, d32 c, d32 e`);
-      await withSession(db.request({ table: 'huge' }), async (session) => {
+      await withSession(db.request({ source: { kind: 'table', table: 'huge' } }), async (session) => {
         const plan = await session.describe();
         const rssBefore = process.memoryUsage.rss();
         let rssPeak = rssBefore;
@@ -172,7 +175,7 @@ export function streamingSuite(server: () => MysqlTestServer): void {
     }, 120_000);
 
     it('a connection killed mid-stream → SOURCE_UNREACHABLE', async () => {
-      await withSession(db.request({ sqlQuery: `select /* ${MARKER}_kill */ id, pad from big` }), async (session) => {
+      await withSession(db.request({ source: { kind: 'query', sql: `select /* ${MARKER}_kill */ id, pad from big` } }), async (session) => {
         const plan = await session.describe();
         let resume: (() => void) | undefined;
         const { sink } = scriptedSink({ onWrite: (n) => n !== 1000, drained: () => new Promise((r) => { resume = r; }) });

@@ -1,6 +1,6 @@
 /**
  * describe(): tables and queries, names (hostile, 70 characters), not-found and query errors,
- * primary keys, and listTables.
+ * primary keys, unique keys (SPEC §13 merge keys), and listTables.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../../../src/errors.js';
@@ -46,9 +46,22 @@ export function catalogSuite(factory: RemoteFactory): void {
         create table pk_big (id bigint primary key, v text);
         create table pk_text (code text primary key, v text);
         create table pk_two (a int, b int, primary key (a, b));
+        create table pk_order (a int, b int, c text, primary key (b, a));
+        create table pk_and_unique (a int, b int, z int not null unique, primary key (a, b));
+        create table uq_not_null (id int unique, code text not null unique, v text);
+        create table uq_pick (z int not null, a int not null, b int not null, x int,
+          constraint uq_2 unique (a, b), constraint uq_b unique (b), constraint uq_a unique (z), constraint uq_0 unique (x));
+        create table uq_nullable (id int unique, v text);
+        create table uq_include (id int not null, note text, unique (id) include (note));
+        create table uq_partial (id int not null, v text); create unique index on uq_partial (id) where id > 0;
+        create table uq_expr (code text not null); create unique index on uq_expr (lower(code));
+        create table uq_invalid (id int not null); insert into uq_invalid values (1), (1);
+        create view pk_view as select * from pk_big;
         create schema other; create table other.visible (id int); create view other.a_view as select 1 as one;
         create table secret (id int);
         create role ${USER} login; grant usage on schema other to ${USER}; grant select on other.visible to ${USER};`, [], DB);
+      // A failed CREATE INDEX CONCURRENTLY leaves an invalid index behind (indisvalid false).
+      await remoteSql(remote, 'create unique index concurrently uq_invalid_id on uq_invalid (id)', [], DB).catch(() => undefined);
     });
     afterAll(async () => {
       await Promise.all(open.map((s) => s.close()));
@@ -95,6 +108,24 @@ export function catalogSuite(factory: RemoteFactory): void {
       expect((await (await session({ table: 'pk_big' })).describe()).primaryKey).toBe('id');
       expect((await (await session({ table: 'pk_text' })).describe()).primaryKey).toBeUndefined();
       expect((await (await session({ table: 'pk_two' })).describe()).primaryKey).toBeUndefined();
+    });
+
+    it('uniqueKey: the primary key in key order, else the first unique key over NOT NULL columns; none for nullable, partial, expression or invalid indexes, views and queries', async () => {
+      const uniqueKey = async (o: RequestOverrides) => (await (await session(o)).describe()).uniqueKey;
+      expect(await uniqueKey({ table: 'pk_big' })).toEqual(['id']);
+      expect(await uniqueKey({ table: 'pk_two' })).toEqual(['a', 'b']);
+      expect(await uniqueKey({ table: 'pk_order' })).toEqual(['b', 'a']);
+      expect(await uniqueKey({ table: 'pk_and_unique' })).toEqual(['a', 'b']);
+      expect(await uniqueKey({ table: LONG_TABLE })).toEqual([LONG_COLUMN.slice(0, 63)]);
+      expect(await uniqueKey({ table: 'uq_not_null' })).toEqual(['code']);
+      // fewest columns, then index name: uq_a (z) before uq_b (b) and uq_2 (a, b); uq_0 is over a nullable column
+      expect(await uniqueKey({ table: 'uq_pick' })).toEqual(['z']);
+      expect(await uniqueKey({ table: 'uq_include' })).toEqual(['id']);
+      for (const table of ['uq_nullable', 'uq_partial', 'uq_expr', 'uq_invalid', 'pk_view', 'sentinel']) {
+        expect(await uniqueKey({ table }), table).toBeUndefined();
+      }
+      expect(await uniqueKey({ sqlQuery: 'select * from pk_big' })).toBeUndefined();
+      expect(await remoteSql(remote, "select indisvalid from pg_index where indexrelid = 'uq_invalid_id'::regclass", [], DB)).toEqual([{ indisvalid: false }]);
     });
 
     it('sql_query: duplicate names, expressions, a trailing comment', async () => {

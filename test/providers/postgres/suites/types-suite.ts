@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresProvider } from '../../../../src/providers/postgres/index.js';
 import { readTargetCapabilities } from '../../../../src/db/capabilities.js';
-import type { SourceSession, TargetCapabilities } from '../../../../src/providers/provider.js';
+import type { SourceSession } from '../../../../src/providers/provider.js';
+import type { TargetCapabilities } from '../../../../src/rows/plan.js';
 import { collectRows } from '../../../helpers/collect-rows.js';
 import { createTargetDb, type TargetDb } from '../../../helpers/target.js';
 import { loadPlan, tableAsText } from '../load-helpers.js';

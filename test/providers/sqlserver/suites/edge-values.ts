@@ -72,7 +72,7 @@ export function edgeValueSuite(factory: SqlServerFactory): void {
       server = await factory.start();
       await server.loadFixture(FIXTURE);
       target = await createTargetDb();
-      const session = await sqlserverProvider.connect(sqlserverRequest(server, { table: 'edge' }), sessionOptions());
+      const session = await sqlserverProvider.connect(sqlserverRequest(server, { source: { kind: 'table', table: 'edge' } }), sessionOptions());
       try {
         got = await collectRows(session, { pauseEvery: 1 });
       } finally {

@@ -53,23 +53,23 @@ export function queriesAndErrorsSuite(factory: SqlServerFactory): void {
     afterAll(async () => { await server?.stop(); });
 
     it('runs a sql_query with exact decimals (wrapped) and keeps ORDER BY / TOP of a plain query', async () => {
-      const got = await read(server, { sqlQuery: 'SELECT o.id, o.amount, c.country FROM dbo.orders AS o JOIN dbo.customers AS c ON c.name = o.customer WHERE o.amount > 0' });
+      const got = await read(server, { source: { kind: 'query', sql: 'SELECT o.id, o.amount, c.country FROM dbo.orders AS o JOIN dbo.customers AS c ON c.name = o.customer WHERE o.amount > 0' } });
       expect(got.plan.columns.map((c) => [c.remoteName, c.localType])).toEqual([['id', 'integer'], ['amount', 'numeric(12,2)'], ['country', 'varchar(2)']]);
       expect(got.rows.sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual([['1', '10.50', 'PT'], ['2', '99999999.99', 'SE']]);
-      const top = await read(server, { sqlQuery: 'SELECT TOP (2) id, customer FROM dbo.orders ORDER BY id DESC' });
+      const top = await read(server, { source: { kind: 'query', sql: 'SELECT TOP (2) id, customer FROM dbo.orders ORDER BY id DESC' } });
       expect(top.rows).toEqual([['3', 'Ana'], ['2', 'Bo']]);
     });
 
     it('quotes hostile schema, table and column names', async () => {
-      const got = await read(server, { schema: HOSTILE_SCHEMA, table: HOSTILE_TABLE });
+      const got = await read(server, { schema: HOSTILE_SCHEMA, source: { kind: 'table', table: HOSTILE_TABLE } });
       expect(got.plan.columns.map((c) => [c.remoteName, c.localType])).toEqual([[HOSTILE_COLUMN, 'integer'], ['v', 'numeric(19,4)']]);
       expect(got.rows).toEqual([['7', '1.2345']]);
-      const orders = await read(server, { table: 'orders' });
+      const orders = await read(server, { source: { kind: 'table', table: 'orders' } });
       expect(orders.rows).toHaveLength(3);
     });
 
     it('reads 70-character table and column names', async () => {
-      const got = await read(server, { table: LONG_TABLE });
+      const got = await read(server, { source: { kind: 'table', table: LONG_TABLE } });
       expect(got.plan.columns.map((c) => c.remoteName)).toEqual([LONG_COLUMN, `${LONG_COLUMN.slice(0, 60)}_2`]);
       expect(got.rows).toEqual([['12.5', '2']]);
     });
@@ -89,7 +89,7 @@ export function queriesAndErrorsSuite(factory: SqlServerFactory): void {
     it('logs in with ApplicationIntent=ReadOnly', async () => {
       if (!server.stats) return;
       const before = server.stats.readOnlyIntentLogins;
-      await read(server, { table: 'orders' });
+      await read(server, { source: { kind: 'table', table: 'orders' } });
       expect(server.stats.readOnlyIntentLogins).toBe(before + 1);
     });
 
@@ -111,19 +111,19 @@ export function queriesAndErrorsSuite(factory: SqlServerFactory): void {
     it('missing database, schema or table → SOURCE_NOT_FOUND (1505)', async () => {
       const db = await failure(sqlserverProvider.connect(sqlserverRequest(server, {}, { database: 'no_such_db' }), sessionOptions()));
       expect([db.errorName, db.code]).toEqual(['SOURCE_NOT_FOUND', 1505]);
-      const table = await failure(read(server, { table: 'no_such_table' }));
+      const table = await failure(read(server, { source: { kind: 'table', table: 'no_such_table' } }));
       expect([table.errorName, table.message]).toEqual(['SOURCE_NOT_FOUND', expect.stringContaining('Table "dbo"."no_such_table" does not exist')]);
-      const schema = await failure(read(server, { schema: 'nope', table: 'orders' }));
+      const schema = await failure(read(server, { schema: 'nope', source: { kind: 'table', table: 'orders' } }));
       expect([schema.errorName, schema.message]).toEqual(['SOURCE_NOT_FOUND', expect.stringContaining('Schema "nope" does not exist')]);
-      const query = await failure(read(server, { sqlQuery: 'SELECT * FROM dbo.missing_table' }));
+      const query = await failure(read(server, { source: { kind: 'query', sql: 'SELECT * FROM dbo.missing_table' } }));
       expect([query.errorName, query.message]).toEqual(['SOURCE_NOT_FOUND', expect.stringContaining('(error 208)')]);
     });
 
     it('bad T-SQL → SOURCE_QUERY_FAILED (1506) with the server message', async () => {
-      const err = await failure(read(server, { sqlQuery: 'SELEC id FROM dbo.orders' }));
+      const err = await failure(read(server, { source: { kind: 'query', sql: 'SELEC id FROM dbo.orders' } }));
       expect([err.errorName, err.code]).toEqual(['SOURCE_QUERY_FAILED', 1506]);
       expect(err.message).toContain('(error 102)');
-      const dup = await failure(read(server, { sqlQuery: 'SELECT amount, amount FROM dbo.orders' }));
+      const dup = await failure(read(server, { source: { kind: 'query', sql: 'SELECT amount, amount FROM dbo.orders' } }));
       expect([dup.errorName, dup.message]).toEqual(['SOURCE_QUERY_FAILED', expect.stringContaining('unique alias')]);
     });
   });
@@ -138,7 +138,7 @@ export function queriesAndErrorsSuite(factory: SqlServerFactory): void {
 
     it('encrypts by default and accepts the self-signed certificate (like sslmode=require)', async () => {
       const before = server.stats?.encryptedLogins ?? 0;
-      const got = await read(server, { table: 't' }, { encrypt: undefined, trustServerCertificate: undefined });
+      const got = await read(server, { source: { kind: 'table', table: 't' } }, { encrypt: undefined, trustServerCertificate: undefined });
       expect(got.rows).toEqual([['1']]);
       if (server.stats) expect(server.stats.encryptedLogins).toBe(before + 1);
     });
@@ -146,9 +146,9 @@ export function queriesAndErrorsSuite(factory: SqlServerFactory): void {
     it('verifies the certificate when trust_server_certificate is false: refused without the CA, accepted with it', async (ctx) => {
       // a real SQL Server image makes its own self-signed certificate: there is no CA to trust
       if (!server.caFile) return ctx.skip();
-      const err = await failure(read(server, { table: 't' }, { encrypt: true, trustServerCertificate: false }));
+      const err = await failure(read(server, { source: { kind: 'table', table: 't' } }, { encrypt: true, trustServerCertificate: false }));
       expect([err.errorName, err.message]).toEqual(['SOURCE_UNREACHABLE', expect.stringContaining('certificate')]);
-      const session = await sqlserverProvider.connect(sqlserverRequest(server, { table: 't' }, { encrypt: true, trustServerCertificate: false, server: 'localhost' }), sessionOptions({ caFile: server.caFile }));
+      const session = await sqlserverProvider.connect(sqlserverRequest(server, { source: { kind: 'table', table: 't' } }, { encrypt: true, trustServerCertificate: false, server: 'localhost' }), sessionOptions({ caFile: server.caFile }));
       try {
         expect((await collectRows(session)).rows).toEqual([['1']]);
       } finally {
@@ -162,9 +162,9 @@ export function queriesAndErrorsSuite(factory: SqlServerFactory): void {
       const plain = await factory.start();
       try {
         await plain.loadFixture('CREATE TABLE dbo.t (id int); INSERT INTO dbo.t VALUES (2);');
-        const err = await failure(read(plain, { table: 't' }, { encrypt: true }));
+        const err = await failure(read(plain, { source: { kind: 'table', table: 't' } }, { encrypt: true }));
         expect([err.errorName, err.message]).toEqual(['SOURCE_UNREACHABLE', expect.stringContaining('does not support encryption')]);
-        expect((await read(plain, { table: 't' }, { encrypt: false })).rows).toEqual([['2']]);
+        expect((await read(plain, { source: { kind: 'table', table: 't' } }, { encrypt: false })).rows).toEqual([['2']]);
       } finally {
         await plain.stop();
       }

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../../../src/errors.js';
-import type { CopyValue, RowSink, SourceRequest } from '../../../../src/providers/provider.js';
+import type { SourceRequest } from '../../../../src/providers/provider.js';
+import type { CopyValue, RowSink } from '../../../../src/rows/sink.js';
 import { sqlserverProvider } from '../../../../src/providers/sqlserver/index.js';
 import { collectRows } from '../../../helpers/collect-rows.js';
 import { sessionOptions, sqlserverRequest, type SqlServerFactory, type SqlServerUnderTest } from '../server.js';
@@ -43,7 +44,7 @@ function slowSink(holdAt: number, holdMs: number, onHold: () => void): RowSink &
 }
 
 async function expectBackpressure(server: SqlServerUnderTest, total: number) {
-  const session = await open(server, { sqlQuery: wideQuery(total) });
+  const session = await open(server, { source: { kind: 'query', sql: wideQuery(total) } });
   const samples: number[] = [];
   const baseline = server.stats!.rowsSent;
   const heapBefore = process.memoryUsage().heapUsed;
@@ -79,7 +80,7 @@ export function streamingSuite(factory: SqlServerFactory): void {
     afterAll(async () => { await server?.stop(); });
 
     it('cancel mid-stream: sends ATTENTION and rejects with CANCELLED quickly', async () => {
-      const session = await open(server, { sqlQuery: seriesQuery(1_000_000) });
+      const session = await open(server, { source: { kind: 'query', sql: seriesQuery(1_000_000) } });
       const controller = new AbortController();
       const attentions = server.stats?.attentions ?? 0;
       let abortedAt = 0;
@@ -117,7 +118,7 @@ export function streamingSuite(factory: SqlServerFactory): void {
     }, 300_000);
 
     it('stops at the row limit and resolves', async () => {
-      const session = await open(server, { sqlQuery: seriesQuery(100_000) });
+      const session = await open(server, { source: { kind: 'query', sql: seriesQuery(100_000) } });
       try {
         const got = await collectRows(session, { limit: 10 });
         expect(got.rows.map((r) => r[0])).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10']);
@@ -127,7 +128,7 @@ export function streamingSuite(factory: SqlServerFactory): void {
     });
 
     it('statement timeout covers the whole streamed SELECT → SOURCE_UNREACHABLE', async () => {
-      const session = await open(server, { sqlQuery: seriesQuery(50_000_000) }, 400);
+      const session = await open(server, { source: { kind: 'query', sql: seriesQuery(50_000_000) } }, 400);
       try {
         const err = await collectRows(session).then(() => undefined, (e: unknown) => e);
         expect([(err as ConnectorError).errorName, (err as ConnectorError).message]).toEqual(['SOURCE_UNREACHABLE', expect.stringContaining('statement timeout')]);
@@ -137,13 +138,13 @@ export function streamingSuite(factory: SqlServerFactory): void {
     });
 
     it('CP1252 VARCHAR: decoded by its collation by default, by `encoding` when given', async () => {
-      const plain = await (async () => { const s = await open(server, { table: 'texts' }); try { return await collectRows(s); } finally { await s.close(); } })();
+      const plain = await (async () => { const s = await open(server, { source: { kind: 'table', table: 'texts' } }); try { return await collectRows(s); } finally { await s.close(); } })();
       expect(plain.rows).toEqual([['1', 'café €', 'café €'], ['2', 'cafÃ© â‚¬', 'x']]);
-      const asWin1252 = await (async () => { const s = await open(server, { table: 'texts', encoding: 'WIN1252' }); try { return await collectRows(s); } finally { await s.close(); } })();
+      const asWin1252 = await (async () => { const s = await open(server, { source: { kind: 'table', table: 'texts' }, encoding: 'WIN1252' }); try { return await collectRows(s); } finally { await s.close(); } })();
       expect(asWin1252.rows).toEqual(plain.rows);
-      const asUtf8 = await (async () => { const s = await open(server, { sqlQuery: 'SELECT id, v FROM dbo.texts WHERE id = 2', encoding: 'UTF8' }); try { return await collectRows(s); } finally { await s.close(); } })();
+      const asUtf8 = await (async () => { const s = await open(server, { source: { kind: 'query', sql: 'SELECT id, v FROM dbo.texts WHERE id = 2' }, encoding: 'UTF8' }); try { return await collectRows(s); } finally { await s.close(); } })();
       expect(asUtf8.rows).toEqual([['2', 'café €']]);
-      const s = await open(server, { table: 'texts', encoding: 'UTF8' });
+      const s = await open(server, { source: { kind: 'table', table: 'texts' }, encoding: 'UTF8' });
       try {
         const err = await collectRows(s).then(() => undefined, (e: unknown) => e);
         expect([(err as ConnectorError).errorName, (err as ConnectorError).message]).toEqual(['ENCODING_ERROR', expect.stringContaining('Column "v", row 1')]);

@@ -1,0 +1,241 @@
+/**
+ * What the two incremental strategies (append.ts, merge.ts; SPEC §13) share: their plan, the
+ * first run (an import that also records the mark), the staging of a later run, and the
+ * in-place column check. A later run is ONE transaction on the job's connection:
+ *
+ *   begin; set local role <owner>; create temp table <staging> (planned columns) on commit drop;
+ *   copy <staging> from stdin; [create temp table <keys>; copy <keys> from stdin  -- merge deletes]
+ *   new columns → alter table add column (owner frame); a retyped column → 2013, nothing changed;
+ *   the strategy's own statements in owner frames; the new mark from the staged rows;
+ *   reset role; <record the run and the mark on the sync>; <mark the job complete>; commit
+ *
+ * so a crash anywhere re-runs from the previous mark and ends in the same table (exactly-once
+ * effect). Readers see the table before or after a run, never between; UPDATE/INSERT/DELETE
+ * take ROW EXCLUSIVE, so readers are never blocked and writers only on the rows a run touches.
+ * The table keeps its OID: views, grants, policies, indexes, comments survive, and so do
+ * columns the owner added (and columns the remote dropped: they stay, NULL in new rows).
+ */
+import type pg from 'pg';
+import { ConnectorError } from '../../errors.js';
+import { compareColumns } from '../column-changes.js';
+import { startCopy, type CopySession } from '../copy-session.js';
+import { cursorKindOf, readMark, type CursorKind, type Mark } from '../cursor-mark.js';
+import { assertSafeType, createTableSql, qi, qualified, type LocalColumn } from '../ddl.js';
+import { assertNoDeferredUserCode, runAsOwner } from '../owner-frame.js';
+import { columnsOf, findTable, oidOf, type TableColumn } from '../target-catalog.js';
+import { beginNewTable } from './new-table.js';
+import { tableLoad, type LoadPlan, type TableLoad } from './write-strategy.js';
+
+export type DeletesMode = 'keep' | 'soft' | 'hard';
+
+/** The soft-delete column (SPEC §13): NULL while the remote row exists. */
+export const DELETED_AT = '_deleted_at';
+
+export interface IncrementalPlan extends LoadPlan {
+  /** The table the last successful run left; null before the first success (or once dropped). */
+  tableOid: number | null;
+  /** Local names of the merge key columns (empty for append). */
+  key: string[];
+  /** The cursor's local column; absent = a merge without a cursor (every run reads the whole table). */
+  cursor?: { name: string; kind: CursorKind };
+  /** The mark the read started from (absent on first runs and after cdb_connector_sync_reset). */
+  previousMark: string | null;
+  deletes: DeletesMode;
+  /**
+   * Which local rows the read covers, so which ones a missing remote key may delete: `keyset`
+   * (a cursor read: a second, key-only read of the whole remote follows), `all` (the read was the
+   * whole remote), `ranges` (diff mode: the key ranges read). Absent = keep (append).
+   */
+  deleteScope?: DiffScope;
+  /** Diff mode without a bucket geometry yet: measure one from the staged rows (sidecar/diff.ts). */
+  measureBuckets?: { key: string; rowsPerBucket: number };
+  /** max_delete_ratio. */
+  maxDeleteRatio: number;
+  /** Records the run on the sync row (and its counts on the job) inside the load transaction, with the sidecar's role. */
+  recordRun(run: IncrementalRun): Promise<void>;
+}
+
+export type DiffScope =
+  | { kind: 'keyset' }
+  | { kind: 'all' }
+  | { kind: 'ranges'; column: string; ranges: ReadonlyArray<{ from: string; to: string }> };
+
+export interface RunCounts {
+  fetched: number;
+  inserted: number;
+  updated: number;
+  deleted: number;
+  unchanged: number;
+}
+
+export interface IncrementalRun {
+  schema: string;
+  tableName: string;
+  tableOid: number;
+  /** Undefined without a cursor. */
+  mark?: Mark;
+  counts: RunCounts;
+  /** Diff mode: the bucket geometry measured by this run (see IncrementalPlan.measureBuckets). */
+  geometry?: { origin: string; width: string };
+  /** The read was cut at max_rows, so a full-read merge did not look for deletes. */
+  deletesSkipped?: boolean;
+}
+
+/** A load whose strategy also needs the remote's whole key set (merge with deletes soft/hard). */
+export interface IncrementalLoad extends TableLoad {
+  /** Starts the second COPY, of the key columns only, into a temp table; the runner streams a key-only read into it. */
+  keySet?: { columns: LocalColumn[]; begin(): Promise<CopySession> };
+}
+
+export const TEMP_SCHEMA = 'pg_temp';
+
+/** Throws 1502 unless `plan.cursor` is a type both sides order the same way. */
+export function assertOrderableCursor(column: LocalColumn): CursorKind {
+  const kind = cursorKindOf(column.type);
+  if (!kind) {
+    throw new ConnectorError('INVALID_PARAMETERS',
+      `The cursor column ${column.name} has type ${column.type}, which cannot be compared exactly on both sides; use an integer, numeric, date or timestamp column.`);
+  }
+  return kind;
+}
+
+/**
+ * A first run (or the synced table is gone): an import, plus what an incremental table needs
+ * before anyone sees it — `extra(tableName)` runs as its owner while it is still invisible
+ * (merge: key checks, unique index, `_deleted_at`) — and the mark read from it.
+ */
+export function beginFirstRun(client: pg.PoolClient, plan: IncrementalPlan, extra: (table: string) => Promise<{ geometry?: { origin: string; width: string } } | void>): Promise<IncrementalLoad> {
+  let run: IncrementalRun | undefined;
+  return beginNewTable(client, plan, {
+    async asOwner(tableName) {
+      const table = qualified(plan.schema, tableName);
+      const measured = await extra(table);
+      const { rows } = await client.query<{ n: string }>(`select pg_catalog.count(*)::pg_catalog.text as n from ${table}`);
+      const fetched = Number(rows[0]!.n);
+      run = {
+        schema: plan.schema, tableName, tableOid: await oidOf(client, table),
+        ...(plan.cursor ? { mark: await readMark(client, table, qi(plan.cursor.name), plan.cursor.kind, null) } : {}),
+        counts: { fetched, inserted: fetched, updated: 0, deleted: 0, unchanged: 0 },
+        ...(measured && measured.geometry ? { geometry: measured.geometry } : {}),
+      };
+    },
+    beforeCommit: () => plan.recordRun(run!),
+  });
+}
+
+export interface StagedRun {
+  client: pg.PoolClient;
+  plan: IncrementalPlan;
+  /** The synced table, qualified. */
+  table: string;
+  tableOid: number;
+  target: { schema: string; name: string };
+  /** The staging table, qualified, and its columns. */
+  staging: string;
+  staged: TableColumn[];
+  /** Rows the COPY stored. */
+  fetched: number;
+  /** The read was cut at max_rows. */
+  truncated: boolean;
+}
+
+/**
+ * A later run: the staging table and its COPY; `apply` changes the synced table and returns the
+ * counts, then the mark is read from the staged rows and the run recorded, all before COMMIT.
+ */
+export async function beginLaterRun(
+  client: pg.PoolClient, plan: IncrementalPlan, tableOid: number,
+  apply: (run: StagedRun) => Promise<Omit<RunCounts, 'fetched'> & Pick<IncrementalRun, 'deletesSkipped'>>,
+  keySet?: { columns: LocalColumn[]; name: string },
+  /** The strategy's own reads of the temp tables, run before any owner frame (see below). */
+  check?: (run: StagedRun) => Promise<void>,
+): Promise<IncrementalLoad> {
+  await client.query('begin');
+  try {
+    await client.query(`set local role ${qi(plan.owner)}`);
+    await client.query(`${createTableSql(TEMP_SCHEMA, plan.stagingName, plan.columns, plan.postgisSchema)} on commit drop`);
+  } catch (err) {
+    await client.query('rollback').catch(() => undefined);
+    throw err;
+  }
+  const copy = startCopy(client, { schema: TEMP_SCHEMA, table: plan.stagingName, columns: plan.columns, maxRows: plan.maxRows, format: plan.format });
+  const load: IncrementalLoad = tableLoad(copy, async (_baseName, beforeCommit) => {
+    const target = await findTable(client, tableOid);
+    if (!target) throw new ConnectorError('INTERNAL', 'The synced table was dropped while the sync ran; the next run creates it again.');
+    const table = qualified(target.schema, target.name);
+    const staging = qualified(TEMP_SCHEMA, plan.stagingName);
+    const staged = await columnsOf(client, await oidOf(client, staging));
+    const fetched = copy.rows;
+    // Everything the sidecar itself reads of the staged rows is read BEFORE the first owner frame:
+    // the staging table is the owner's (COPY runs as the owner), so code of theirs running in a
+    // frame could plant a policy or an index expression on it that a later read by the sidecar
+    // would run outside any frame (test/security/incremental-attacks.test.ts).
+    // Temp tables have no statistics until analysed: the merge's joins need them.
+    await client.query(`analyze ${staging}`);
+    const mark = plan.cursor ? await readMark(client, staging, qi(plan.cursor.name), plan.cursor.kind, plan.previousMark) : undefined;
+    const geometry = plan.measureBuckets && plan.deleteScope?.kind === 'all'
+      ? await measureBuckets(client, staging, plan.measureBuckets.key, plan.measureBuckets.rowsPerBucket) : undefined;
+    const run: StagedRun = { client, plan, table, tableOid, target, staging, staged, fetched, truncated: copy.truncated };
+    await check?.(run);
+    // from here on owner frames run, and the sidecar reads nothing of the temp tables any more
+    await addNewColumns(client, plan, table, await columnsOf(client, tableOid), staged, target);
+    const { deletesSkipped, ...counts } = await apply(run);
+    if (mark && copy.truncated && mark.mark === plan.previousMark) {
+      // every row this run could take sat at the old mark, behind it (lookback) or had a NULL
+      // cursor: the next run would read the very same rows and never get further
+      throw new ConnectorError('INVALID_PARAMETERS',
+        `This run read ${plan.maxRows} rows (setting max_rows) without getting past the mark ${plan.previousMark}: ${mark.nullRows} of them have a NULL cursor and the rest lie within the lookback. `
+        + 'Raise max_rows, shorten lookback, or choose a cursor with fewer NULLs.');
+    }
+    await assertNoDeferredUserCode(client);
+    await client.query('reset role');
+    await plan.recordRun({
+      schema: target.schema, tableName: target.name, tableOid, ...(mark ? { mark } : {}), counts: { fetched, ...counts },
+      ...(geometry ? { geometry } : {}), ...(deletesSkipped ? { deletesSkipped } : {}),
+    });
+    await beforeCommit(target.name);
+    await client.query('commit');
+    return target.name;
+  });
+  if (keySet) {
+    load.keySet = {
+      columns: keySet.columns,
+      async begin() {
+        await client.query(`${createTableSql(TEMP_SCHEMA, keySet.name, keySet.columns)} on commit drop`);
+        return startCopy(client, { schema: TEMP_SCHEMA, table: keySet.name, columns: keySet.columns, maxRows: Number.MAX_SAFE_INTEGER, format: 'text' });
+      },
+    };
+  }
+  return load;
+}
+
+/**
+ * Diff mode's bucket geometry from rows the sidecar made (the staging table or a first run's
+ * still-invisible table): origin = the smallest key, width so that a bucket holds about
+ * `rowsPerBucket` rows. Undefined for an empty table.
+ */
+export async function measureBuckets(client: pg.ClientBase, table: string, key: string, rowsPerBucket: number): Promise<{ origin: string; width: string } | undefined> {
+  const k = `t.${qi(key)}::pg_catalog.numeric`;
+  const { rows } = await client.query<{ origin: string | null; width: string | null }>(
+    `select pg_catalog.floor(pg_catalog.min(${k}))::pg_catalog.text as origin,
+            greatest(1, pg_catalog.ceil((pg_catalog.floor(pg_catalog.max(${k})) operator(pg_catalog.-) pg_catalog.floor(pg_catalog.min(${k})) operator(pg_catalog.+) 1)
+              operator(pg_catalog./) greatest(1, pg_catalog.ceil(pg_catalog.count(*)::pg_catalog.numeric operator(pg_catalog./) $1::pg_catalog.numeric))))::pg_catalog.numeric(1000,0)::pg_catalog.text as width
+       from ${table} as t`, [rowsPerBucket]);
+  const row = rows[0]!;
+  return row.origin === null || row.width === null ? undefined : { origin: row.origin, width: row.width };
+}
+
+/**
+ * New remote columns are added (as the owner, in a frame: ALTER fires the owner's event-free
+ * but default-evaluating code); a column whose type changed cannot be merged: 2013, nothing
+ * changed. Columns only the table has stay (user-added, `_deleted_at`, or dropped remotely).
+ */
+async function addNewColumns(client: pg.ClientBase, plan: IncrementalPlan, table: string, current: TableColumn[], staged: TableColumn[], target: { schema: string; name: string }): Promise<void> {
+  const change = compareColumns(current.filter((c) => staged.some((s) => s.name === c.name)), staged);
+  if (change.incompatible.length > 0) {
+    throw new ConnectorError('SYNC_TABLE_INCOMPATIBLE',
+      `Cannot merge into sync table ${target.schema}.${target.name}: ${change.incompatible.join('; ')}. The table was not changed. `
+      + 'Recreate the sync, or change the column type in the table to the new one.');
+  }
+  await runAsOwner(client, plan.owner, change.added.map((column) => `alter table ${table} add column ${qi(column.name)} ${assertSafeType(column.type)}`));
+}

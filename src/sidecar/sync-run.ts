@@ -1,0 +1,60 @@
+/**
+ * The runner's view of how a job reads and lands (Finishing), and the steps every sync run
+ * shares whatever its mode; finishing.ts picks the Finishing of a job, incremental-finishing.ts
+ * is the one of append and merge syncs.
+ */
+import type pg from 'pg';
+import { ConnectorError } from '../errors.js';
+import type { ReadWindow, SourceSession } from '../providers/provider.js';
+import type { SourcePlan } from '../rows/plan.js';
+import type { LocalColumn } from '../load/ddl.js';
+import type { IncrementalLoad } from '../load/strategies/incremental-table.js';
+import type { LoadPlan } from '../load/strategies/write-strategy.js';
+import type { IncrementalMode } from './incremental.js';
+import type { JobRow } from './job.js';
+import type { Warning } from './job-store.js';
+import type { Settings } from './settings.js';
+import { markSyncRunStarted, readSyncTable, settleSyncRun, type SyncTable } from './sync-store.js';
+
+/** Which rows the job reads, and how many it may store. */
+export interface ReadPlan {
+  /** Absent = the whole table or query. */
+  window?: ReadWindow;
+  maxRows: number;
+  /** Remote key columns for the key-set read that follows the main one (merge with deletes). */
+  keyWindow?: ReadWindow;
+}
+
+export interface Finishing {
+  /** The job is running (a sync shows `syncing`). */
+  started(): Promise<void>;
+  /** The table a sync run refreshes (its last run's table), null for imports and first runs. */
+  syncedTableOid(): Promise<number | null>;
+  /** SPEC §13 syncs: their tables are plain (no CARTO columns); undefined for imports and replace syncs. */
+  readonly incremental: IncrementalMode | undefined;
+  /** After describe: what to read (diff mode asks the remote for its bucket hashes here). Throws 1502 for a key or cursor the source does not have. */
+  planRead(plan: SourcePlan, columns: LocalColumn[], settings: Settings, session: SourceSession, signal: AbortSignal): Promise<ReadPlan>;
+  /** Opens the load transaction and its COPY (`plan.maxRows` from planRead). */
+  beginLoad(client: pg.PoolClient, plan: LoadPlan, settings: Settings): Promise<IncrementalLoad>;
+  /** Warnings only this kind of run knows of (the row limit of an incremental backfill, NULL cursors). */
+  runWarnings(truncated: boolean, settings: Settings): Warning[];
+  /** The job was recorded as failed or cancelled (a sync schedules its retry or next run). */
+  failed(): Promise<void>;
+}
+
+/** The sync row, or CANCELLED when it was removed (cdb_connector_unsync) as the run started. */
+export async function currentSyncTable(pool: pg.Pool, syncId: string): Promise<SyncTable> {
+  const sync = await readSyncTable(pool, syncId);
+  if (!sync) throw new ConnectorError('CANCELLED', 'The synchronization was removed with cdb_connector_unsync while this run started.');
+  return sync;
+}
+
+/** What every run of a sync does the same way, whatever its mode. */
+export function syncRunSteps(pool: pg.Pool, job: JobRow, syncId: string): Pick<Finishing, 'started' | 'syncedTableOid' | 'failed'> {
+  return {
+    started: () => markSyncRunStarted(pool, syncId, job.id),
+    syncedTableOid: async () => (await readSyncTable(pool, syncId))?.tableOid ?? null,
+    failed: () => settleSyncRun(pool, syncId),
+  };
+}
+

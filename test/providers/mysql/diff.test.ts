@@ -1,0 +1,4 @@
+import { runMariaDb } from './server.js';
+import { diffSuite } from './suites/diff.js';
+
+diffSuite(runMariaDb);

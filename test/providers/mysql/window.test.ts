@@ -1,0 +1,4 @@
+import { runMariaDb } from './server.js';
+import { windowSuite } from './suites/window.js';
+
+windowSuite(runMariaDb);
