@@ -37,8 +37,8 @@ on conflict (code) do nothing;
 
 -- issue 22 §3, §4: "on_row_limit": "fail" and "if_exists": "fail"
 insert into cdb_connectors.error_codes (code, name, title, what_about, retryable) values
-  (1512, 'ROW_LIMIT_EXCEEDED', 'More rows than max_rows', 'The import asked for "on_row_limit": "fail" and the remote has more rows than the max_rows setting allows, so nothing was imported. Import fewer rows with sql_query, or ask for a higher max_rows.', false),
-  (1513, 'TABLE_EXISTS', 'Table exists', 'The import asked for "if_exists": "fail" and a table (or other relation or type) with its name already exists in the target schema, so nothing was imported. Drop or rename it, choose another import_as, or leave if_exists at "rename".', false)
+  (1513, 'ROW_LIMIT_EXCEEDED', 'More rows than max_rows', 'The import asked for "on_row_limit": "fail" and the remote has more rows than the max_rows setting allows, so nothing was imported. Import fewer rows with sql_query, or ask for a higher max_rows.', false),
+  (1514, 'TABLE_EXISTS', 'Table exists', 'The import asked for "if_exists": "fail" and a table (or other relation or type) with its name already exists in the target schema, so nothing was imported. Drop or rename it, choose another import_as, or leave if_exists at "rename".', false)
 on conflict (code) do nothing;
 
 -- Diff mode (merge without a cursor): the remote's per-bucket row counts and hashes as the last

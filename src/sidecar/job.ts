@@ -35,9 +35,9 @@ export interface ConnectorParams {
   /** A number (numeric cursors) or an interval text (date and time cursors). */
   lookback?: number | string;
   deletes?: 'keep' | 'soft' | 'hard';
-  /** Issue 22 §3: past max_rows, import the first rows (default) or fail with 1512. */
+  /** Issue 22 §3: past max_rows, import the first rows (default) or fail with 1513. */
   on_row_limit?: 'truncate' | 'fail';
-  /** Issue 22 §4: the local name is taken: import as name_1… (default) or fail with 1513. */
+  /** Issue 22 §4: the local name is taken: import as name_1… (default) or fail with 1514. */
   if_exists?: 'rename' | 'fail';
 }
 

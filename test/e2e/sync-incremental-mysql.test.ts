@@ -186,6 +186,17 @@ describe('max_rows backfill', () => {
       expect((await lastRun(db, s.id)).warnings).toEqual([]);
     });
   });
+
+  it('a run that cannot get past its mark (more NULL cursors than max_rows) fails with 1502 instead of repeating forever', async () => {
+    // MariaDB sorts NULLs first: every read of this table spends its whole budget on them
+    await my.exec(`create table nulls (id int primary key, at int); insert into nulls select seq, if(seq <= 5, null, seq) from seq_1_to_10;`);
+    await withSetting(db, 'max_rows', '3', async () => {
+      const s = await sync({ table: 'nulls', mode: 'merge', cursor: 'at' });
+      expect(s.state).toBe('success');
+      const stuck = await runSyncNow(db, s.id);
+      expect(stuck).toMatchObject({ state: 'failure', error_code: 1502, error_message: expect.stringMatching(/without getting past the mark .*3 of them have a NULL cursor.*Raise max_rows/) });
+    });
+  });
 });
 
 describe('the table keeps its identity', () => {
@@ -287,20 +298,20 @@ describe('past max_rows and name clashes (issue 22 §3, §4)', () => {
     return done!.s;
   };
 
-  it('a truncated import says truncated: true; with "on_row_limit": "fail" it fails with 1512 and creates nothing', async () => {
+  it('a truncated import says truncated: true; with "on_row_limit": "fail" it fails with 1513 and creates nothing', async () => {
     await my.exec(`create table many (id int primary key); insert into many select seq from seq_1_to_30;`);
     await withSetting(db, 'max_rows', '10', async () => {
       const cut = await importAndWait({ table: 'many' });
       expect(cut).toMatchObject({ state: 'complete', truncated: true, rows_imported: 10 });
       const refused = await importAndWait({ table: 'many', import_as: 'many_strict', on_row_limit: 'fail' });
-      expect(refused).toMatchObject({ state: 'failure', error_code: 1512, truncated: null });
+      expect(refused).toMatchObject({ state: 'failure', error_code: 1513, truncated: null });
       expect((await db.query(`select to_regclass('public.many_strict') as t`)).rows[0].t).toBeNull();
       const whole = await importAndWait({ sql_query: 'select id from many where id <= 10', import_as: 'many_ten' });
       expect(whole).toMatchObject({ state: 'complete', truncated: false, rows_imported: 10 });
     });
   });
 
-  it('a taken name becomes name_1 with a renamed warning; "if_exists": "fail" fails with 1513', async () => {
+  it('a taken name becomes name_1 with a renamed warning; "if_exists": "fail" fails with 1514', async () => {
     await my.exec(`create table clash (id int primary key); insert into clash values (1);`);
     const first = await importAndWait({ table: 'clash' });
     expect(first).toMatchObject({ state: 'complete', table_name: 'clash', warnings: [] });
@@ -310,6 +321,6 @@ describe('past max_rows and name clashes (issue 22 §3, §4)', () => {
     const dotted = await importAndWait({ table: 'clash', import_as: 'analytics.clash' });
     expect(dotted.warnings).toEqual([expect.objectContaining({ code: 'renamed', message: expect.stringMatching(/"analytics\.clash" is not a plain PostgreSQL identifier, so it became "analytics_clash"/) })]);
     const refused = await importAndWait({ table: 'clash', if_exists: 'fail' });
-    expect(refused).toMatchObject({ state: 'failure', error_code: 1513, error_message: expect.stringMatching(/already has a table .* named clash/) });
+    expect(refused).toMatchObject({ state: 'failure', error_code: 1514, error_message: expect.stringMatching(/already has a table .* named clash/) });
   });
 });

@@ -35,7 +35,7 @@ export interface LoadPlan {
   postgisSchema?: string;
   /** CARTO columns, keys and indexes (SPEC §12), computed in this same transaction; absent = plain table. */
   carto?: CartoTable;
-  /** When a new table's name is taken: a free `_1`, `_2` variant (default), or fail with 1513. */
+  /** When a new table's name is taken: a free `_1`, `_2` variant (default), or fail with 1514. */
   ifExists?: 'rename' | 'fail';
 }
 
