@@ -1,15 +1,15 @@
 -- cdb_connectors.normalize_request(kind text, raw jsonb) → jsonb: validation of a check,
--- list_tables or preview request. It is the import's validation (normalize_params, SPEC §2: same
+-- list_tables, preview or explain request. It is the import's validation (normalize_params, SPEC §2: same
 -- messages, SQLSTATE 22023, DETAIL error_code 1502 / 1501), with two differences that follow from
 -- what these requests do:
 --   * `table` / `sql_query` are optional for check and list_tables (they are validated when given,
---     then ignored), and preview needs one of them but never a local table name: the
+--     then ignored), and preview and explain need one of them but never a local table name: the
 --     import's "needs a table or import_as" rule does not apply. This is done by handing
 --     normalize_params a placeholder for the missing key and removing it from the result.
 --   * `interval` is rejected ("Invalid parameters: interval"): an answer is not a sync.
 -- list_tables without `schema` lists every schema the login can see (MySQL: the database), so the
 -- provider's default schema is removed from the result when the user gave none.
--- Parameters: kind — check | list_tables | preview; raw — the request as the user gave it.
+-- Parameters: kind — check | list_tables | preview | explain; raw — the request as the user gave it.
 -- Locks: none (reads settings).
 create or replace function cdb_connectors.normalize_request(kind text, raw jsonb)
 returns jsonb
@@ -17,8 +17,8 @@ language plpgsql stable
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  kinds constant text[] := array['check', 'list_tables', 'preview'];
-  -- stands in for a local table name that a check, a listing or a preview never creates
+  kinds constant text[] := array['check', 'list_tables', 'preview', 'explain'];
+  -- stands in for a local table name that a check, a listing, a preview or an explain never creates
   placeholder constant text := 'cdb_request_placeholder';
   connector_key text;
   connector jsonb;
@@ -44,7 +44,7 @@ begin
   end if;
   if connector_key is not null then
     given := cdb_connectors.lower_keys(connector);
-    if kind <> 'preview' and not given ? 'table' and not given ? 'sql_query' then
+    if kind not in ('preview', 'explain') and not given ? 'table' and not given ? 'sql_query' then
       injected := 'table';
     elsif given ? 'sql_query' and not given ? 'table' and not given ? 'import_as' then
       injected := 'import_as';
@@ -81,4 +81,4 @@ begin
 end
 $$;
 
-comment on function cdb_connectors.normalize_request(text, jsonb) is 'Internal: validates a check / list_tables / preview request like an import (docs/sql-api.md, Validation; docs/check-and-browse.md) and returns the normalised connector object.';
+comment on function cdb_connectors.normalize_request(text, jsonb) is 'Internal: validates a check / list_tables / preview / explain request like an import (docs/sql-api.md, Validation; docs/check-and-browse.md) and returns the normalised connector object.';

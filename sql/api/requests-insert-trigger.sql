@@ -1,5 +1,5 @@
 -- BEFORE INSERT trigger on cdb_connectors.requests: makes a direct INSERT exactly as safe as the
--- cdb_connector_check / _list_tables / _preview procedures. Invoker rights on purpose (not
+-- cdb_connector_check / _list_tables / _preview / _explain procedures. Invoker rights on purpose (not
 -- security definer), so current_user is the caller (shared/notes/postgres-facts.md).
 --   * NEW.params on input is the whole request as given ({"connector": {…}}); it is replaced by
 --     the normalised connector object (normalize_request) with the password shown as "***".
@@ -58,4 +58,4 @@ drop trigger if exists requests_before_insert on cdb_connectors.requests;
 create trigger requests_before_insert before insert on cdb_connectors.requests
   for each row execute function cdb_connectors.requests_before_insert();
 
-comment on function cdb_connectors.requests_before_insert() is 'Trigger: validates and normalises a new check / list_tables / preview request (docs/check-and-browse.md) and forces its bookkeeping columns.';
+comment on function cdb_connectors.requests_before_insert() is 'Trigger: validates and normalises a new check / list_tables / preview / explain request (docs/check-and-browse.md) and forces its bookkeeping columns.';

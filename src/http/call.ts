@@ -23,6 +23,19 @@ export async function callApi<T = unknown>(ctx: ApiContext, request: FastifyRequ
   });
 }
 
+/**
+ * Several SQL API calls as the key's role in one transaction (each returns one row with a column
+ * `r`); their answers in order. An error in any rolls all of them back: a cancel whose follow-up
+ * status read fails leaves nothing cancelled.
+ */
+export async function callApiSteps(ctx: ApiContext, request: FastifyRequest, steps: Array<[text: string, values: unknown[]]>): Promise<unknown[]> {
+  return ctx.runner.run(apiKeyOf(request), async (client) => {
+    const answers: unknown[] = [];
+    for (const [text, values] of steps) answers.push((await client.query<{ r: unknown }>(text, values)).rows[0]!.r);
+    return answers;
+  });
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
     /** The JSON body exactly as received (server.ts keeps it). */

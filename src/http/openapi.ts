@@ -29,6 +29,20 @@ const VALIDATION_ERRORS = {
 const connectorBody = { required: true, content: { 'application/json': { schema: ref('ImportRequest') } } };
 const connectionBody = { required: true, content: { 'application/json': { schema: ref('ConnectionRequest') } } };
 
+const CANCELLED = { cancelled: { type: 'boolean', description: 'true: it was enqueued or running and is stopping; false: nothing was running (already finished)' } };
+const importCancel = (method: string) => ({
+  summary: `Cancel an import (cdb_connector_cancel)${method === 'post' ? '; same as PUT' : ''}`,
+  description: 'The import stops (state cancelled, error 1509); a running one shows importing until the sidecar has stopped it. A finished import is left as it is (cancelled: false). A sync id, an unknown or another role\'s id: 404, nothing cancelled.',
+  parameters: [ID],
+  responses: { 200: json({ allOf: [ref('ImportStatus'), { type: 'object', properties: CANCELLED }] }, 'The status after the cancel, plus cancelled'), 403: VALIDATION_ERRORS[403], ...COMMON_ERRORS },
+});
+const syncCancel = (method: string) => ({
+  summary: `Cancel a sync table's run in flight (cdb_connector_cancel)${method === 'post' ? '; same as PUT' : ''}`,
+  description: 'The sync keeps its table and data and runs again at its next interval. cancelled: false when no run was queued or running.',
+  parameters: [ID],
+  responses: { 200: json({ allOf: [ref('Synchronization'), { type: 'object', properties: CANCELLED }] }, 'The synchronization object, plus cancelled'), 403: VALIDATION_ERRORS[403], ...COMMON_ERRORS },
+});
+
 export const OPENAPI_DOCUMENT = {
   openapi: '3.0.3',
   info: {
@@ -57,6 +71,7 @@ export const OPENAPI_DOCUMENT = {
         responses: { 200: json(ref('ImportStatus'), 'The status'), ...COMMON_ERRORS },
       },
     },
+    '/api/v1/imports/{id}/cancel': { put: importCancel('put'), post: importCancel('post') },
     '/api/v1/synchronizations': {
       post: {
         summary: 'Create a sync table (cdb_connector_sync); "interval" is required',
@@ -79,6 +94,7 @@ export const OPENAPI_DOCUMENT = {
         responses: { 200: json({ allOf: [ref('Synchronization'), { type: 'object', properties: { enqueued: { type: 'boolean' }, synchronization_id: { type: 'string', format: 'uuid' } } }] }, 'The synchronization object'), ...COMMON_ERRORS },
       },
     },
+    '/api/v1/synchronizations/{id}/cancel': { put: syncCancel('put'), post: syncCancel('post') },
     '/api/v1/connectors': {
       get: {
         summary: 'Providers, keyed by id',
@@ -117,6 +133,15 @@ export const OPENAPI_DOCUMENT = {
         parameters: [PROVIDER],
         requestBody: connectionBody,
         responses: { 200: json(ref('Connected'), 'Connected'), 400: json(ref('Connected'), 'Not connected, or invalid parameters'), ...COMMON_ERRORS },
+      },
+    },
+    '/api/v1/connectors/{provider}/preview': {
+      post: {
+        summary: 'Preview an import: its columns (local names and types) and sample rows (cdb_connector_request(\'preview\', …))',
+        description: 'The same body as tables/connect plus table or sql_query, and rows (0–100, default 10). POST only: the connection stays out of URLs.',
+        parameters: [PROVIDER],
+        requestBody: { required: true, content: { 'application/json': { schema: ref('PreviewRequest') } } },
+        responses: { 200: json(ref('Preview'), 'What the import would create, and up to rows rows'), ...VALIDATION_ERRORS, 400: errors('Invalid parameters (error_code 1502, or 1501), rows outside 0–100, or the remote side failed (its error_code: 1503 login, 1504 unreachable, 1506 no such table, …)'), ...COMMON_ERRORS },
       },
     },
     '/api/v1/openapi.json': {
@@ -161,6 +186,27 @@ export const OPENAPI_DOCUMENT = {
         type: 'object', required: ['connection'],
         description: 'The connector object without "provider" (taken from the path).',
         properties: { connection: ref('Connection'), schema: { type: 'string' } },
+      },
+      PreviewRequest: {
+        type: 'object', required: ['connection'],
+        description: 'The connector object without "provider" (taken from the path), with table or sql_query, plus rows.',
+        properties: {
+          connection: ref('Connection'), schema: { type: 'string' }, table: { type: 'string' }, sql_query: { type: 'string' },
+          import_as: { type: 'string' }, encoding: { type: 'string' },
+          rows: { type: 'integer', minimum: 0, maximum: 100, default: 10, nullable: true, description: 'Sample rows to return' },
+        },
+      },
+      Preview: {
+        type: 'object',
+        properties: {
+          columns: {
+            type: 'array',
+            description: 'Importable columns in row order, then the skipped ones (local_type "skipped", local_name null)',
+            items: { type: 'object', properties: { name: { type: 'string' }, local_name: { type: 'string', nullable: true }, remote_type: { type: 'string' }, local_type: { type: 'string' } } },
+          },
+          rows: { type: 'array', items: { type: 'array', items: { type: 'string', nullable: true } }, description: 'Values as text in PostgreSQL input form (bytea as \\x hex), SQL NULL as null' },
+          warnings: { type: 'array', items: { type: 'object' }, description: 'What an import would change, as in the import status' },
+        },
       },
       ImportCreated: {
         type: 'object',

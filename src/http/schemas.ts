@@ -24,6 +24,15 @@ export const providerParams = {
 
 export const objectBody = { type: 'object' } as const;
 
+/**
+ * A preview: the connector object without "provider", plus `rows` (how many sample rows; its
+ * range 0–100 is the SQL API's check). null means the default.
+ */
+export const previewBody = {
+  type: 'object',
+  properties: { rows: { type: ['integer', 'null'] } },
+} as const;
+
 export const apiKeyQuery = {
   type: 'object',
   properties: { api_key: { type: 'string' } },

@@ -44,3 +44,25 @@ export function matchCast<C, X, R extends CastRule<C, X>>(rules: readonly R[], r
   }
   return undefined;
 }
+
+/** Stands for a rule's computed local type in a derived name (`varchar(n) → varchar(n)` reads better, but needs a `name`). */
+const COMPUTED_TYPE = 'a computed type';
+
+/**
+ * The rule's name for `cdb_connector_explain`: its `name`, else one derived from its types and
+ * local type (`json → jsonb`), so that a rule without a name (a user cast) still says what it is.
+ */
+export function castRuleName(rule: CastRule<never, never>): string {
+  if (rule.name) return rule.name;
+  const from = rule.types?.length ? rule.types.join(', ') : 'any type';
+  const to = rule.to === null ? 'skipped' : typeof rule.to === 'string' ? rule.to : COMPUTED_TYPE;
+  return `${from} → ${to}`;
+}
+
+/**
+ * Why a column is skipped: no rule matched its type (`remoteType`), or the rule that matched maps
+ * it to nothing, whose name then says why (`spatial types skipped without PostGIS in the target`).
+ */
+export function skipReason(match: CastMatch<CastRule<never, never>> | undefined, remoteType: string): string {
+  return match ? castRuleName(match.rule) : `no rule maps ${remoteType}`;
+}

@@ -27,11 +27,19 @@ export interface ColumnPlan {
    * Opaque outside the provider; absent = the values pass as the provider reads them.
    */
   decoder?: string;
+  /**
+   * Short human name of the cast rule that decided the column, e.g. `decimal(p,s) → numeric(p,s)`
+   * (rows/cast-rules.ts castRuleName): what `cdb_connector_explain` shows. Absent only in plans
+   * built outside the cast tables.
+   */
+  rule?: string;
 }
 
 export interface SkippedColumn {
   remoteName: string;
   remoteType: string;
+  /** Why the column is skipped, e.g. `no rule maps sql_variant` (rows/cast-rules.ts skipReason). */
+  reason?: string;
 }
 
 /** What `describe` learned: the columns to import and the ones skipped (named in a warning). */

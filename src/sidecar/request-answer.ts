@@ -2,15 +2,19 @@
  * Answers one claimed request (SPEC §7): the same straight line as an import up to the remote
  * server, then one small step instead of a load:
  *   password → allowed_hosts → connect → check | listTables(limit + 1) | describe + a few rows
+ *                                          | describe + the import's naming and CARTO plan (explain)
  * Everything runs against `deadlineMs` (connect_timeout + a margin, stamped on the request by
  * the claim): past it the request is answered with 1504, so the waiting caller always hears back.
  * Failures are answers too ({code, message}); the password is never in them.
  */
 import type { Logger } from 'pino';
 import type pg from 'pg';
-import { readTargetCapabilities } from '../db/capabilities.js';
+import { capabilitiesOf, readTargetFacts } from '../db/capabilities.js';
 import { ConnectorError, redactSecrets, toConnectorError } from '../errors.js';
+import { Cartodbfy } from '../load/cartodbfy.js';
+import { CARTO_COLUMN_NAMES, CARTODB_ID, THE_GEOM } from '../load/cartodbfy-plan.js';
 import { uniqueLocalIdentifiers } from '../load/identifiers.js';
+import type { SourcePlan } from '../rows/plan.js';
 import type { SourceSession } from '../providers/provider.js';
 import { connectSession } from './connect-session.js';
 import { checkedRequest, openSource } from './open-source.js';
@@ -18,7 +22,7 @@ import { PreviewSink } from './preview-sink.js';
 import type { Answer, ClaimedRequest } from './request-store.js';
 import type { Settings } from './settings.js';
 import { untilAborted } from './until-aborted.js';
-import { WarningCounts } from './warnings.js';
+import { skippedColumnsWarning, WarningCounts } from './warnings.js';
 
 export interface AnswerDeps {
   pool: pg.Pool;
@@ -44,18 +48,23 @@ export async function answerRequest(deps: AnswerDeps, request: ClaimedRequest, s
     const opened = await openSource(origin, settings, deps.pool);
     password = opened.password;
     const { provider } = opened;
+    const describes = request.kind === 'preview' || request.kind === 'explain';
+    // only previews and explains describe columns, and only describe looks at the target (PostGIS)
+    const facts = describes ? await readTargetFacts(deps.pool) : undefined;
+    // as an import decides it, before the address check and connecting: "on" without PostGIS fails at once
+    const carto = request.kind === 'explain' ? await Cartodbfy.decide(deps.pool, facts!, settings.cartodbfy, null) : undefined;
     const source = await checkedRequest(origin, opened, settings, deps.pool);
     const previewRows = request.preview_rows ?? 0;
     session = await connectSession(provider, source, settings, {
       log: deps.log, signal, budgetMs,
       // a preview needs one page, not the import's 10,000-row round trips
       fetchRows: request.kind === 'preview' ? Math.max(1, Math.min(settings.fetchRows, previewRows)) : settings.fetchRows,
-      // only a preview describes columns, and only describe looks at the target (PostGIS)
-      ...(request.kind === 'preview' ? { target: await readTargetCapabilities(deps.pool) } : {}),
+      ...(facts ? { target: capabilitiesOf(facts) } : {}),
     });
     const open = session;
     if (request.kind === 'check') return { result: { connected: true } };
     if (request.kind === 'list_tables') return { result: await untilAborted(listTables(open, settings), signal) };
+    if (carto) return { result: explain(await untilAborted(open.describe(), signal), carto, settings) };
     return { result: await preview(open, settings, previewRows, signal) };
   } catch (thrown) {
     const error = toConnectorError(signal.aborted ? signal.reason : thrown);
@@ -94,5 +103,40 @@ async function preview(session: SourceSession, settings: Settings, rows: number,
     ],
     rows: sink.rows,
     warnings: warnings.toWarnings(),
+  };
+}
+
+/**
+ * cdb_connector_explain's answer (SPEC §14): per remote column the mapping the import of the same
+ * parameters would use — the local names come from the same naming as runner.ts (CARTO names
+ * reserved when the table would be cartodbfied), the types and rule names from the provider's
+ * cast rules — and the CARTO columns the import would add. No row is read.
+ * A remote column that only feeds a CARTO column (a remote `cartodb_id` or `the_geom`: staged
+ * under a suffixed name and dropped after the load, cartodbfy-plan.ts) says so in `becomes`.
+ */
+function explain(plan: SourcePlan, carto: Cartodbfy, settings: Settings) {
+  const plainNames = uniqueLocalIdentifiers(plan.columns.map((c) => c.remoteName), [], settings.maxIdentifierLength);
+  const local = carto.columnsFor(plan, plan.columns.map((c, i) => ({ name: plainNames[i]!, type: c.localType })), settings.maxIdentifierLength);
+  const cartoPlan = carto.table?.plan;
+  const becomes = (localName: string): string | undefined => {
+    if (!cartoPlan?.consumed.includes(localName)) return undefined;
+    return cartoPlan.key.kind === 'copy' && cartoPlan.key.column === localName ? CARTODB_ID : THE_GEOM;
+  };
+  return {
+    columns: [
+      ...plan.columns.map((c, i) => {
+        const into = becomes(local[i]!.name);
+        return {
+          name: c.remoteName, local_name: local[i]!.name, remote_type: c.remoteType, local_type: local[i]!.type,
+          rule: c.rule ?? null, skipped: false, reason: null, ...(into ? { becomes: into } : {}),
+        };
+      }),
+      ...plan.skipped.map((c) => ({
+        name: c.remoteName, local_name: null, remote_type: c.remoteType, local_type: null,
+        rule: null, skipped: true, reason: c.reason ?? null,
+      })),
+    ],
+    carto: { columns: cartoPlan ? [...CARTO_COLUMN_NAMES] : [], note: carto.note() },
+    warnings: [...skippedColumnsWarning(plan.skipped), ...carto.warnings()],
   };
 }

@@ -8,7 +8,7 @@ import type pg from 'pg';
 import type { ProviderName } from '../providers/provider.js';
 import type { ConnectorParams } from './job.js';
 
-export type RequestKind = 'check' | 'list_tables' | 'preview';
+export type RequestKind = 'check' | 'list_tables' | 'preview' | 'explain';
 
 export interface ClaimedRequest {
   id: string;

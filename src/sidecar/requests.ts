@@ -1,5 +1,5 @@
 /**
- * Requests that need an answer now (cdb_connector_check / _list_tables / _preview, SPEC §7): the
+ * Requests that need an answer now (cdb_connector_check / _list_tables / _preview / _explain, SPEC §7): the
  * sidecar's side. A NOTIFY {"op": "request"} (or the poll tick, as a backstop) claims pending
  * requests; each one runs at once, outside the job slots: a caller is waiting in psql, and a
  * check takes one remote round trip where an import can take hours. They are capped instead

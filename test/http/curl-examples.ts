@@ -94,3 +94,35 @@ export const CARTO_SYNC_KEYS = [
 ];
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const HTTP_API_DOC = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'http-api.md');
+
+/**
+ * The curl commands of the first ```sh block after `heading` in docs/http-api.md (the bridge's
+ * own endpoints, which the reference document lacks), in order. A command starts at a line
+ * `curl …` and runs to the next blank or comment line (a -d body may span lines).
+ */
+export function docCurlExamples(heading: string): string[] {
+  const text = fs.readFileSync(HTTP_API_DOC, 'utf8');
+  const at = text.indexOf(`\n${heading}\n`);
+  if (at < 0) throw new Error(`docs/http-api.md has no heading ${heading}`);
+  const block = /```sh\n([\s\S]*?)```/.exec(text.slice(at))?.[1] ?? '';
+  const commands: string[][] = [];
+  let open = false;
+  for (const line of block.split('\n')) {
+    if (line.startsWith('curl ')) { commands.push([line]); open = true; }
+    else if (line.trim() === '' || line.startsWith('#')) open = false;
+    else if (open) commands.at(-1)!.push(line);
+  }
+  return commands.map((lines) => lines.join('\n'));
+}
+
+/**
+ * The docs' placeholders → the test's values: `http://localhost:8080`, `$KEY`, the example ids
+ * (`aef9925c-…`, `97893fbe-…`) and the connection values (as `substitute`).
+ */
+export function substituteDoc(command: string, s: Substitution & { ids?: Record<string, string> }): string {
+  let out = command.split('http://localhost:8080').join(s.base).split('$KEY').join(s.apiKey);
+  for (const [from, to] of Object.entries(s.ids ?? {})) out = out.split(from).join(to);
+  return substitute(out, s);
+}

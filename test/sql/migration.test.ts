@@ -29,7 +29,7 @@ async function objects(url: string, apiSchema = 'public') {
 }
 
 const EXPECTED = {
-  functions: ['cdb_connector_cancel', 'cdb_connector_check', 'cdb_connector_create_api_key', 'cdb_connector_import', 'cdb_connector_import_status', 'cdb_connector_list_tables',
+  functions: ['cdb_connector_cancel', 'cdb_connector_check', 'cdb_connector_create_api_key', 'cdb_connector_explain', 'cdb_connector_import', 'cdb_connector_import_status', 'cdb_connector_list_tables',
     'cdb_connector_preview', 'cdb_connector_providers', 'cdb_connector_request', 'cdb_connector_request_result',
     'cdb_connector_revoke_api_key', 'cdb_connector_set_interval', 'cdb_connector_sync', 'cdb_connector_sync_now', 'cdb_connector_sync_reset', 'cdb_connector_unsync', 'cdb_connector_wait'],
   views: ['import_log', 'imports', 'sync_state', 'synchronizations', 'workers'],

@@ -1,9 +1,10 @@
 /**
  * /api/v1/imports (CARTO Import API, SPEC §11): create an import (or, with "interval", a sync
- * table), list unfinished ones, read one's status. Thin: one SQL API call each.
+ * table), list unfinished ones, read one's status, cancel one. Thin: one SQL API call each
+ * (cancel: the call between two status reads, in one transaction).
  */
-import type { FastifyInstance } from 'fastify';
-import { callApi, rawBody, type ApiContext } from '../call.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { callApi, callApiSteps, rawBody, type ApiContext } from '../call.js';
 import { apiKeyQuery, idParams, objectBody } from '../schemas.js';
 
 export function registerImportRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -22,4 +23,23 @@ export function registerImportRoutes(app: FastifyInstance, ctx: ApiContext): voi
   // Unknown id and another role's id are both P0002 → 404.
   app.get<{ Params: { id: string } }>('/api/v1/imports/:id', { schema: { params: idParams, querystring: apiKeyQuery } }, (request) =>
     callApi(ctx, request, `select ${ctx.api}.cdb_connector_import_status($1::uuid) as r`, [request.params.id]));
+
+  // Cancel (issue 22 §12). CARTO's Import API has none; this follows its one action endpoint,
+  // PUT /api/v1/synchronizations/:id/sync_now (POST is accepted too). Not DELETE: the import's
+  // record stays (state cancelled, error 1509), and a finished import is left as it is.
+  // The status is read first, so only an import id of the caller's is accepted (a sync id, an
+  // unknown or another role's id: 404, nothing cancelled); then cdb_connector_cancel; then the
+  // status again. `{"cancelled": true|false, …status}`: false when it had already finished. A
+  // running import shows `importing` until the sidecar has stopped it (poll the status).
+  const cancel = async (request: FastifyRequest<{ Params: { id: string } }>) => {
+    const status = `select ${ctx.api}.cdb_connector_import_status($1::uuid) as r`;
+    const [, cancelled, after] = await callApiSteps(ctx, request, [
+      [status, [request.params.id]],
+      [`select ${ctx.api}.cdb_connector_cancel($1::uuid) as r`, [request.params.id]],
+      [status, [request.params.id]],
+    ]);
+    return { cancelled, ...(after as Record<string, unknown>) };
+  };
+  app.put<{ Params: { id: string } }>('/api/v1/imports/:id/cancel', { schema: { params: idParams, querystring: apiKeyQuery } }, cancel);
+  app.post<{ Params: { id: string } }>('/api/v1/imports/:id/cancel', { schema: { params: idParams, querystring: apiKeyQuery } }, cancel);
 }

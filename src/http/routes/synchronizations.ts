@@ -1,10 +1,10 @@
 /**
  * /api/v1/synchronizations (CARTO sync tables, SPEC §5, §11): create, list, show, sync now,
- * delete (unsync: the table stays). Thin: one SQL API call each; unknown and foreign ids are
+ * cancel the active run, delete (unsync: the table stays). Thin: one SQL API call each; unknown and foreign ids are
  * P0002 in SQL → 404 here.
  */
-import type { FastifyInstance } from 'fastify';
-import { callApi, rawBody, type ApiContext } from '../call.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { callApi, callApiSteps, rawBody, type ApiContext } from '../call.js';
 import { apiKeyQuery, idParams, objectBody } from '../schemas.js';
 
 type WithId = { Params: { id: string } };
@@ -29,6 +29,23 @@ export function registerSynchronizationRoutes(app: FastifyInstance, ctx: ApiCont
     const sync = await callApi<Record<string, unknown>>(ctx, request, `select ${ctx.api}.cdb_connector_sync_now($1::uuid) as r`, [request.params.id]);
     return { enqueued: true, synchronization_id: sync.id, ...sync };
   });
+
+  // Cancel the run in flight (cdb_connector_cancel of the sync's id, issue 22 §12): the sync keeps
+  // its table and data and waits for its next interval. Like PUT …/sync_now (POST accepted too).
+  // The sync is read first, so only a sync id of the caller's is accepted (404 otherwise, nothing
+  // cancelled). `{"cancelled": true|false, …synchronization}`: false when no run was queued or
+  // running.
+  const cancel = async (request: FastifyRequest<WithId>) => {
+    const sync = 'select cdb_connectors.sync_object($1::uuid) as r';
+    const [, cancelled, after] = await callApiSteps(ctx, request, [
+      [sync, [request.params.id]],
+      [`select ${ctx.api}.cdb_connector_cancel($1::uuid) as r`, [request.params.id]],
+      [sync, [request.params.id]],
+    ]);
+    return { cancelled, ...(after as Record<string, unknown>) };
+  };
+  app.put<WithId>('/api/v1/synchronizations/:id/cancel', { schema: { params: idParams, querystring: apiKeyQuery } }, cancel);
+  app.post<WithId>('/api/v1/synchronizations/:id/cancel', { schema: { params: idParams, querystring: apiKeyQuery } }, cancel);
 
   app.delete<WithId>('/api/v1/synchronizations/:id', { schema: { params: idParams, querystring: apiKeyQuery } }, async (request, reply) => {
     await callApi(ctx, request, `select ${ctx.api}.cdb_connector_unsync($1::uuid) as r`, [request.params.id]);

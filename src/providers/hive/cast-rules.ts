@@ -7,7 +7,7 @@
  * Beyond the local type, a rule names its `reader`: how rows.ts turns the column's wire value
  * into COPY text input (values.ts). It belongs to the rule because it follows the remote type.
  */
-import { matchCast, type CastRule as SharedCastRule } from '../../rows/cast-rules.js';
+import { castRuleName, matchCast, skipReason, type CastRule as SharedCastRule } from '../../rows/cast-rules.js';
 
 /** A column type as HiveServer2 describes it in TTypeDesc (TTypeId name without `_TYPE`). */
 export interface HiveColumnType {
@@ -34,35 +34,41 @@ export interface HiveCast {
 const hasLength = (t: HiveColumnType) => t.length !== undefined && t.length > 0;
 
 export const HIVE_CAST_RULES: readonly CastRule[] = [
-  { types: ['BOOLEAN'], to: 'boolean', reader: 'boolean' },
+  { name: 'boolean → boolean', types: ['BOOLEAN'], to: 'boolean', reader: 'boolean' },
   // PostgreSQL has no one-byte integer.
-  { types: ['TINYINT', 'SMALLINT'], to: 'smallint', reader: 'integer' },
-  { types: ['INT'], to: 'integer', reader: 'integer' },
+  { name: 'tinyint, smallint → smallint', types: ['TINYINT', 'SMALLINT'], to: 'smallint', reader: 'integer' },
+  { name: 'int → integer', types: ['INT'], to: 'integer', reader: 'integer' },
   // Read from the i64 bytes, never through a JS number (exact beyond 2^53).
-  { types: ['BIGINT'], to: 'bigint', reader: 'bigint' },
+  { name: 'bigint → bigint', types: ['BIGINT'], to: 'bigint', reader: 'bigint' },
   // HiveServer2 widens FLOAT to a double on the wire; the reader prints the shortest text of the float.
-  { types: ['FLOAT'], to: 'real', reader: 'float' },
-  { types: ['DOUBLE'], to: 'double precision', reader: 'double' },
+  { name: 'float → real', types: ['FLOAT'], to: 'real', reader: 'float' },
+  { name: 'double → double precision', types: ['DOUBLE'], to: 'double precision', reader: 'double' },
   // DECIMAL travels as Hive's own decimal text: copied as is.
-  { types: ['DECIMAL'], when: (t) => t.precision !== undefined, to: (t) => `numeric(${t.precision},${t.scale ?? 0})`, reader: 'ascii' },
-  { types: ['DECIMAL'], to: 'numeric', reader: 'ascii' },
-  { types: ['STRING'], to: 'text', reader: 'text' },
+  { name: 'decimal(p,s) → numeric(p,s)', types: ['DECIMAL'], when: (t) => t.precision !== undefined, to: (t) => `numeric(${t.precision},${t.scale ?? 0})`, reader: 'ascii' },
+  { name: 'decimal → numeric', types: ['DECIMAL'], to: 'numeric', reader: 'ascii' },
+  { name: 'string → text', types: ['STRING'], to: 'text', reader: 'text' },
   // Hive sends CHAR(n) padded to n characters; varchar(n) keeps exactly what Hive sent (SPEC §8).
-  { types: ['VARCHAR', 'CHAR'], when: hasLength, to: (t) => `varchar(${t.length})`, reader: 'text' },
-  { types: ['VARCHAR', 'CHAR'], to: 'text', reader: 'text' },
-  { types: ['DATE'], to: 'date', reader: 'ascii' },
+  { name: 'varchar(n), char(n) → varchar(n)', types: ['VARCHAR', 'CHAR'], when: hasLength, to: (t) => `varchar(${t.length})`, reader: 'text' },
+  { name: 'varchar, char → text', types: ['VARCHAR', 'CHAR'], to: 'text', reader: 'text' },
+  { name: 'date → date', types: ['DATE'], to: 'date', reader: 'ascii' },
   // Nanoseconds are rounded to microseconds (values.ts roundTimestamp, warning timestamp_rounded).
-  { types: ['TIMESTAMP'], to: 'timestamp', reader: 'timestamp' },
-  { types: ['BINARY'], to: 'bytea', reader: 'binary' },
+  { name: 'timestamp → timestamp', types: ['TIMESTAMP'], to: 'timestamp', reader: 'timestamp' },
+  { name: 'binary → bytea', types: ['BINARY'], to: 'bytea', reader: 'binary' },
   // Complex values arrive as Hive's JSON rendering (complex-json.ts makes it valid JSON).
-  { types: ['ARRAY', 'MAP', 'STRUCT'], to: 'jsonb', reader: 'json' },
+  { name: 'array, map, struct → jsonb', types: ['ARRAY', 'MAP', 'STRUCT'], to: 'jsonb', reader: 'json' },
 ];
 
 /** The local type and reader of a column of `type`, or undefined when it is skipped. */
 export function resolveCast(type: HiveColumnType, rules: readonly CastRule[] = HIVE_CAST_RULES): HiveCast | undefined {
+  const decided = decideCast(type, rules);
+  return 'reason' in decided ? undefined : decided.cast;
+}
+
+/** resolveCast, plus what cdb_connector_explain shows: the deciding rule's name, or why the column is skipped. */
+export function decideCast(type: HiveColumnType, rules: readonly CastRule[] = HIVE_CAST_RULES): { cast: HiveCast; rule: string } | { reason: string } {
   const match = matchCast(rules, type.id, type, undefined);
-  if (!match || match.localType === null) return undefined;
-  return { localType: match.localType, reader: match.rule.reader };
+  if (!match || match.localType === null) return { reason: skipReason(match, remoteTypeName(type)) };
+  return { cast: { localType: match.localType, reader: match.rule.reader }, rule: castRuleName(match.rule) };
 }
 
 const REMOTE_NAMES: Record<string, string> = {

@@ -9,7 +9,7 @@
 import { ConnectorError } from '../../errors.js';
 import type { ColumnPlan, SkippedColumn, SourcePlan } from '../../rows/plan.js';
 import type { RemoteTable } from '../provider.js';
-import { remoteTypeName, resolveCast, type HiveColumnType, type ValueReader } from './cast-rules.js';
+import { decideCast, remoteTypeName, resolveCast, type HiveColumnType, type ValueReader } from './cast-rules.js';
 import type { CallGuard, HiveConnection } from './connection.js';
 import { HiveOperation, type TColumnDescLike, type TColumnLike } from './operation.js';
 import { TTypes } from './thrift.js';
@@ -87,9 +87,9 @@ export function planOf(layout: ResultLayout): SourcePlan {
   const skipped: SkippedColumn[] = [];
   layout.names.forEach((name, i) => {
     const type = layout.types[i]!;
-    const cast = resolveCast(type);
-    if (cast) columns.push({ remoteName: name, remoteType: remoteTypeName(type), localType: cast.localType });
-    else skipped.push({ remoteName: name, remoteType: remoteTypeName(type) });
+    const decided = decideCast(type);
+    if ('reason' in decided) skipped.push({ remoteName: name, remoteType: remoteTypeName(type), reason: decided.reason });
+    else columns.push({ remoteName: name, remoteType: remoteTypeName(type), localType: decided.cast.localType, rule: decided.rule });
   });
   return { columns, skipped };
 }

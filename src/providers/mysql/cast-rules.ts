@@ -11,7 +11,7 @@
  * bytes go to the sink untouched (issue 7: the raw-bytes path). Decoders that null a value
  * PostgreSQL would reject count it in a warning, named beside them.
  */
-import { matchCast, type CastRule as SharedCastRule } from '../../rows/cast-rules.js';
+import { castRuleName, matchCast, skipReason, type CastRule as SharedCastRule } from '../../rows/cast-rules.js';
 
 /** A remote column as catalog.ts normalises it. */
 export interface RemoteColumn {
@@ -80,50 +80,59 @@ export const SPATIAL_TYPES = [
 
 export const MYSQL_CAST_RULES: readonly CastRule[] = [
   // CHAR is read back without its pad spaces (MySQL strips them), so varchar keeps the value exact.
-  { types: ['char', 'varchar'], when: (c) => (c.length ?? 0) >= 1 && (c.length ?? 0) <= PG_MAX_VARCHAR_LENGTH, to: (c) => `varchar(${c.length})`, decoder: 'text' },
-  { types: ['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext', 'enum', 'set', 'null'], to: 'text', decoder: 'text' },
-  { types: ['json'], to: 'jsonb', decoder: 'text' },
+  { name: 'char(n), varchar(n) → varchar(n)', types: ['char', 'varchar'], when: (c) => (c.length ?? 0) >= 1 && (c.length ?? 0) <= PG_MAX_VARCHAR_LENGTH, to: (c) => `varchar(${c.length})`, decoder: 'text' },
+  { name: 'text types, enum, set → text', types: ['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext', 'enum', 'set', 'null'], to: 'text', decoder: 'text' },
+  { name: 'json → jsonb', types: ['json'], to: 'jsonb', decoder: 'text' },
   {
+    name: 'decimal(p,s) → numeric(p,s)',
     types: ['decimal', 'numeric'],
     when: (c) => c.precision !== undefined && c.precision >= 1 && c.precision <= PG_MAX_NUMERIC_PRECISION && (c.scale ?? 0) >= 0 && (c.scale ?? 0) <= c.precision,
     to: (c) => `numeric(${c.precision},${c.scale ?? 0})`,
   },
-  { types: ['decimal', 'numeric'], to: 'numeric' },
-  { types: ['float'], to: 'real' },
-  { types: ['double', 'real', 'double precision'], to: 'double precision' },
-  { types: ['tinyint'], to: 'smallint' },
-  { types: ['smallint'], when: signed, to: 'smallint' },
-  { types: ['smallint', 'mediumint'], to: 'integer' },
-  { types: ['int', 'integer'], when: signed, to: 'integer' },
-  { types: ['int', 'integer'], to: 'bigint' },
-  { types: ['bigint'], when: signed, to: 'bigint' },
+  { name: 'decimal beyond numeric(1000) → numeric', types: ['decimal', 'numeric'], to: 'numeric' },
+  { name: 'float → real', types: ['float'], to: 'real' },
+  { name: 'double → double precision', types: ['double', 'real', 'double precision'], to: 'double precision' },
+  { name: 'tinyint → smallint', types: ['tinyint'], to: 'smallint' },
+  { name: 'smallint → smallint', types: ['smallint'], when: signed, to: 'smallint' },
+  { name: 'mediumint, smallint unsigned → integer', types: ['smallint', 'mediumint'], to: 'integer' },
+  { name: 'int → integer', types: ['int', 'integer'], when: signed, to: 'integer' },
+  { name: 'int unsigned → bigint', types: ['int', 'integer'], to: 'bigint' },
+  { name: 'bigint → bigint', types: ['bigint'], when: signed, to: 'bigint' },
   // 18446744073709551615 has 20 digits.
-  { types: ['bigint'], to: 'numeric(20,0)' },
-  { types: ['year'], to: 'smallint' },
-  { types: ['date'], to: 'date', decoder: 'date' },
-  { types: ['time'], to: (c) => `time(${fsp(c)})`, decoder: 'time' },
-  { types: ['datetime'], to: (c) => `timestamp(${fsp(c)})`, decoder: 'datetime' },
+  { name: 'bigint unsigned → numeric(20,0)', types: ['bigint'], to: 'numeric(20,0)' },
+  { name: 'year → smallint', types: ['year'], to: 'smallint' },
+  { name: 'date → date (zero dates → NULL)', types: ['date'], to: 'date', decoder: 'date' },
+  { name: 'time(fsp) → time(fsp)', types: ['time'], to: (c) => `time(${fsp(c)})`, decoder: 'time' },
+  { name: 'datetime(fsp) → timestamp(fsp)', types: ['datetime'], to: (c) => `timestamp(${fsp(c)})`, decoder: 'datetime' },
   // The session runs with time_zone '+00:00', so TIMESTAMP values arrive in UTC (rows.ts adds `+00`).
-  { types: ['timestamp'], to: (c) => `timestamptz(${fsp(c)})`, decoder: 'timestamp-utc' },
-  { types: ['bit'], when: (c) => c.length === 1, to: 'boolean', decoder: 'bit-boolean' },
+  { name: 'timestamp(fsp) → timestamptz(fsp)', types: ['timestamp'], to: (c) => `timestamptz(${fsp(c)})`, decoder: 'timestamp-utc' },
+  { name: 'bit(1) → boolean', types: ['bit'], when: (c) => c.length === 1, to: 'boolean', decoder: 'bit-boolean' },
   // Fixed width: MySQL always returns all n bits of a BIT(n) value.
-  { types: ['bit'], when: (c) => (c.length ?? 0) > 1, to: (c) => `bit(${c.length})`, decoder: 'bit-string' },
-  { types: ['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob'], to: 'bytea', decoder: 'bytea-hex' },
+  { name: 'bit(n) → bit(n)', types: ['bit'], when: (c) => (c.length ?? 0) > 1, to: (c) => `bit(${c.length})`, decoder: 'bit-string' },
+  { name: 'binary types, blobs → bytea', types: ['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob'], to: 'bytea', decoder: 'bytea-hex' },
   // MariaDB 10.7+ UUID and 10.10+/10.5+ INET4/INET6 print in forms PostgreSQL parses.
-  { types: ['uuid'], to: 'uuid' },
-  { types: ['inet4', 'inet6'], to: 'inet' },
+  { name: 'uuid → uuid', types: ['uuid'], to: 'uuid' },
+  { name: 'inet4, inet6 → inet', types: ['inet4', 'inet6'], to: 'inet' },
   // SPEC §12: with PostGIS in the target, any spatial column becomes a geometry (SRIDs vary per
   // value in MySQL, so no typmod); values.ts turns MySQL's internal bytes into EWKB text.
   // Without PostGIS they are skipped and named in the warning.
-  { types: SPATIAL_TYPES, when: (_c, ctx) => ctx.targetPostgis, to: 'geometry', decoder: 'geometry' },
-  { types: SPATIAL_TYPES, to: null },
+  { name: 'spatial types → geometry (PostGIS in the target)', types: SPATIAL_TYPES, when: (_c, ctx) => ctx.targetPostgis, to: 'geometry', decoder: 'geometry' },
+  { name: 'spatial types skipped without PostGIS in the target', types: SPATIAL_TYPES, to: null },
 ];
 
 /** The local type and decoder for a column, or null when it must be skipped. */
 export function castColumn(column: RemoteColumn, ctx: CastContext = PLAIN_TARGET, rules: readonly CastRule[] = MYSQL_CAST_RULES): MysqlCast | null {
+  const decided = decideCast(column, ctx, rules);
+  return 'reason' in decided ? null : decided.cast;
+}
+
+/** castColumn, plus what cdb_connector_explain shows: the deciding rule's name, or why the column is skipped. */
+export function decideCast(column: RemoteColumn, ctx: CastContext = PLAIN_TARGET, rules: readonly CastRule[] = MYSQL_CAST_RULES):
+  { cast: MysqlCast; rule: string } | { reason: string } {
   const match = matchCast(rules, column.dataType, column, ctx);
-  if (!match || match.localType === null) return null;
-  return match.rule.decoder ? { localType: match.localType, decoder: match.rule.decoder } : { localType: match.localType };
+  if (!match || match.localType === null) return { reason: skipReason(match, column.dataType) };
+  const cast = match.rule.decoder ? { localType: match.localType, decoder: match.rule.decoder } : { localType: match.localType };
+  return { cast, rule: castRuleName(match.rule) };
 }
 
 /** The local type for a column, or null when it must be skipped. */

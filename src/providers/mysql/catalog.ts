@@ -15,7 +15,7 @@ import type { FieldPacket } from 'mysql2';
 import { ConnectorError } from '../../errors.js';
 import type { SourcePlan } from '../../rows/plan.js';
 import type { RemoteTable } from '../provider.js';
-import { castColumn, type CastContext, type RemoteColumn } from './cast-rules.js';
+import { decideCast, type CastContext, type RemoteColumn } from './cast-rules.js';
 import { driverErrno, type MysqlConnection } from './connection.js';
 
 const COLUMNS_SQL = `SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION, IS_NULLABLE
@@ -129,9 +129,9 @@ const ER_BAD_FIELD = 1054;
 function planColumns(columns: RemoteColumn[], ctx?: CastContext): SourcePlan {
   const plan: SourcePlan = { columns: [], skipped: [] };
   for (const column of columns) {
-    const cast = castColumn(column, ctx);
-    if (cast === null) plan.skipped.push({ remoteName: column.name, remoteType: column.columnType });
-    else plan.columns.push({ remoteName: column.name, remoteType: column.columnType, ...cast });
+    const decided = decideCast(column, ctx);
+    if ('reason' in decided) plan.skipped.push({ remoteName: column.name, remoteType: column.columnType, reason: decided.reason });
+    else plan.columns.push({ remoteName: column.name, remoteType: column.columnType, ...decided.cast, rule: decided.rule });
   }
   return plan;
 }

@@ -12,7 +12,7 @@
  * output, and the binary COPY sends the local type's binary form (which is what makes the binary
  * fast path possible for every column, issue 4 §3).
  */
-import { matchCast, type CastRule as SharedCastRule } from '../../rows/cast-rules.js';
+import { castRuleName, matchCast, skipReason, type CastRule as SharedCastRule } from '../../rows/cast-rules.js';
 
 /** A remote column as catalog.ts normalises it (table attribute or query result column). */
 export interface RemoteColumn {
@@ -101,7 +101,15 @@ export const POSTGRES_CAST_RULES: readonly CastRule[] = [
 
 /** The local type and SELECT cast for a column, or null when it must be skipped. */
 export function resolveCast(column: RemoteColumn, ctx: CastContext, rules: readonly CastRule[] = POSTGRES_CAST_RULES): CastResult | null {
+  const decided = decideCast(column, ctx, rules);
+  return 'reason' in decided ? null : decided.cast;
+}
+
+/** resolveCast, plus what cdb_connector_explain shows: the deciding rule's name, or why the column is skipped. */
+export function decideCast(column: RemoteColumn, ctx: CastContext, rules: readonly CastRule[] = POSTGRES_CAST_RULES):
+  { cast: CastResult; rule: string } | { reason: string } {
   const match = matchCast(rules, typeKey(column), column, ctx);
-  if (!match || match.localType === null) return null;
-  return match.rule.selectCast ? { localType: match.localType, selectCast: match.rule.selectCast } : { localType: match.localType };
+  if (!match || match.localType === null) return { reason: skipReason(match, column.remoteType) };
+  const cast = match.rule.selectCast ? { localType: match.localType, selectCast: match.rule.selectCast } : { localType: match.localType };
+  return { cast, rule: castRuleName(match.rule) };
 }

@@ -16,7 +16,7 @@ import { ConnectorError } from '../../errors.js';
 import type { ColumnPlan, SkippedColumn, SourcePlan, TargetCapabilities } from '../../rows/plan.js';
 import type { RemoteTable } from '../provider.js';
 import { binaryCopyAllowed } from './binary-types.js';
-import { resolveCast, type RemoteColumn } from './cast-rules.js';
+import { decideCast, type RemoteColumn } from './cast-rules.js';
 import type { PgConnection } from './connection.js';
 import { describeQuerySql, type DescribedSource, type SelectedColumn } from './sql-text.js';
 import { cursorTypeOf } from './window.js';
@@ -144,12 +144,13 @@ function planColumns(conn: PgConnection, remote: RemoteColumn[], target: TargetC
   const selected: SelectedColumn[] = [];
   const ctx = { targetPostgis: target?.postgis ?? false };
   remote.forEach((column, i) => {
-    const cast = resolveCast(column, ctx);
-    if (cast === null) {
-      skipped.push({ remoteName: column.name, remoteType: column.remoteType });
+    const decided = decideCast(column, ctx);
+    if ('reason' in decided) {
+      skipped.push({ remoteName: column.name, remoteType: column.remoteType, reason: decided.reason });
       return;
     }
-    columns.push({ remoteName: column.name, remoteType: column.remoteType, localType: cast.localType });
+    const { cast } = decided;
+    columns.push({ remoteName: column.name, remoteType: column.remoteType, localType: cast.localType, rule: decided.rule });
     const cursorType = cursorTypeOf(column);
     selected.push({ name: column.name, position: i + 1, ...(cast.selectCast ? { selectCast: cast.selectCast } : {}), ...(cursorType ? { cursorType } : {}) });
   });

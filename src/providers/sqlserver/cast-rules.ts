@@ -6,7 +6,7 @@
  * tedious value becomes COPY text.
  */
 import { ConnectorError } from '../../errors.js';
-import { matchCast, type CastRule as SharedCastRule } from '../../rows/cast-rules.js';
+import { castRuleName, matchCast, skipReason, type CastRule as SharedCastRule } from '../../rows/cast-rules.js';
 import type { WarningCounter } from '../../rows/warnings.js';
 import { formatDate, formatTime, formatTimestamp, formatTimestamptz, type TediousTemporal } from './temporal.js';
 
@@ -68,6 +68,7 @@ const FLOAT32_MAX_DIGITS = 9;
 const HEX_STYLE = 2;
 
 const NON_UNICODE = ['char', 'varchar', 'text'];
+const SPATIAL_TYPES = ['geometry', 'geography'];
 
 /** Shortest decimal that reads back as the same float32 (tedious hands a real over as a double). */
 export function formatReal(v: number): string {
@@ -89,18 +90,19 @@ const temporal = (format: (d: TediousTemporal) => { text: string; rounded: boole
 const REPLACEMENT_CHAR = '\uFFFD';
 
 export const SQLSERVER_CAST_RULES: readonly CastRule[] = [
-  { types: ['bit'], to: 'boolean', convert: () => (v) => (v ? 't' : 'f') },
-  { types: ['tinyint', 'smallint'], to: 'smallint', convert: () => asString },
-  { types: ['int'], to: 'integer', convert: () => asString },
+  { name: 'bit → boolean', types: ['bit'], to: 'boolean', convert: () => (v) => (v ? 't' : 'f') },
+  { name: 'tinyint, smallint → smallint', types: ['tinyint', 'smallint'], to: 'smallint', convert: () => asString },
+  { name: 'int → integer', types: ['int'], to: 'integer', convert: () => asString },
   // tedious already hands BIGINT over as a string (exact).
-  { types: ['bigint'], to: 'bigint', convert: () => asString },
-  { types: ['decimal', 'numeric'], to: (c) => `numeric(${c.precision},${c.scale})`, select: (q) => `CONVERT(${DECIMAL_TEXT}, ${q})`, convert: () => asString },
-  { types: ['money'], to: MONEY_TYPE, select: (q) => `CONVERT(${DECIMAL_TEXT}, ${q}, ${MONEY_STYLE})`, convert: () => asString },
-  { types: ['smallmoney'], to: SMALLMONEY_TYPE, select: (q) => `CONVERT(${DECIMAL_TEXT}, ${q}, ${MONEY_STYLE})`, convert: () => asString },
-  { types: ['real'], to: 'real', convert: () => (v) => formatReal(v as number) },
-  { types: ['float'], to: 'double precision', convert: () => asString },
+  { name: 'bigint → bigint', types: ['bigint'], to: 'bigint', convert: () => asString },
+  { name: 'decimal(p,s) → numeric(p,s)', types: ['decimal', 'numeric'], to: (c) => `numeric(${c.precision},${c.scale})`, select: (q) => `CONVERT(${DECIMAL_TEXT}, ${q})`, convert: () => asString },
+  { name: 'money → numeric(19,4)', types: ['money'], to: MONEY_TYPE, select: (q) => `CONVERT(${DECIMAL_TEXT}, ${q}, ${MONEY_STYLE})`, convert: () => asString },
+  { name: 'smallmoney → numeric(10,4)', types: ['smallmoney'], to: SMALLMONEY_TYPE, select: (q) => `CONVERT(${DECIMAL_TEXT}, ${q}, ${MONEY_STYLE})`, convert: () => asString },
+  { name: 'real → real', types: ['real'], to: 'real', convert: () => (v) => formatReal(v as number) },
+  { name: 'float → double precision', types: ['float'], to: 'double precision', convert: () => asString },
   // With `encoding`, non-Unicode text is read as bytes and decoded by rows/encoding.ts (exact or error 1510).
   {
+    name: 'char, varchar, text → varchar(n) / text (decoded with "encoding")',
     types: NON_UNICODE, when: (_c, ctx) => ctx.hasEncoding,
     to: (c) => (c.dataType === 'text' || c.length === -1 ? 'text' : `varchar(${c.length})`),
     select: (q) => `CONVERT(varbinary(max), ${q})`,
@@ -108,6 +110,7 @@ export const SQLSERVER_CAST_RULES: readonly CastRule[] = [
   },
   {
     // Without it, tedious decodes with the column collation's code page; an undefined byte becomes U+FFFD there, which we refuse.
+    name: 'char, varchar, text → varchar(n) / text',
     types: NON_UNICODE,
     to: (c) => (c.dataType === 'text' || c.length === -1 ? 'text' : `varchar(${c.length})`),
     convert: (c) => (v, row) => {
@@ -116,17 +119,18 @@ export const SQLSERVER_CAST_RULES: readonly CastRule[] = [
       return s;
     },
   },
-  { types: ['nchar', 'nvarchar', 'ntext', 'sysname'], to: (c) => (c.dataType === 'ntext' || c.length === -1 ? 'text' : `varchar(${c.length})`), convert: () => (v) => v as string },
-  { types: ['date'], to: 'date', convert: () => (v) => formatDate(v as Date) },
-  { types: ['time'], to: 'time', convert: temporal(formatTime) },
-  { types: ['datetime2', 'datetime', 'smalldatetime'], to: 'timestamp', convert: temporal(formatTimestamp) },
-  { types: ['datetimeoffset'], to: 'timestamptz', convert: temporal(formatTimestamptz) },
-  { types: ['uniqueidentifier'], to: 'uuid', convert: () => (v) => String(v).toLowerCase() },
-  { types: ['binary', 'varbinary', 'image', 'timestamp', 'rowversion'], to: 'bytea', convert: () => (v) => `\\x${(v as Buffer).toString('hex')}` },
+  { name: 'nchar, nvarchar, ntext → varchar(n) / text', types: ['nchar', 'nvarchar', 'ntext', 'sysname'], to: (c) => (c.dataType === 'ntext' || c.length === -1 ? 'text' : `varchar(${c.length})`), convert: () => (v) => v as string },
+  { name: 'date → date', types: ['date'], to: 'date', convert: () => (v) => formatDate(v as Date) },
+  { name: 'time → time', types: ['time'], to: 'time', convert: temporal(formatTime) },
+  { name: 'datetime2, datetime, smalldatetime → timestamp', types: ['datetime2', 'datetime', 'smalldatetime'], to: 'timestamp', convert: temporal(formatTimestamp) },
+  { name: 'datetimeoffset → timestamptz', types: ['datetimeoffset'], to: 'timestamptz', convert: temporal(formatTimestamptz) },
+  { name: 'uniqueidentifier → uuid', types: ['uniqueidentifier'], to: 'uuid', convert: () => (v) => String(v).toLowerCase() },
+  { name: 'binary, varbinary, image, rowversion → bytea', types: ['binary', 'varbinary', 'image', 'timestamp', 'rowversion'], to: 'bytea', convert: () => (v) => `\\x${(v as Buffer).toString('hex')}` },
   // SPEC §12: with PostGIS in the target, SQL Server serialises the value itself as WKB (its CLR
   // format is not WKB) plus the SRID, as `SRID=n;<hex WKB>`, which PostGIS's input function reads.
   // Geography WKB is longitude first, like PostGIS. Z and M values are dropped by STAsBinary.
   {
+    name: 'geometry, geography → geometry (PostGIS in the target)',
     types: ['geometry', 'geography'], when: (_c, ctx) => ctx.targetPostgis, to: 'geometry',
     select: (q) => `CASE WHEN ${q} IS NULL THEN NULL ELSE CONCAT('SRID=', ${q}.STSrid, ';', CONVERT(varchar(max), ${q}.STAsBinary(), ${HEX_STYLE})) END`,
     convert: () => asString,
@@ -145,6 +149,18 @@ export function castColumn(column: RemoteColumn, ctx: CastContext = PLAIN_CONTEX
   if (!match || match.localType === null) return null;
   return { rule: match.rule, localType: match.localType };
 }
+
+/**
+ * Why a column is skipped, for cdb_connector_explain: spatial types match no rule only when the
+ * target has no PostGIS, which says more than "no rule maps geometry".
+ */
+export function skippedBecause(column: RemoteColumn, ctx: CastContext = PLAIN_CONTEXT, rules: readonly CastRule[] = SQLSERVER_CAST_RULES): string {
+  if (SPATIAL_TYPES.includes(column.dataType) && !ctx.targetPostgis) return 'geometry, geography skipped without PostGIS in the target';
+  return skipReason(matchCast(rules, column.dataType, column, ctx), column.dataType);
+}
+
+/** The name cdb_connector_explain shows for the rule of a cast. */
+export const ruleNameOf = (cast: SqlServerCast): string => castRuleName(cast.rule);
 
 /** The local type for a column, or null when it must be skipped. */
 export function resolveCast(column: RemoteColumn, ctx: CastContext = PLAIN_CONTEXT, rules: readonly CastRule[] = SQLSERVER_CAST_RULES): string | null {

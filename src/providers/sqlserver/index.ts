@@ -15,7 +15,7 @@ import type { RowSink } from '../../rows/sink.js';
 import type { SourcePlan } from '../../rows/plan.js';
 import type { WarningCounter } from '../../rows/warnings.js';
 import { requireSource, type BucketHash, type KeyBuckets, type Provider, type ReadWindow, type RemoteTable, type SessionOptions, type SourceObject, type SourceRequest, type SourceSession, type StreamOptions } from '../provider.js';
-import { castColumn, type CastRule, type RemoteColumn } from './cast-rules.js';
+import { castColumn, ruleNameOf, skippedBecause, type CastRule, type RemoteColumn } from './cast-rules.js';
 import { describeQueryColumns, describeTableColumns, listRemoteTables, quoteName, type RemoteKey } from './catalog.js';
 import { openConnection, type SqlServerConnection } from './connection.js';
 import { bucketHashStatement, keyRangesCondition } from './diff.js';
@@ -71,8 +71,8 @@ class SqlServerSession implements SourceSession {
     const ctx = { hasEncoding, targetPostgis: this.opts.target?.postgis ?? false };
     columns.forEach((column, index) => {
       const cast = castColumn(column, ctx);
-      if (!cast) return plan.skipped.push({ remoteName: column.name, remoteType: column.remoteType });
-      plan.columns.push({ remoteName: column.name, remoteType: column.remoteType, localType: cast.localType });
+      if (!cast) return plan.skipped.push({ remoteName: column.name, remoteType: column.remoteType, reason: skippedBecause(column, ctx) });
+      plan.columns.push({ remoteName: column.name, remoteType: column.remoteType, localType: cast.localType, rule: ruleNameOf(cast) });
       kept.push({ index, column, rule: cast.rule });
     });
     const planned = new Set(kept.map((k) => k.column.name));

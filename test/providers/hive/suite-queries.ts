@@ -53,7 +53,7 @@ export function querySuite(factory: HiveServerFactory): void {
 
     it('names an unaliased expression _c<i> and reads count(*) as bigint', async () => {
       const result = await query('SELECT count(*) FROM edge_values');
-      expect(result.plan.columns).toEqual([{ remoteName: '_c0', remoteType: 'bigint', localType: 'bigint' }]);
+      expect(result.plan.columns).toEqual([{ remoteName: '_c0', remoteType: 'bigint', localType: 'bigint', rule: 'bigint → bigint' }]);
       expect(result.rows).toEqual([['5']]);
     });
 

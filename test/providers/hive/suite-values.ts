@@ -44,7 +44,7 @@ export function edgeValueSuite(factory: HiveServerFactory): void {
 
     it('describes each Hive type with its local type and skips UNIONTYPE', () => {
       expect(collected.plan.columns.map((c) => [c.remoteName, c.remoteType, c.localType])).toEqual(EDGE_COLUMNS.map((c) => [...c]));
-      expect(collected.plan.skipped).toEqual([{ remoteName: 'c_union', remoteType: 'uniontype' }]);
+      expect(collected.plan.skipped).toEqual([{ remoteName: 'c_union', remoteType: 'uniontype', reason: 'no rule maps uniontype' }]);
     });
 
     it('streams every value exactly, NULLs and empty strings apart', () => {

@@ -193,7 +193,8 @@ export function edgeValueSuite(server: () => MysqlTestServer): void {
       try {
         const { plan, rows } = await collectRows(session);
         expect(plan.columns.map((c) => [c.remoteName, c.localType])).toEqual([['id', 'numeric(20,0)'], ['name', 'varchar(10)']]);
-        expect(plan.skipped).toEqual([{ remoteName: 'p', remoteType: 'point' }, { remoteName: 'g', remoteType: 'geometry' }]);
+        const reason = 'spatial types skipped without PostGIS in the target';
+        expect(plan.skipped).toEqual([{ remoteName: 'p', remoteType: 'point', reason }, { remoteName: 'g', remoteType: 'geometry', reason }]);
         // BIGINT UNSIGNED does not fit bigint: no cartodb_id candidate.
         expect(plan.primaryKey).toBeUndefined();
         expect(rows).toEqual([['1', 'x']]);

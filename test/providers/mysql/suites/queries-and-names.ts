@@ -79,7 +79,7 @@ export function queriesAndNamesSuite(server: () => MysqlTestServer): void {
         await db.exec(`insert into wide_${width} values (${cols.map((_, i) => i + 1).join(', ')})`);
         const { plan, rows } = await collect(db.request({ source: { kind: 'table', table: `wide_${width}` } }));
         expect(plan.columns).toHaveLength(width);
-        expect(plan.columns.at(-1)).toEqual({ remoteName: `c${width}`, remoteType: expect.stringMatching(/^int/), localType: 'integer' });
+        expect(plan.columns.at(-1)).toEqual({ remoteName: `c${width}`, remoteType: expect.stringMatching(/^int/), localType: 'integer', rule: 'int → integer' });
         expect(rows).toEqual([cols.map((_, i) => String(i + 1))]);
       });
     }

@@ -196,7 +196,8 @@ export function typesSuite(factory: RemoteFactory): void {
       try {
         const plan = await without.describe();
         expect(plan.columns.map((c) => c.remoteName)).toEqual(['id', 'label']);
-        expect(plan.skipped).toEqual([{ remoteName: 'geom', remoteType: 'geometry(Point,4326)' }, { remoteName: 'area', remoteType: 'geography' }]);
+        const reason = 'PostGIS geometry/geography skipped without PostGIS in the target';
+        expect(plan.skipped).toEqual([{ remoteName: 'geom', remoteType: 'geometry(Point,4326)', reason }, { remoteName: 'area', remoteType: 'geography', reason }]);
       } finally {
         await without.close();
       }

@@ -86,7 +86,7 @@ export function edgeValueSuite(factory: SqlServerFactory): void {
 
     it('plans every column with the documented local type and skips xml / sql_variant', () => {
       expect(got.plan.columns.map((c) => [c.remoteName, c.remoteType, c.localType])).toEqual(EXPECTED_TYPES);
-      expect(got.plan.skipped).toEqual([{ remoteName: 'x', remoteType: 'xml' }, { remoteName: 'sv', remoteType: 'sql_variant' }]);
+      expect(got.plan.skipped).toEqual([{ remoteName: 'x', remoteType: 'xml', reason: 'no rule maps xml' }, { remoteName: 'sv', remoteType: 'sql_variant', reason: 'no rule maps sql_variant' }]);
       expect(got.plan.primaryKey).toBe('id');
     });
 
