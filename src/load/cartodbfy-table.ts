@@ -19,7 +19,7 @@ import { SQLSTATE } from '../db/sqlstate.js';
 import { CARTODB_ID, THE_GEOM, THE_GEOM_WEBMERCATOR, type CartoTablePlan } from './cartodbfy-plan.js';
 import { CartoSql } from './cartodbfy-sql.js';
 import { qi, qualified, type LocalColumn } from './ddl.js';
-import type { PostgisInfo } from './postgis.js';
+import type { PostgisInfo } from '../db/capabilities.js';
 import { findFreeTableName } from './target-catalog.js';
 
 export interface LoadWarning {

@@ -4,6 +4,8 @@
  * Deterministic: the same remote names always give the same local names, so a sync refresh maps
  * columns the same way every run. Used for both column and table names.
  */
+import type { ColumnPlan } from '../rows/plan.js';
+import type { LocalColumn } from './ddl.js';
 
 /** PostgreSQL 15 reserved key words (pg_get_keywords() catcode 'R'); they need quoting in SQL. */
 const RESERVED_WORDS = new Set((
@@ -51,4 +53,14 @@ export function uniqueLocalIdentifiers(remoteNames: readonly string[], reserved:
     taken.add(name);
     return name;
   });
+}
+
+/**
+ * The plain local columns of a described source: each planned column under its local name, with
+ * the type its cast rule chose. What an import creates without CARTO columns (cartodbfy.ts
+ * renames around those), and what preview and explain show.
+ */
+export function localColumnsOf(columns: readonly ColumnPlan[], maxBytes = MAX_IDENTIFIER_BYTES): LocalColumn[] {
+  const names = uniqueLocalIdentifiers(columns.map((c) => c.remoteName), [], maxBytes);
+  return columns.map((c, i) => ({ name: names[i]!, type: c.localType }));
 }

@@ -41,13 +41,17 @@ export interface DiffPlan {
   next?: DiffState;
   /** No geometry yet: the run measures one from its staged rows (load/strategies/merge.ts). */
   measure: boolean;
-  changedBuckets: number;
 }
+
+/** A full read that measures the bucket geometry from its staged rows. */
+const MEASURING: DiffPlan = { scope: { kind: 'all' }, measure: true };
 
 /**
  * A merge without a cursor: a diff-mode read when the key is one integer or decimal column and
- * the remote can hash buckets, else undefined (the whole table is read and merged). A first run
- * reads everything and measures the geometry.
+ * the remote can hash buckets, else undefined (the whole table is read and merged). A first run,
+ * or one without a stored bucket geometry (origin, width), reads everything and measures one;
+ * with a geometry but no stored answer (or after a reset) the read is full and the answer is
+ * stored; after that only the buckets whose answer changed are read.
  */
 export async function planDiffRead(
   db: pg.Pool, session: SourceSession, plan: SourcePlan, syncId: string, read: IncrementalRead,
@@ -57,36 +61,22 @@ export async function planDiffRead(
   const local = columns.find((c) => c.name === read.key[0])!;
   const kind = cursorKindOf(local.type);
   if (kind !== 'integer' && kind !== 'numeric') return undefined;
-  if (sync.tableOid === null) return { scope: { kind: 'all' }, measure: true, changedBuckets: 0 };
-  return planDiff(db, session, plan, syncId, { remote: read.remoteKey[0]!, local: local.name, numeric: true }, sync.resetRequestedAt, signal);
-}
-
-/**
- * Plans a diff-mode read, or returns undefined when the sync cannot use one (the remote has no
- * hashBuckets, or the key is not one integer or decimal column). Without a stored bucket
- * geometry (origin, width) the read is full and the run measures one from its staged rows;
- * with one but no stored answer (or after a reset) the read is full and the answer is stored.
- */
-export async function planDiff(
-  db: pg.Pool, session: SourceSession, plan: SourcePlan, syncId: string,
-  key: { remote: string; local: string; numeric: boolean }, resetRequestedAt: string | null, signal: AbortSignal,
-): Promise<DiffPlan | undefined> {
-  if (!session.hashBuckets || !key.numeric) return undefined;
+  if (sync.tableOid === null) return MEASURING;
   const stored = await readDiffState(db, syncId);
-  if (!stored || stored.keyColumn !== key.local) return { scope: { kind: 'all' }, measure: true, changedBuckets: 0 };
-  const answer = await session.hashBuckets(plan, { column: key.remote, origin: stored.origin, width: stored.width }, { signal });
-  const next: DiffState = { ...stored, hashes: toMap(answer), resetSeen: resetRequestedAt };
-  if (stored.hashes === null || stored.resetSeen !== resetRequestedAt) return { scope: { kind: 'all' }, next, measure: false, changedBuckets: answer.length };
+  if (!stored || stored.keyColumn !== local.name) return MEASURING;
+  const remote = read.remoteKey[0]!;
+  const answer = await session.hashBuckets(plan, { column: remote, origin: stored.origin, width: stored.width }, { signal });
+  const next: DiffState = { ...stored, hashes: toMap(answer), resetSeen: sync.resetRequestedAt };
+  const full: DiffPlan = { scope: { kind: 'all' }, next, measure: false };
+  if (stored.hashes === null || stored.resetSeen !== sync.resetRequestedAt) return full;
   const changed = changedBuckets(stored.hashes, next.hashes!);
   const total = new Set([...Object.keys(stored.hashes), ...Object.keys(next.hashes!)]).size;
   const ranges = toRanges(changed, BigInt(stored.origin), BigInt(stored.width));
-  if (changed.length > Math.max(1, total * MAX_CHANGED_SHARE) || ranges.length > MAX_RANGES) {
-    return { scope: { kind: 'all' }, next, measure: false, changedBuckets: changed.length };
-  }
+  if (changed.length > Math.max(1, total * MAX_CHANGED_SHARE) || ranges.length > MAX_RANGES) return full;
   return {
-    window: { keyRanges: { column: key.remote, ranges } },
-    scope: { kind: 'ranges', column: key.local, ranges },
-    next, measure: false, changedBuckets: changed.length,
+    window: { keyRanges: { column: remote, ranges } },
+    scope: { kind: 'ranges', column: local.name, ranges },
+    next, measure: false,
   };
 }
 
@@ -97,13 +87,13 @@ function toMap(answer: readonly BucketHash[]): Record<string, string> {
 }
 
 /** Buckets present on one side only, or with another count or hash, ascending. */
-export function changedBuckets(before: Record<string, string>, now: Record<string, string>): bigint[] {
+function changedBuckets(before: Record<string, string>, now: Record<string, string>): bigint[] {
   const keys = new Set([...Object.keys(before), ...Object.keys(now)]);
   return [...keys].filter((k) => before[k] !== now[k]).map(BigInt).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** Bucket numbers → `from <= key < to` ranges, adjacent buckets joined. */
-export function toRanges(buckets: readonly bigint[], origin: bigint, width: bigint): Array<{ from: string; to: string }> {
+function toRanges(buckets: readonly bigint[], origin: bigint, width: bigint): Array<{ from: string; to: string }> {
   const out: Array<{ from: bigint; to: bigint }> = [];
   for (const b of buckets) {
     const from = origin + b * width;

@@ -19,6 +19,7 @@ const IMPORT: Finishing = {
   planRead: async (_plan, _columns, settings) => ({ maxRows: settings.maxRows }),
   beginLoad: (client, plan) => writeStrategy('new-table').begin(client, plan),
   runWarnings: () => [],
+  runCounts: () => undefined,
   failed: async () => undefined,
 };
 
@@ -48,5 +49,6 @@ function replaceFinishing(pool: pg.Pool, job: JobRow, syncId: string): Finishing
       });
     },
     runWarnings: () => [],
+    runCounts: () => undefined,
   };
 }

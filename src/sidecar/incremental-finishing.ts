@@ -55,6 +55,7 @@ export function incrementalFinishing(pool: pg.Pool, job: JobRow, syncId: string,
         },
       });
     },
+    runCounts: () => run?.counts,
     runWarnings(truncated) {
       const warnings: Warning[] = [];
       if (truncated && read?.cursor) {

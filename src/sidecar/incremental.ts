@@ -25,8 +25,7 @@ export interface SyncMarkState {
 }
 
 export interface IncrementalRead {
-  mode: IncrementalMode;
-  /** The main read. */
+  /** The main read (a cursor's window; empty without a cursor). */
   window: ReadWindow;
   /** Rows the run may store: max_rows, plus the rows at the mark the inclusive bound reads again. */
   maxRows: number;
@@ -93,7 +92,7 @@ export async function planIncrementalRead(
     }
   }
   return {
-    mode, window, maxRows: limit, deletes, cursor, previousMark: state.mark,
+    window, maxRows: limit, deletes, cursor, previousMark: state.mark,
     key: keyAt.map((i) => columns[i]!.name),
     remoteKey: keyAt.map((i) => plan.columns[i]!.remoteName),
   };

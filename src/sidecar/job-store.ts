@@ -164,21 +164,6 @@ export async function markComplete(client: pg.ClientBase, jobId: string, workerI
   if (rowCount !== 1) throw new LeaseLostError(jobId);
 }
 
-export interface RunCountsRow {
-  rows_inserted: number;
-  rows_updated: number;
-  rows_deleted: number;
-  rows_unchanged: number;
-}
-
-/** What an append or merge run recorded on its job (for its log line). */
-export async function readRunCounts(db: pg.Pool, jobId: string): Promise<RunCountsRow | undefined> {
-  const { rows } = await db.query<RunCountsRow>(
-    `select rows_inserted::int, rows_updated::int, rows_deleted::int, rows_unchanged::int from cdb_connectors.jobs
-      where id = $1 and rows_inserted is not null`, [jobId]);
-  return rows[0];
-}
-
 export async function markFailed(db: pg.Pool, jobId: string, workerId: string, state: 'failure' | 'cancelled', code: number, message: string, warnings: Warning[]): Promise<boolean> {
   const { rowCount } = await db.query(
     `update cdb_connectors.jobs

@@ -13,7 +13,7 @@ import { capabilitiesOf, readTargetFacts } from '../db/capabilities.js';
 import { ConnectorError, redactSecrets, toConnectorError } from '../errors.js';
 import { Cartodbfy } from '../load/cartodbfy.js';
 import { CARTO_COLUMN_NAMES, CARTODB_ID, THE_GEOM } from '../load/cartodbfy-plan.js';
-import { uniqueLocalIdentifiers } from '../load/identifiers.js';
+import { localColumnsOf } from '../load/identifiers.js';
 import type { SourcePlan } from '../rows/plan.js';
 import type { SourceSession } from '../providers/provider.js';
 import { connectSession } from './connect-session.js';
@@ -89,7 +89,7 @@ async function listTables(session: SourceSession, settings: Settings): Promise<{
 async function preview(session: SourceSession, settings: Settings, rows: number, signal: AbortSignal) {
   const plan = await untilAborted(session.describe(), signal);
   // the names the import would give the columns (runner.ts localColumns)
-  const localNames = uniqueLocalIdentifiers(plan.columns.map((c) => c.remoteName), [], settings.maxIdentifierLength);
+  const localNames = localColumnsOf(plan.columns, settings.maxIdentifierLength).map((c) => c.name);
   const warnings = new WarningCounts();
   const sink = new PreviewSink(rows, localNames, warnings);
   if (rows > 0 && plan.columns.length > 0) {
@@ -115,8 +115,7 @@ async function preview(session: SourceSession, settings: Settings, rows: number,
  * under a suffixed name and dropped after the load, cartodbfy-plan.ts) says so in `becomes`.
  */
 function explain(plan: SourcePlan, carto: Cartodbfy, settings: Settings) {
-  const plainNames = uniqueLocalIdentifiers(plan.columns.map((c) => c.remoteName), [], settings.maxIdentifierLength);
-  const local = carto.columnsFor(plan, plan.columns.map((c, i) => ({ name: plainNames[i]!, type: c.localType })), settings.maxIdentifierLength);
+  const local = carto.columnsFor(plan, localColumnsOf(plan.columns, settings.maxIdentifierLength), settings.maxIdentifierLength);
   const cartoPlan = carto.table?.plan;
   const becomes = (localName: string): string | undefined => {
     if (!cartoPlan?.consumed.includes(localName)) return undefined;

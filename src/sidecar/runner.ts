@@ -10,18 +10,18 @@ import { capabilitiesOf, readTargetFacts } from '../db/capabilities.js';
 import { classifyTargetError, TargetUnavailableError } from '../db/target-errors.js';
 import { ConnectorError, redactSecrets, toConnectorError } from '../errors.js';
 import { jobLogger } from '../log.js';
-import type { ColumnPlan, SourcePlan } from '../rows/plan.js';
+import type { SourcePlan } from '../rows/plan.js';
 import type { ReadWindow, SourceSession, StreamOptions } from '../providers/provider.js';
 import type { LocalColumn } from '../load/ddl.js';
-import { toLocalIdentifier, uniqueLocalIdentifiers } from '../load/identifiers.js';
+import { localColumnsOf, toLocalIdentifier } from '../load/identifiers.js';
 import { Cartodbfy } from '../load/cartodbfy.js';
 import { ranOwnerCode } from '../load/owner-frame.js';
 import type { CopySession } from '../load/copy-session.js';
-import type { IncrementalLoad } from '../load/strategies/incremental-table.js';
+import type { IncrementalLoad, RunCounts } from '../load/strategies/incremental-table.js';
 import { connectSession } from './connect-session.js';
 import { finishingFor, type Finishing } from './finishing.js';
 import { LeaseLostError, loadApplicationName, type JobRow } from './job.js';
-import { appendLog, handBack, markComplete, markFailed, nameLoadConnection, readRunCounts, recordBackendPid, terminatePreviousLoad, type RunCountsRow, type Warning } from './job-store.js';
+import { appendLog, handBack, markComplete, markFailed, nameLoadConnection, recordBackendPid, terminatePreviousLoad, type Warning } from './job-store.js';
 import { checkedRequest, openSource } from './open-source.js';
 import { readSettings, type Settings } from './settings.js';
 import { startTicker, type Ticker } from './ticker.js';
@@ -122,7 +122,7 @@ export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortCon
     }));
     log.info({ table: tableName, rows }, 'import complete');
     await appendLog(deps.pool, job.id, 'info', finishing.incremental
-      ? `Read ${rows} rows and merged them into ${job.target_schema}.${tableName}${describeCounts(await readRunCounts(deps.pool, job.id))}`
+      ? `Read ${rows} rows and merged them into ${job.target_schema}.${tableName}${describeCounts(finishing.runCounts())}`
       : `Imported ${rows} rows into ${job.target_schema}.${tableName}`).catch(() => undefined);
     return { state: 'complete', rows, bytes: load.bytes };
   } catch (thrown) {
@@ -206,8 +206,8 @@ function renamedWarning(requested: string, base: string, name: string): Warning[
   return [{ code: 'renamed', message: `Imported as "${name}" instead of "${requested}": ${why}. Use "if_exists": "fail" to refuse instead of renaming.` }];
 }
 
-function describeCounts(c: RunCountsRow | undefined): string {
-  return c ? `: ${c.rows_inserted} inserted, ${c.rows_updated} updated, ${c.rows_deleted} deleted, ${c.rows_unchanged} unchanged` : '';
+function describeCounts(c: RunCounts | undefined): string {
+  return c ? `: ${c.inserted} inserted, ${c.updated} updated, ${c.deleted} deleted, ${c.unchanged} unchanged` : '';
 }
 
 /** For the job log: which rows an incremental run reads. */
@@ -227,6 +227,5 @@ function localColumns(plan: SourcePlan, settings: Settings): LocalColumn[] {
     const skipped = plan.skipped.map((c) => `${c.remoteName} (${c.remoteType})`).join(', ');
     throw new ConnectorError('NO_IMPORTABLE_COLUMNS', `No column has an importable type${skipped ? `: ${skipped}` : ''}. Cast the columns to standard types with sql_query.`);
   }
-  const names = uniqueLocalIdentifiers(plan.columns.map((c: ColumnPlan) => c.remoteName), [], settings.maxIdentifierLength);
-  return plan.columns.map((c, i) => ({ name: names[i]!, type: c.localType }));
+  return localColumnsOf(plan.columns, settings.maxIdentifierLength);
 }

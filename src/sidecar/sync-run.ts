@@ -8,7 +8,7 @@ import { ConnectorError } from '../errors.js';
 import type { ReadWindow, SourceSession } from '../providers/provider.js';
 import type { SourcePlan } from '../rows/plan.js';
 import type { LocalColumn } from '../load/ddl.js';
-import type { IncrementalLoad } from '../load/strategies/incremental-table.js';
+import type { IncrementalLoad, RunCounts } from '../load/strategies/incremental-table.js';
 import type { LoadPlan } from '../load/strategies/write-strategy.js';
 import type { IncrementalMode } from './incremental.js';
 import type { JobRow } from './job.js';
@@ -38,6 +38,8 @@ export interface Finishing {
   beginLoad(client: pg.PoolClient, plan: LoadPlan, settings: Settings): Promise<IncrementalLoad>;
   /** Warnings only this kind of run knows of (the row limit of an incremental backfill, NULL cursors). */
   runWarnings(truncated: boolean, settings: Settings): Warning[];
+  /** What an append or merge run did to its table, once it committed (for the job log); undefined for other jobs. */
+  runCounts(): RunCounts | undefined;
   /** The job was recorded as failed or cancelled (a sync schedules its retry or next run). */
   failed(): Promise<void>;
 }

@@ -102,21 +102,21 @@ export function assertOrderableCursor(column: LocalColumn): CursorKind {
 /**
  * A first run (or the synced table is gone): an import, plus what an incremental table needs
  * before anyone sees it — `extra(tableName)` runs as its owner while it is still invisible
- * (merge: key checks, unique index, `_deleted_at`) — and the mark read from it.
+ * (merge: key checks, unique index, `_deleted_at`) — and the mark (and diff mode's bucket
+ * geometry) read from it.
  */
-export function beginFirstRun(client: pg.PoolClient, plan: IncrementalPlan, extra: (table: string) => Promise<{ geometry?: { origin: string; width: string } } | void>): Promise<IncrementalLoad> {
+export function beginFirstRun(client: pg.PoolClient, plan: IncrementalPlan, extra: (table: string) => Promise<void>): Promise<IncrementalLoad> {
   let run: IncrementalRun | undefined;
   return beginNewTable(client, plan, {
-    async asOwner(tableName) {
+    async asOwner(tableName, fetched) {
       const table = qualified(plan.schema, tableName);
-      const measured = await extra(table);
-      const { rows } = await client.query<{ n: string }>(`select pg_catalog.count(*)::pg_catalog.text as n from ${table}`);
-      const fetched = Number(rows[0]!.n);
+      await extra(table);
+      const geometry = plan.measureBuckets ? await measureBuckets(client, table, plan.measureBuckets.key, plan.measureBuckets.rowsPerBucket) : undefined;
       run = {
         schema: plan.schema, tableName, tableOid: await oidOf(client, table),
         ...(plan.cursor ? { mark: await readMark(client, table, qi(plan.cursor.name), plan.cursor.kind, null) } : {}),
         counts: { fetched, inserted: fetched, updated: 0, deleted: 0, unchanged: 0 },
-        ...(measured && measured.geometry ? { geometry: measured.geometry } : {}),
+        ...(geometry ? { geometry } : {}),
       };
     },
     beforeCommit: () => plan.recordRun(run!),
@@ -173,13 +173,6 @@ export async function beginLaterRun(
     // Temp tables have no statistics until analysed: the merge's joins need them.
     await client.query(`analyze ${staging}`);
     const mark = plan.cursor ? await readMark(client, staging, qi(plan.cursor.name), plan.cursor.kind, plan.previousMark) : undefined;
-    const geometry = plan.measureBuckets && plan.deleteScope?.kind === 'all'
-      ? await measureBuckets(client, staging, plan.measureBuckets.key, plan.measureBuckets.rowsPerBucket) : undefined;
-    const run: StagedRun = { client, plan, table, tableOid, target, staging, staged, fetched, truncated: copy.truncated };
-    await check?.(run);
-    // from here on owner frames run, and the sidecar reads nothing of the temp tables any more
-    await addNewColumns(client, plan, table, await columnsOf(client, tableOid), staged, target);
-    const { deletesSkipped, ...counts } = await apply(run);
     if (mark && copy.truncated && mark.mark === plan.previousMark) {
       // every row this run could take sat at the old mark, behind it (lookback) or had a NULL
       // cursor: the next run would read the very same rows and never get further
@@ -187,6 +180,13 @@ export async function beginLaterRun(
         `This run read ${plan.maxRows} rows (setting max_rows) without getting past the mark ${plan.previousMark}: ${mark.nullRows} of them have a NULL cursor and the rest lie within the lookback. `
         + 'Raise max_rows, shorten lookback, or choose a cursor with fewer NULLs.');
     }
+    const geometry = plan.measureBuckets && plan.deleteScope?.kind === 'all'
+      ? await measureBuckets(client, staging, plan.measureBuckets.key, plan.measureBuckets.rowsPerBucket) : undefined;
+    const run: StagedRun = { client, plan, table, tableOid, target, staging, staged, fetched, truncated: copy.truncated };
+    await check?.(run);
+    // from here on owner frames run, and the sidecar reads nothing of the temp tables any more
+    await addNewColumns(client, plan, table, await columnsOf(client, tableOid), staged, target);
+    const { deletesSkipped, ...counts } = await apply(run);
     await assertNoDeferredUserCode(client);
     await client.query('reset role');
     await plan.recordRun({

@@ -24,7 +24,7 @@ import { qi, type LocalColumn } from '../ddl.js';
 import { runAsOwner } from '../owner-frame.js';
 import { columnsOf, findTable } from '../target-catalog.js';
 import {
-  beginFirstRun, beginLaterRun, DELETED_AT, measureBuckets, TEMP_SCHEMA,
+  beginFirstRun, beginLaterRun, DELETED_AT, TEMP_SCHEMA,
   type IncrementalLoad, type IncrementalPlan, type IncrementalRun, type RunCounts, type StagedRun,
 } from './incremental-table.js';
 import type { WriteStrategy } from './write-strategy.js';
@@ -34,10 +34,7 @@ export const mergeStrategy: WriteStrategy<IncrementalPlan> = {
   async begin(client, plan): Promise<IncrementalLoad> {
     const existing = plan.tableOid === null ? undefined : await findTable(client, plan.tableOid);
     if (!existing) {
-      return beginFirstRun(client, plan, async (table) => {
-        await prepareNewTable(client, plan, table);
-        return measured(client, plan, table);
-      });
+      return beginFirstRun(client, plan, (table) => prepareNewTable(client, plan, table));
     }
     const keyColumns = plan.key.map((name) => plan.columns.find((c) => c.name === name)!);
     const keySet = plan.deletes !== 'keep' && plan.deleteScope?.kind === 'keyset' ? { columns: keyColumns, name: `${plan.stagingName}_keys` } : undefined;
@@ -75,13 +72,6 @@ async function assertUsableKey(client: pg.ClientBase, table: string, key: readon
     throw new ConnectorError('INVALID_PARAMETERS',
       `The primary key (${key.join(', ')}) is not unique in the source: ${rows[0]!.key.slice(0, 100)} appears more than once; choose a primary_key that identifies rows.`);
   }
-}
-
-/** Diff mode's geometry, when the plan asks for one. */
-async function measured(client: pg.ClientBase, plan: IncrementalPlan, table: string): Promise<{ geometry?: { origin: string; width: string } }> {
-  if (!plan.measureBuckets) return {};
-  const geometry = await measureBuckets(client, table, plan.measureBuckets.key, plan.measureBuckets.rowsPerBucket);
-  return geometry ? { geometry } : {};
 }
 
 const INT8_MIN = -(2n ** 63n);

@@ -32,7 +32,7 @@ export interface NewTableHooks {
    * as cdb_connector_worker holds no rights on tenants' tables of its own (the role is
    * NOINHERIT), and the table is still invisible to every other session.
    */
-  asOwner?(tableName: string): Promise<void>;
+  asOwner?(tableName: string, rows: number): Promise<void>;
   /** Runs with the sidecar's role just before the caller's own `beforeCommit`. */
   beforeCommit?(tableName: string): Promise<void>;
 }
@@ -59,7 +59,7 @@ export async function beginNewTable(client: pg.PoolClient, plan: LoadPlan, hooks
     }
     await client.query(`alter table ${qualified(plan.schema, plan.stagingName)} rename to ${qi(name)}`);
     await carto?.nameAfterTable(client, plan.schema, name);
-    await hooks.asOwner?.(name);
+    await hooks.asOwner?.(name, copy.rows);
     await client.query('reset role');
     await hooks.beforeCommit?.(name);
     load.createdTable = true;

@@ -1,1 +1,0 @@
-export type { PostgisInfo } from '../db/capabilities.js';
