@@ -168,3 +168,37 @@ export async function runImportCommand(url: string, json: string | undefined, wa
     }
   });
 }
+
+const CONNECTION_COLUMNS = ['name', 'provider', 'server', 'port', 'database', 'username', 'password', 'updated_at'];
+
+/**
+ * `connection create|alter <name>` (JSON on stdin), `connection drop <name>`, `connection list`
+ * (issue 22 §6, docs/named-connections.md). The JSON is sent as a bind parameter, never in the
+ * statement text: PostgreSQL logs a failing statement's text (log_min_error_statement) but not
+ * its parameters (log_parameter_max_length_on_error is 0 by default), so the password stays out
+ * of the server log even when the call fails.
+ */
+export async function runConnectionCommand(url: string, action: 'create' | 'alter' | 'drop' | 'list', name?: string, opts: { json?: boolean } = {}): Promise<number> {
+  return withClient(url, async (c) => {
+    if (action === 'list') {
+      const { rows } = await c.query<{ name: string; provider: string; params: Record<string, unknown>; has_password: boolean; updated_at: Date }>(
+        'select name, provider, params, has_password, updated_at from cdb_connectors.connections where owner = current_user order by name');
+      if (opts.json) {
+        console.log(JSON.stringify(rows.map((r) => ({ name: r.name, provider: r.provider, connection: { ...r.params, ...(r.has_password ? { password: '***' } : {}) } }))));
+      } else {
+        console.log(formatTable(CONNECTION_COLUMNS, rows.map((r) => ({ ...r.params, name: r.name, provider: r.provider, password: r.has_password ? '***' : '', updated_at: r.updated_at }))));
+      }
+      return 0;
+    }
+    if (action === 'drop') {
+      await c.query('select cdb_connector_drop_connection($1)', [name]);
+      console.log(`Dropped connection ${name}.`);
+      return 0;
+    }
+    const text = fs.readFileSync(0, 'utf8');
+    const fn = action === 'create' ? 'cdb_connector_create_connection' : 'cdb_connector_alter_connection';
+    const { rows } = await c.query<{ r: unknown }>(`select ${fn}($1, $2::jsonb) as r`, [name, text]);
+    console.log(JSON.stringify(rows[0]!.r));
+    return 0;
+  });
+}

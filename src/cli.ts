@@ -284,6 +284,32 @@ program.command('import').description("enqueue an import: connector-bridge impor
     await asClient((url) => runImportCommand(url, json, Boolean(opts.wait)));
   });
 
+const connection = program.command('connection').description('named connections (docs/named-connections.md): the password given once, imports name the connection');
+connection.command('create').description('store a connection: JSON {"provider", "server", "database", "username", "password", …} on stdin (never in the statement text or `ps`)')
+  .argument('<name>', 'the name imports use as "connection": "<name>"')
+  .action(async (name: string) => {
+    const { runConnectionCommand } = await import('./cli-commands.js');
+    await asClient((url) => runConnectionCommand(url, 'create', name));
+  });
+connection.command('alter').description('change a connection, e.g. rotate its password: JSON {"password": "…"} on stdin')
+  .argument('<name>')
+  .action(async (name: string) => {
+    const { runConnectionCommand } = await import('./cli-commands.js');
+    await asClient((url) => runConnectionCommand(url, 'alter', name));
+  });
+connection.command('drop').description('drop a connection (refused while a sync uses it)')
+  .argument('<name>')
+  .action(async (name: string) => {
+    const { runConnectionCommand } = await import('./cli-commands.js');
+    await asClient((url) => runConnectionCommand(url, 'drop', name));
+  });
+connection.command('list').description('your connections, as a table (or --json); passwords show as ***')
+  .option('--json', 'print them as JSON, for scripts')
+  .action(async (opts: { json?: boolean }) => {
+    const { runConnectionCommand } = await import('./cli-commands.js');
+    await asClient((url) => runConnectionCommand(url, 'list', undefined, { json: opts.json === true }));
+  });
+
 program.command('rotate-secrets-key').description('seal stored passwords with a new key pair; the private keys go to <file> (CONNECTOR_SECRETS_KEY_FILE of every sidecar)')
   .argument('<file>', 'key file: created, or extended with the new key (the keys it held stay, for what was sealed before)')
   .action(async (file: string) => {

@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   CANCELLED: { code: 1509, retryable: false },
   ENCODING_ERROR: { code: 1510, retryable: false },
   DELETE_GUARD: { code: 1511, retryable: false },
+  REJECT_LIMIT_EXCEEDED: { code: 1512, retryable: false },
   ROW_LIMIT_EXCEEDED: { code: 1513, retryable: false },
   TABLE_EXISTS: { code: 1514, retryable: false },
   SYNC_TABLE_INCOMPATIBLE: { code: 2013, retryable: false },

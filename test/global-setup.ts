@@ -3,6 +3,7 @@
  * whole run, migrates a template database, and hands their addresses to the test files
  * (`inject('servers')`). A server that fails to start stops the run at once with what to install.
  */
+import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { LOCAL_SOURCES } from '../src/db/embedded.js';
 import { migrate } from '../src/db/migrate.js';
@@ -15,7 +16,7 @@ export const TEMPLATE_DB = 'cdb_template';
 export const TEMPLATE_POSTGIS_DB = 'cdb_template_postgis';
 
 export interface ServersInfo {
-  pg: { host: string; port: number; url: string; hasPostgis: boolean; binDir: string; templateDb: string; templatePostgisDb?: string };
+  pg: { host: string; port: number; url: string; hasPostgis: boolean; binDir: string; templateDb: string; templatePostgisDb?: string; logFile: string };
   mariadb: { host: string; port: number; rootUser: string; socket: string };
 }
 
@@ -39,7 +40,7 @@ export async function setup(project: TestProject): Promise<void> {
     await queryOnce(target.urlFor(TEMPLATE_POSTGIS_DB), 'create extension postgis');
   }
   project.provide('servers', {
-    pg: { host: target.host, port: target.port, url: target.url, hasPostgis: target.hasPostgis, binDir: target.binDir, templateDb: TEMPLATE_DB, templatePostgisDb: target.hasPostgis ? TEMPLATE_POSTGIS_DB : undefined },
+    pg: { host: target.host, port: target.port, url: target.url, hasPostgis: target.hasPostgis, binDir: target.binDir, templateDb: TEMPLATE_DB, templatePostgisDb: target.hasPostgis ? TEMPLATE_POSTGIS_DB : undefined, logFile: path.join(target.dataDir, 'server.log') },
     mariadb: { host: mariadb.host, port: mariadb.port, rootUser: mariadb.rootUser, socket: mariadb.socket },
   });
 }

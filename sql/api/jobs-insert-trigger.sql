@@ -15,7 +15,8 @@
 --     passed, not paused unless sync_now asked) — what the scheduler enqueues. A run set up by
 --     hand for an idle sync would otherwise refresh it at will, around min_interval and
 --     min_sync_now_interval (22023 as well).
---     Any other job with "interval" is refused (22023): a sync is created through
+--     Any other job with "interval" is refused (22023), and so is a one-off import with a mode
+--     other than replace or with on_schema_change (sync-only keys): a sync is created through
 --     cdb_connector_sync / cdb_connector_import or an INSERT into cdb_connectors.syncs.
 --   * max_queued_jobs_per_role (issue 16, attack 10): a one-off import by a role under RLS is
 --     refused with SQLSTATE 54000 when the role already has that many jobs not finished
@@ -99,6 +100,10 @@ begin
     raise exception using errcode = '22023', detail = 'error_code 1502',
       message = format('The mode parameter "%s" makes an incremental sync table and needs an interval parameter', normalized ->> 'mode'),
       hint = 'Add "interval": seconds (at least min_interval) to the request, or use cdb_connector_sync().';
+  elsif normalized ? 'on_schema_change' then
+    raise exception using errcode = '22023', detail = 'error_code 1502',
+      message = 'The on_schema_change parameter applies to sync tables (what a refresh does when the remote columns changed) and needs an interval parameter',
+      hint = 'Add "interval": seconds to make a sync table, or leave on_schema_change out of a one-off import.';
   end if;
 
   new.params := normalized;

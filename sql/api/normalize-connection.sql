@@ -1,6 +1,7 @@
 -- cdb_connectors.normalize_connection(raw jsonb, provider text) → (normalized jsonb, problems
 -- text[]): validates the `connection` object of one connector (SPEC §2) and returns it with
--- lower-case keys and defaults applied (port, sslmode for postgres). Every problem found is
+-- lower-case keys and defaults applied (port; sslmode where provider_catalog() fills it, i.e.
+-- postgres; mysql keeps a given sslmode and leaves an absent one absent). Every problem found is
 -- returned; the caller raises them together. With an unknown provider (provider NULL) only the
 -- keys common to all providers are checked.
 -- Parameters:
@@ -82,8 +83,8 @@ begin
     else
       problems := problems || ('The sslmode connection parameter must be one of ' || array_to_string(sslmodes, ', '));
     end if;
-  elsif cat.accepts_sslmode then
-    normalized := normalized || jsonb_build_object('sslmode', sslmodes[1]);
+  elsif cat.fills_sslmode then
+    normalized := normalized || jsonb_build_object('sslmode', cat.default_sslmode);
   end if;
 
   -- sqlserver TLS (tedious): encrypt true | false | "strict" (TDS 8.0); trust_server_certificate boolean

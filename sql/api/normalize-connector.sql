@@ -4,7 +4,11 @@
 -- absent optional keys omitted, encoding as PostgreSQL's canonical name (iso88591 → LATIN1),
 -- password kept (jobs_before_insert moves it to job_secrets). The incremental keys (SPEC §13:
 -- mode, primary_key as an array, cursor, lookback, deletes lower-cased) are checked for shape
--- and for the modes they need; whether "mode" needs an interval is jobs_before_insert's business. Unknown keys are returned apart
+-- and for the modes they need; whether "mode" needs an interval is jobs_before_insert's business.
+-- The data-contract keys (SPEC §14: on_schema_change, on_error, max_rejects, max_reject_ratio,
+-- casts) are checked for shape; each cast rule by cast_rule_problem(), stored with lower-case
+-- keys. "connection" may name a connection of the caller's (cdb_connectors.connections, issue
+-- 22 §6): stored as {"name": …}, resolved by the sidecar at each run. Unknown keys are returned apart
 -- (invalid_keys) so that normalize_params() lists them with unknown top-level keys on one
 -- "Invalid parameters: …" line. disabled_provider is set when the provider is valid but not in
 -- the enabled_providers setting (error code 1501).
@@ -22,13 +26,18 @@ declare
   cat record;
   c jsonb;
   allowed text[] := array['provider', 'connection', 'schema', 'table', 'sql_query', 'import_as', 'encoding',
-                          'mode', 'primary_key', 'cursor', 'lookback', 'deletes', 'on_row_limit', 'if_exists'];
+                          'mode', 'primary_key', 'cursor', 'lookback', 'deletes', 'on_row_limit', 'if_exists',
+                          'on_schema_change', 'on_error', 'max_rejects', 'max_reject_ratio', 'casts'];
+  -- user cast rules in one job (SPEC §14); the built-in tables have about 30 each
+  max_cast_rules constant integer := 200;
+  i integer;
   -- incremental keys (SPEC §13) and the modes they need
   incremental_keys constant text[] := array['primary_key', 'cursor', 'lookback', 'deletes'];
   mode text;
   key_names text[];
   dupes text[];
   connection record;
+  named record;
   problem text;
   k text;
   encoding text;
@@ -112,6 +121,59 @@ begin
     end if;
   end if;
 
+  -- SPEC §14: data contracts. Whether on_schema_change is given without an interval is
+  -- jobs_before_insert's business (it applies to syncs only).
+  if c ? 'on_schema_change' then
+    if jsonb_typeof(c -> 'on_schema_change') = 'string' and lower(c ->> 'on_schema_change') in ('evolve', 'fail', 'pause') then
+      normalized := normalized || jsonb_build_object('on_schema_change', lower(c ->> 'on_schema_change'));
+    else
+      problems := problems || 'The on_schema_change parameter must be "evolve" (add and widen columns, the default), "fail" or "pause"'::text;
+    end if;
+  end if;
+  if c ? 'on_error' then
+    if jsonb_typeof(c -> 'on_error') = 'string' and lower(c ->> 'on_error') in ('fail', 'reject') then
+      normalized := normalized || jsonb_build_object('on_error', lower(c ->> 'on_error'));
+    else
+      problems := problems || 'The on_error parameter must be "fail" (a row PostgreSQL refuses fails the import, the default) or "reject" (it goes to cdb_connectors.rejects)'::text;
+    end if;
+  end if;
+  if c ? 'max_rejects' then
+    if jsonb_typeof(c -> 'max_rejects') = 'number' and (c ->> 'max_rejects')::numeric between 0 and 1000000000
+       and (c ->> 'max_rejects')::numeric = trunc((c ->> 'max_rejects')::numeric) then
+      normalized := normalized || jsonb_build_object('max_rejects', (c ->> 'max_rejects')::numeric::bigint);
+    else
+      problems := problems || 'The max_rejects parameter must be a whole number of rows from 0 to 1000000000'::text;
+    end if;
+  end if;
+  if c ? 'max_reject_ratio' then
+    if jsonb_typeof(c -> 'max_reject_ratio') = 'number' and (c ->> 'max_reject_ratio')::numeric between 0 and 1 then
+      normalized := normalized || jsonb_build_object('max_reject_ratio', c -> 'max_reject_ratio');
+    else
+      problems := problems || 'The max_reject_ratio parameter must be a number from 0 to 1 (the share of the rows read that may be rejected)'::text;
+    end if;
+  end if;
+  if (c ? 'max_rejects' or c ? 'max_reject_ratio') and lower(coalesce(c ->> 'on_error', '')) <> 'reject' then
+    problems := problems || format('The %s parameter needs "on_error": "reject"',
+      case when c ? 'max_rejects' then 'max_rejects' else 'max_reject_ratio' end);
+  end if;
+  if c ? 'casts' then
+    if jsonb_typeof(c -> 'casts') <> 'array' or jsonb_array_length(c -> 'casts') > max_cast_rules then
+      problems := problems || format('The casts parameter must be an array of at most %s rules such as {"type": "tinyint(1)", "to": "boolean"}', max_cast_rules);
+    else
+      problem := null;
+      for i in 0 .. jsonb_array_length(c -> 'casts') - 1 loop
+        problem := cdb_connectors.cast_rule_problem(c -> 'casts' -> i, format('casts[%s]', i + 1), false);
+        exit when problem is not null;
+      end loop;
+      if problem is null then
+        normalized := normalized || jsonb_build_object('casts',
+          coalesce((select jsonb_agg(cdb_connectors.lower_keys(e) order by n) from jsonb_array_elements(c -> 'casts') with ordinality as a(e, n)), '[]'::jsonb));
+      else
+        problems := problems || problem;
+      end if;
+    end if;
+  end if;
+
   -- SPEC §13: mode, primary_key, cursor, lookback, deletes. Whether the columns exist and the
   -- cursor can be ordered only the remote can tell: the first run checks that (1502).
   if c ? 'mode' then
@@ -183,7 +245,28 @@ begin
     end if;
   end if;
 
-  if c ? 'connection' then
+  -- {"name": …} is the stored form, which a sync's runs are enqueued with
+  if jsonb_typeof(c -> 'connection') = 'object' and c -> 'connection' ?& array['name']
+     and (select count(*) from jsonb_object_keys(c -> 'connection')) = 1 then
+    c := jsonb_set(c, '{connection}', c -> 'connection' -> 'name');
+  end if;
+  if jsonb_typeof(c -> 'connection') = 'string' then
+    -- a named connection (issue 22 §6): the caller's own, by name (never another role's, even
+    -- for an admin who can read them all); stored by name, so every run reads the current one
+    select n.provider, n.params into named
+      from cdb_connectors.connections as n where n.owner = current_user and n.name = c ->> 'connection';
+    if not found then
+      problems := problems || format('No connection named %s: create it with cdb_connector_create_connection(name, connection), or list yours in cdb_connectors.connections', c -> 'connection');
+    elsif cat.provider is not null and named.provider <> cat.provider then
+      problems := problems || format('The connection %s is a %s connection, not %s', c -> 'connection', named.provider, cat.provider);
+    else
+      normalized := normalized || jsonb_build_object('connection', jsonb_build_object('name', c ->> 'connection'));
+      if not c ? 'schema' and cat.provider is not null then
+        remote_schema := coalesce(to_jsonb(cat.default_schema), named.params -> 'database');
+        if remote_schema is not null then normalized := normalized || jsonb_build_object('schema', remote_schema); end if;
+      end if;
+    end if;
+  elsif c ? 'connection' then
     select * into connection from cdb_connectors.normalize_connection(c -> 'connection', cat.provider);
     problems := problems || connection.problems;
     normalized := normalized || jsonb_build_object('connection', connection.normalized);

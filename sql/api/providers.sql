@@ -3,7 +3,7 @@
 -- mysql: the database), and a JSON description of its parameters:
 --   {"connector": {"required": […], "one_of": ["table", "sql_query"], "optional": […]},
 --    "connection": {"required": […], "optional": […]},
---    "defaults": {"port": n, "schema": …, "sslmode": "require"}, "sslmode": […] (postgres)}
+--    "defaults": {"port": n, "schema": …, "sslmode": "require"}, "sslmode": […] (mysql, postgres)}
 -- Parameters: none. Locks: AccessShare on settings.
 create or replace function :api_schema.cdb_connector_providers()
 returns table (provider text, enabled boolean, default_port integer, default_schema text, parameters jsonb)
@@ -26,8 +26,8 @@ as $$
       'defaults', jsonb_build_object(
         'port', c.default_port,
         'schema', coalesce(c.default_schema, 'the database'),
-        'sslmode', case when c.accepts_sslmode then 'require' end),
-      'sslmode', case when c.accepts_sslmode then jsonb_build_array('require', 'prefer', 'disable', 'verify-ca', 'verify-full') end))
+        'sslmode', c.default_sslmode),
+      'sslmode', case when c.default_sslmode is not null then jsonb_build_array('require', 'prefer', 'disable', 'verify-ca', 'verify-full') end))
   from cdb_connectors.provider_catalog() as c
   order by c.provider
 $$;

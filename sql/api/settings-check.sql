@@ -3,6 +3,8 @@
 -- the setting and the rule, so `UPDATE cdb_connectors.settings SET value = '0' WHERE name =
 -- 'max_rows'` fails loudly instead of breaking every import later. Unknown names are rejected:
 -- a new setting needs its rule here first (catches typos in INSERTs by DBAs and migrations).
+-- cast_rules (SPEC §14) is checked rule by rule with cdb_connectors.cast_rule_problem(), whose
+-- message names the entry (`cast_rules[2]`), and stored with lower-case keys.
 -- Parameters: none. Locks: the row lock of the INSERT/UPDATE.
 create or replace function cdb_connectors.check_setting()
 returns trigger
@@ -16,10 +18,14 @@ declare
   -- PostgreSQL's limit of columns in a table (MaxHeapAttributeNumber): a max_columns above it
   -- would let a job through validation only to fail at CREATE TABLE (issue 22 §9)
   max_table_columns constant integer := 1600;
+  -- cast rules in the setting cast_rules at most, as in a job's "casts" (normalize_connector)
+  max_cast_rules constant integer := 200;
   v jsonb := new.value;
   n numeric;
   rule text;
   item jsonb;
+  problem text;
+  i integer;
 begin
   if jsonb_typeof(v) = 'number' and (v #>> '{}')::numeric = trunc((v #>> '{}')::numeric) and (v #>> '{}')::numeric <= max_int then
     n := (v #>> '{}')::numeric;
@@ -63,6 +69,22 @@ begin
       if jsonb_typeof(v) <> 'array'
          or exists (select from jsonb_array_elements(v) as e where jsonb_typeof(e) <> 'string' or e #>> '{}' <> all (known_providers)) then
         rule := 'a JSON array of provider names out of ' || array_to_string(known_providers, ', ');
+      end if;
+    when 'cast_rules' then
+      -- SPEC §14: the DBA's default cast rules, matched after a job's own "casts" and before the
+      -- built-in tables; each entry like a job's rule plus an optional "provider" (absent = all)
+      if jsonb_typeof(v) <> 'array' or jsonb_array_length(v) > max_cast_rules then
+        rule := format('a JSON array of at most %s cast rules such as {"type": "tinyint(1)", "to": "boolean", "provider": "mysql"}', max_cast_rules);
+      else
+        for i in 0 .. jsonb_array_length(v) - 1 loop
+          problem := cdb_connectors.cast_rule_problem(v -> i, format('cast_rules[%s]', i + 1), true);
+          if problem is not null then
+            raise exception 'Invalid value for setting cast_rules: %', problem using errcode = '22023';
+          end if;
+        end loop;
+        -- stored as the sidecar reads them: keys lower-cased, provider names too
+        new.value := coalesce((select jsonb_agg(case when r ? 'provider' then r || jsonb_build_object('provider', lower(r ->> 'provider')) else r end order by a.ord)
+          from jsonb_array_elements(v) with ordinality as a(e, ord), cdb_connectors.lower_keys(a.e) as r), '[]'::jsonb);
       end if;
     when 'allowed_hosts' then
       if jsonb_typeof(v) <> 'array' then

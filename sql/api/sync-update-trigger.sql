@@ -15,6 +15,12 @@
 --       old mark does not store its own (src/sidecar/sync-store.ts compares reset_requested_at).
 --   paused — any boolean; the scheduler skips paused syncs. Resuming a sync whose run_at passed
 --       runs it at the next tick.
+--   resume_requested_at — forced to now(); written by cdb_connector_schema_change_approve /
+--       _reject (SPEC §14). A sync in state paused (a run stopped for a schema change) whose
+--       changes are no longer pending goes back to failure (its last run did stop), due at once,
+--       and the sidecars are woken as for sync_now (no min_sync_now_interval: the decision, not
+--       a loop, asks for this one run). With changes still pending, or in any other state, it
+--       changes nothing else.
 -- Parameters: none. Locks: the UPDATE's row lock.
 create or replace function cdb_connectors.syncs_before_update()
 returns trigger
@@ -50,6 +56,15 @@ begin
     new.rows_at_mark := null;
     new.mark_updated_at := now();
   end if;
+  if new.resume_requested_at is distinct from old.resume_requested_at then
+    new.resume_requested_at := now();
+    if old.state = 'paused' and not exists (
+         select from cdb_connectors.schema_changes as c where c.sync_id = old.id and c.action = 'pending') then
+      new.state := 'failure';
+      new.run_at := now();
+      perform pg_catalog.pg_notify('cdb_connectors_jobs', '{"op": "sync_now"}');
+    end if;
+  end if;
   if new.paused is null then
     new.paused := old.paused;
   end if;
@@ -61,4 +76,4 @@ drop trigger if exists syncs_before_update on cdb_connectors.syncs;
 create trigger syncs_before_update before update on cdb_connectors.syncs
   for each row execute function cdb_connectors.syncs_before_update();
 
-comment on function cdb_connectors.syncs_before_update() is 'Trigger: validates interval changes and reschedules, applies sync-now requests (run at once + NOTIFY), maintains updated_at.';
+comment on function cdb_connectors.syncs_before_update() is 'Trigger: validates interval changes and reschedules, applies sync-now requests (run at once + NOTIFY) and schema-change resumes, maintains updated_at.';

@@ -8,6 +8,10 @@
 -- table_name and target_schema follow the synced table's OID, so they show the current name
 -- after the user renamed or moved the table; the recorded name when the table is gone.
 -- service_item_id holds the connector parameters as JSON text, password "***".
+-- state paused (SPEC §14): a run stopped for remote column changes that wait for a decision;
+-- paused_reason lists them (kind, column, types, why), error_message holds the run's 2013 message
+-- with how to approve or reject; NULL in any other state. Columns are only ever added at the end
+-- (CREATE OR REPLACE VIEW).
 -- Parameters: none. Locks: AccessShare on syncs (and pg_class) when read.
 create or replace view cdb_connectors.synchronizations with (security_invoker = true) as
 select
@@ -41,12 +45,18 @@ select
              where c.oid = s.table_oid), s.target_schema) as target_schema,
   s.last_import_id,
   s.paused,
-  s.provider
+  s.provider,
+  case when s.state = 'paused' then
+    (select string_agg(format('%s %s%s%s: %s', c.kind, c.column_name,
+                              coalesce(' ' || c.old_type, ''), coalesce(case when c.old_type is null then ' ' else ' → ' end || c.new_type, ''),
+                              coalesce(c.reason, 'waits for a decision')), '; ' order by c.detected_at, c.column_name)
+       from cdb_connectors.schema_changes as c where c.sync_id = s.id and c.action = 'pending')
+  end as paused_reason
 from cdb_connectors.syncs as s;
 
 comment on view cdb_connectors.synchronizations is 'Sync tables (CARTO synchronization fields). Each role sees its own; cdb_connector_admin members see all. UPDATE interval / paused and DELETE (unsync) work on the view.';
 comment on column cdb_connectors.synchronizations.interval is 'Seconds between runs (at least the min_interval setting). Writable.';
-comment on column cdb_connectors.synchronizations.state is 'created (first run queued), queued, syncing, success or failure.';
+comment on column cdb_connectors.synchronizations.state is 'created (first run queued), queued, syncing, success, failure, or paused (remote column changes wait for cdb_connector_schema_change_approve / _reject: see paused_reason).';
 comment on column cdb_connectors.synchronizations.user_id is 'Role that owns the sync and the synced table.';
 comment on column cdb_connectors.synchronizations.run_at is 'When the next run is due (after a failure: the retry, with backoff).';
 comment on column cdb_connectors.synchronizations.ran_at is 'When the last successful run finished.';
@@ -59,3 +69,4 @@ comment on column cdb_connectors.synchronizations.data_import is '{"endpoint": "
 comment on column cdb_connectors.synchronizations.table_name is 'The synced table''s current name (followed by OID through renames).';
 comment on column cdb_connectors.synchronizations.last_import_id is 'The last run''s job id (cdb_connectors.imports.id).';
 comment on column cdb_connectors.synchronizations.paused is 'A paused sync runs only on cdb_connector_sync_now(). Writable.';
+comment on column cdb_connectors.synchronizations.paused_reason is 'State paused: the pending schema changes (kind, column, old → new type) and why each waits; decide them with cdb_connector_schema_change_approve(id) / _reject(id) (ids in cdb_connectors.schema_changes). NULL otherwise.';

@@ -9,6 +9,8 @@ export const SQLSTATE = {
   UNTRANSLATABLE_CHARACTER: '22P05',
   /** Raised by the SQL API's validation (DETAIL error_code 1501 / 1502). */
   INVALID_PARAMETER_VALUE: '22023',
+  /** Class 23, integrity constraint violation: NOT NULL, unique, CHECK, foreign key, exclusion. */
+  INTEGRITY_CONSTRAINT_CLASS: '23',
   NOT_NULL_VIOLATION: '23502',
   UNIQUE_VIOLATION: '23505',
   /** Class 3F: the role's search_path names no usable schema. */
@@ -29,6 +31,10 @@ export const SQLSTATE = {
   TOO_MANY_CONNECTIONS: '53300',
   /** The SQL API: the remote server refused a listing or a preview (DETAIL error_code 15xx). */
   SYSTEM_ERROR: '58000',
+  /** PL/pgSQL RAISE EXCEPTION without its own code: a user's trigger refusing a row. */
+  RAISE_EXCEPTION: 'P0001',
+  /** elog(ERROR) without a code; PostGIS raises it for geometries it cannot parse. */
+  INTERNAL_ERROR: 'XX000',
   /** PL/pgSQL no_data_found: an unknown id, or another role's. */
   NO_DATA_FOUND: 'P0002',
 } as const;

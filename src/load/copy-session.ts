@@ -3,13 +3,22 @@
  * provider writes into: a CopyTextEncoder (rows of values) or a BinaryCopyForwarder (raw binary
  * COPY bytes from a PostgreSQL source). Every write strategy (strategies/) uses it, so ending and
  * aborting a COPY is written once.
+ *
+ * With `rejects` (`"on_error": "reject"`, SPEC §14) the sink writes into a RejectingCopy
+ * (reject-batches.ts) instead: the same rows, COPYed in savepoint batches so that rows the server
+ * refuses are left out and recorded; `endCopy` then resolves with the rows stored, which is
+ * fewer than `rows` (rows read) by the rejected ones.
  */
 import type { Writable } from 'node:stream';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { BinaryCopyForwarder } from './binary-copy-sink.js';
+import { BinaryRowFraming } from './binary-copy-rows.js';
 import { CopyTextEncoder } from './copy-encoder.js';
-import { copyFromSql, type LocalColumn } from './ddl.js';
+import { textRowFraming } from './copy-rows.js';
+import { copyFromSql, qualified, type LocalColumn } from './ddl.js';
+import { RejectingCopy } from './reject-batches.js';
+import type { RejectLog } from './reject-log.js';
 
 export type CopyFormat = 'text' | 'binary';
 
@@ -20,7 +29,7 @@ export interface CopySession {
   sink: CopySink;
   /** The COPY stream (errors on it abort the job at once). */
   stream: Writable;
-  /** Rows accepted so far (progress). */
+  /** Rows read so far (progress), rejected ones included. */
   readonly rows: number;
   /** The source had more than maxRows rows (the probe arrived). */
   readonly truncated: boolean;
@@ -47,11 +56,16 @@ export interface CopyTarget {
   columns: LocalColumn[];
   maxRows: number;
   format: CopyFormat;
+  /** `"on_error": "reject"`: refused rows are left out and recorded here (see the header). */
+  rejects?: RejectLog;
+  /** With `rejects`: an identity column added to the staging table holding each row's position in the read (isolate-rows.ts). */
+  rowNumberColumn?: string;
 }
 
 /** Starts the COPY on a client that is already inside the load transaction. */
 export function startCopy(client: pg.PoolClient, target: CopyTarget, hooks: CopyHooks = {}): CopySession {
-  const stream = client.query(copyFrom(copyFromSql(target.schema, target.table, target.columns, { freeze: true, format: target.format })));
+  const stream = target.rejects ? rejectingCopy(client, target, target.rejects)
+    : client.query(copyFrom(copyFromSql(target.schema, target.table, target.columns, { freeze: true, format: target.format })));
   const sink: CopySink = target.format === 'binary'
     ? { format: 'binary', forwarder: new BinaryCopyForwarder(stream, { maxRows: target.maxRows }) }
     : { format: 'text', encoder: new CopyTextEncoder(stream, { maxRows: target.maxRows, columnCount: target.columns.length }) };
@@ -73,7 +87,7 @@ export function startCopy(client: pg.PoolClient, target: CopyTarget, hooks: Copy
         stream.once('error', reject);
         stream.end();
       });
-      const stored = Number(stream.rowCount);
+      const stored = stream instanceof RejectingCopy ? stream.stored : Number(stream.rowCount);
       await hooks.afterCopy?.();
       return stored;
     },
@@ -83,4 +97,20 @@ export function startCopy(client: pg.PoolClient, target: CopyTarget, hooks: Copy
       await client.query('rollback').catch(() => undefined);
     },
   };
+}
+
+function rejectingCopy(client: pg.PoolClient, target: CopyTarget, rejects: RejectLog): RejectingCopy {
+  return new RejectingCopy(client, {
+    table: qualified(target.schema, target.table),
+    copySql: copyFromSql(target.schema, target.table, target.columns, { freeze: false, format: target.format }),
+    columns: target.columns,
+    framing: target.format === 'binary' ? new BinaryRowFraming() : textRowFraming,
+    rejects,
+    ...(target.rowNumberColumn ? { rowNumberColumn: target.rowNumberColumn } : {}),
+  });
+}
+
+/** The `rejects` of a plan for a CopyTarget (absent stays absent: exactOptionalPropertyTypes). */
+export function rejectsOf(plan: { rejects?: RejectLog }): { rejects?: RejectLog } {
+  return plan.rejects ? { rejects: plan.rejects } : {};
 }

@@ -25,6 +25,25 @@ export function assertSafeType(type: string): string {
   return type;
 }
 
+/**
+ * A user cast's `to` (SPEC §14) as it reaches CREATE TABLE: the safe shape above, and besides
+ * no quoted name and no schema but pg_catalog. Every load session runs with search_path =
+ * pg_catalog, pg_temp, so an unqualified name is pg_catalog's whenever pg_catalog has it: a type
+ * of the user's own schema (or one shadowing a built-in through "$user") can never be reached,
+ * and nothing the user defines runs in the load's type input. PostGIS's types are qualified
+ * later with PostGIS's schema (targetType).
+ */
+const QUALIFIED_TYPE = /^((?:"(?:[^"]|"")+"|[a-z_][a-z0-9_]*)\.)/i;
+
+export function assertSafeUserType(type: string): string {
+  assertSafeType(type);
+  const schema = QUALIFIED_TYPE.exec(type)?.[1];
+  if (type.includes('"') || (schema !== undefined && schema.toLowerCase() !== 'pg_catalog.')) {
+    throw new Error(`refusing a user cast type outside pg_catalog: ${JSON.stringify(type)}`);
+  }
+  return type;
+}
+
 /** The target's identifier quoting (db/sql.ts is its one home); `qi` reads better inside DDL templates. */
 export { quoteIdent as qi } from '../db/sql.js';
 

@@ -14,11 +14,12 @@ import type { Logger } from 'pino';
 import { ConnectorError } from '../errors.js';
 import type { SourcePlan, TargetCapabilities } from '../rows/plan.js';
 import type { BinaryCopySink, RowSink } from '../rows/sink.js';
+import type { UserCast } from '../rows/user-casts.js';
 import type { WarningCounter } from '../rows/warnings.js';
 
 export type ProviderName = 'mysql' | 'postgres' | 'sqlserver' | 'hive';
 
-/** `sslmode` values (SPEC §2); only the postgres provider accepts them. */
+/** `sslmode` values (SPEC §2), for the postgres and mysql providers (each tls-options.ts). */
 export type SslMode = 'require' | 'prefer' | 'disable' | 'verify-ca' | 'verify-full';
 
 export interface ConnectionParams {
@@ -63,6 +64,12 @@ export interface SourceRequest {
   source?: SourceObject;
   /** PostgreSQL character-set name or alias of the remote text (validated by the SQL API). */
   encoding?: string;
+  /**
+   * SPEC §14 user cast rules, in matching order (the job's `casts`, then the setting
+   * `cast_rules` for this provider): describe() puts them in front of the built-in table
+   * through rows/user-casts.ts decideColumn. Absent = the built-in table alone.
+   */
+  casts?: readonly UserCast[];
 }
 
 /** The request's table or query; a request without one cannot be described (the SQL API requires one for imports and previews). */

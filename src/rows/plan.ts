@@ -33,6 +33,13 @@ export interface ColumnPlan {
    * built outside the cast tables.
    */
   rule?: string;
+  /**
+   * Set when a user cast rule (SPEC §14, rows/user-casts.ts) decided `localType` instead of the
+   * built-in table. The column is still read and decoded as the built-in rule says, for
+   * `builtInType` (what the built-in table would have made it); with `timeZone`, each value
+   * gets ` <zone>` appended so that timestamptz reads the remote wall-clock time in that zone.
+   */
+  userCast?: { label: string; builtInType: string; timeZone?: string };
 }
 
 export interface SkippedColumn {

@@ -34,8 +34,9 @@ export function finishingFor(pool: pg.Pool, job: JobRow): Finishing {
 
 /** A replace sync (SPEC §5): the whole remote, the table refreshed in place. */
 function replaceFinishing(pool: pg.Pool, job: JobRow, syncId: string): Finishing {
+  const steps = syncRunSteps(pool, job, syncId);
   return {
-    ...syncRunSteps(pool, job, syncId),
+    ...steps,
     incremental: undefined,
     planRead: async (_plan, _columns, settings) => ({ maxRows: settings.maxRows }),
     async beginLoad(client, plan, settings) {
@@ -45,6 +46,7 @@ function replaceFinishing(pool: pg.Pool, job: JobRow, syncId: string): Finishing
         tableOid: current.tableOid,
         previousChecksum: current.checksum,
         rebuildOnSchemaChange: settings.syncRebuildOnSchemaChange,
+        schemaChanges: await steps.schemaChanges(),
         recordRun: (refreshed) => recordSyncRunSuccess(client, syncId, job.id, refreshed),
       });
     },

@@ -20,8 +20,9 @@ export function incrementalFinishing(pool: pg.Pool, job: JobRow, syncId: string,
   let read: IncrementalRead | undefined;
   let diff: DiffPlan | undefined;
   let run: IncrementalRun | undefined;
+  const steps = syncRunSteps(pool, job, syncId);
   return {
-    ...syncRunSteps(pool, job, syncId),
+    ...steps,
     incremental: mode,
     async planRead(plan, columns, settings, session, signal) {
       sync = await currentSyncTable(pool, syncId);
@@ -45,6 +46,7 @@ export function incrementalFinishing(pool: pg.Pool, job: JobRow, syncId: string,
         deleteScope: planned.cursor ? { kind: 'keyset' } : diff?.scope ?? { kind: 'all' },
         ...(diff?.measure ? { measureBuckets: { key: planned.key[0]!, rowsPerBucket: ROWS_PER_BUCKET } } : {}),
         maxDeleteRatio: settings.maxDeleteRatio,
+        schemaChanges: await steps.schemaChanges(),
         recordRun: async (done) => {
           run = done;
           await recordIncrementalRunSuccess(client, syncId, job.id, done, seen);
@@ -62,7 +64,9 @@ export function incrementalFinishing(pool: pg.Pool, job: JobRow, syncId: string,
         warnings.push({ code: 'row_limit', message: `This run read the first ${read.maxRows} rows in cursor order (setting max_rows); the next run continues from the mark.` });
       }
       if (run?.deletesSkipped) {
-        warnings.push({ code: 'deletes_skipped', message: `This run read only the first ${read!.maxRows} rows (setting max_rows), so it did not look for deleted rows.` });
+        warnings.push({ code: 'deletes_skipped', message: run.deletesSkipped === 'rejects'
+          ? 'This run rejected rows (see rejected_rows), so it did not look for deleted rows: a rejected row is not a deleted one.'
+          : `This run read only the first ${read!.maxRows} rows (setting max_rows), so it did not look for deleted rows.` });
       }
       if (run?.mark && run.mark.nullRows > 0) {
         warnings.push({ code: 'null_cursor', message: `${run.mark.nullRows} rows have a NULL cursor (${job.params.cursor}); they are read and merged on every run.` });

@@ -5,12 +5,14 @@
  */
 import { openOptionalSecret } from '../secrets/sealed-secret.js';
 import type pg from 'pg';
-import { LeaseLostError, type JobRow } from './job.js';
+import { LeaseLostError, type ConnectionFields, type JobRow } from './job.js';
 import { SETTING_DEFAULTS } from './settings.js';
 
 export interface Warning {
   code: string;
   message: string;
+  /** How many rows the warning is about, where one number says it (`rejected_rows`, SPEC §14). */
+  count?: number;
 }
 
 /**
@@ -91,6 +93,19 @@ export async function claimJob(client: pg.ClientBase, workerId: string, leaseSec
   }
 }
 
+/**
+ * One of `owner`'s named connections (issue 22 §6, cdb_connectors.connections) with its password
+ * opened; undefined when the owner has none of that name (any more).
+ */
+export async function readNamedConnection(db: pg.Pool, owner: string, name: string): Promise<{ provider: string; params: ConnectionFields; password: string | undefined } | undefined> {
+  const { rows } = await db.query<{ provider: string; params: ConnectionFields; password: string | null }>(
+    `select c.provider, c.params, s.password
+       from cdb_connectors.connections as c left join cdb_connectors.connection_secrets as s on s.connection_id = c.id
+      where c.owner = $1 and c.name = $2`, [owner, name]);
+  const row = rows[0];
+  return row ? { provider: row.provider, params: row.params, password: await openOptionalSecret(row.password) } : undefined;
+}
+
 /** Jobs cancelled while still queued were finished by the SQL trigger; a running one is ours to finish. */
 export async function readSecret(db: pg.Pool, jobId: string): Promise<string | undefined> {
   const { rows } = await db.query<{ password: string }>('select password from cdb_connectors.job_secrets where job_id = $1', [jobId]);
@@ -143,6 +158,8 @@ export async function recordBackendPid(db: pg.Pool, jobId: string, workerId: str
 export interface CompletedJob {
   tableName: string;
   rowsImported: number;
+  /** Rows read from the remote, when more than rowsImported (rejected rows, SPEC §14). */
+  rowsFetched?: number;
   columnsImported: number;
   warnings: Warning[];
   /** Stopped at max_rows. */
@@ -156,10 +173,10 @@ export interface CompletedJob {
 export async function markComplete(client: pg.ClientBase, jobId: string, workerId: string, done: CompletedJob): Promise<void> {
   const { rowCount } = await client.query(
     `update cdb_connectors.jobs
-        set state = 'complete', table_name = $3, rows_imported = $4, rows_fetched = $4, columns_imported = $5,
+        set state = 'complete', table_name = $3, rows_imported = $4, rows_fetched = coalesce($8::bigint, $4::bigint), columns_imported = $5,
             warnings = $6::jsonb, truncated = $7, finished_at = clock_timestamp(), updated_at = clock_timestamp(), lease_expires_at = null
       where id = $1 and worker_id = $2 and state = 'importing'`,
-    [jobId, workerId, done.tableName, done.rowsImported, done.columnsImported, JSON.stringify(done.warnings), done.truncated],
+    [jobId, workerId, done.tableName, done.rowsImported, done.columnsImported, JSON.stringify(done.warnings), done.truncated, done.rowsFetched ?? null],
   );
   if (rowCount !== 1) throw new LeaseLostError(jobId);
 }

@@ -2,6 +2,7 @@
  * A claimed job as the sidecar sees it, and its conversion to the provider's SourceRequest.
  */
 import type { ProviderName, SourceRequest, SslMode } from '../providers/provider.js';
+import { userCastsOf } from './request-casts.js';
 
 export interface JobRow {
   id: string;
@@ -19,10 +20,8 @@ export interface JobRow {
 
 export interface ConnectorParams {
   provider: ProviderName;
-  connection: {
-    server: string; port: number; database: string; username?: string; password?: string; sslmode?: SslMode;
-    encrypt?: boolean | 'strict'; trust_server_certificate?: boolean;
-  };
+  /** As given, or a named connection (issue 22 §6) that open-source.ts resolves when the run starts. */
+  connection: ConnectionFields | NamedConnection;
   schema?: string;
   table?: string;
   sql_query?: string;
@@ -39,9 +38,58 @@ export interface ConnectorParams {
   on_row_limit?: 'truncate' | 'fail';
   /** Issue 22 §4: the local name is taken: import as name_1… (default) or fail with 1514. */
   if_exists?: 'rename' | 'fail';
+  /** SPEC §14, syncs only: what a run does when the remote columns changed (absent = evolve). */
+  on_schema_change?: 'evolve' | 'fail' | 'pause';
+  /** SPEC §14: a row PostgreSQL refuses fails the job (absent = fail) or goes to cdb_connectors.rejects. */
+  on_error?: 'fail' | 'reject';
+  /** With on_error reject: more rejected rows than this fail the job with 1512 (absent = 1000). */
+  max_rejects?: number;
+  /** With on_error reject: a larger share (0 to 1) of rejected rows among those read fails the job with 1512. */
+  max_reject_ratio?: number;
+  /** SPEC §14: user cast rules, first match wins, in front of the setting cast_rules and the built-in table. */
+  casts?: UserCastRule[];
 }
 
-export function toSourceRequest(params: ConnectorParams, password: string | undefined): SourceRequest {
+/**
+ * One user cast rule as normalize_connector leaves it: exactly one of `type` (a remote type as
+ * the provider spells it, `tinyint(1)`, or a bare type name `datetime` matching every modifier)
+ * and `column` (a remote column name, exact); `to` a PostgreSQL type expression that passed the
+ * SQL API's grammar check and resolved with search_path = pg_catalog (or is geometry/geography);
+ * `time_zone` only with `to` timestamptz (a name PostgreSQL knows); `lossy` true accepts a rule
+ * that could change values silently. The setting `cast_rules` holds the same objects, each maybe
+ * with a `provider` key (absent = every provider).
+ */
+export interface UserCastRule {
+  type?: string;
+  column?: string;
+  to: string;
+  time_zone?: string;
+  lossy?: boolean;
+  provider?: ProviderName;
+}
+
+/** The normalised `connection` object of a request (SQL API normalize_connection). */
+export interface ConnectionFields {
+  server: string; port: number; database: string; username?: string; password?: string; sslmode?: SslMode;
+  encrypt?: boolean | 'strict'; trust_server_certificate?: boolean;
+}
+
+/** `"connection": "<name>"` as stored: one of the owner's cdb_connectors.connections. */
+export interface NamedConnection {
+  name: string;
+}
+
+export function isNamedConnection(connection: ConnectionFields | NamedConnection): connection is NamedConnection {
+  return 'name' in connection;
+}
+
+/** `server:port` for messages, or the connection's name before it is resolved. */
+export function describeServer(connection: ConnectionFields | NamedConnection): string {
+  return isNamedConnection(connection) ? `of connection "${connection.name}"` : `${connection.server}:${connection.port}`;
+}
+
+/** `params` with its connection resolved (open-source.ts), the only form a SourceRequest is made of. */
+export function toSourceRequest(params: ConnectorParams & { connection: ConnectionFields }, password: string | undefined): SourceRequest {
   const { password: _redacted, trust_server_certificate: trustServerCertificate, ...connection } = params.connection;
   return {
     provider: params.provider,
@@ -55,6 +103,8 @@ export function toSourceRequest(params: ConnectorParams, password: string | unde
     ...(params.sql_query !== undefined ? { source: { kind: 'query' as const, sql: params.sql_query } }
       : params.table !== undefined ? { source: { kind: 'table' as const, table: params.table } } : {}),
     encoding: params.encoding,
+    // SPEC §14: the job's own cast rules; connect-session.ts adds the setting cast_rules after them
+    ...(params.casts?.length ? { casts: userCastsOf(params.casts, 'casts') } : {}),
   };
 }
 

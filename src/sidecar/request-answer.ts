@@ -15,8 +15,10 @@ import { Cartodbfy } from '../load/cartodbfy.js';
 import { CARTO_COLUMN_NAMES, CARTODB_ID, THE_GEOM } from '../load/cartodbfy-plan.js';
 import { localColumnsOf } from '../load/identifiers.js';
 import type { SourcePlan } from '../rows/plan.js';
+import { userCastJson, type UserCast } from '../rows/user-casts.js';
 import type { SourceSession } from '../providers/provider.js';
 import { connectSession } from './connect-session.js';
+import { describeServer } from './job.js';
 import { checkedRequest, openSource } from './open-source.js';
 import { PreviewSink } from './preview-sink.js';
 import type { Answer, ClaimedRequest } from './request-store.js';
@@ -37,14 +39,14 @@ export async function answerRequest(deps: AnswerDeps, request: ClaimedRequest, s
   const budgetMs = Math.max(1, deadlineMs - Date.now());
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new ConnectorError('SOURCE_UNREACHABLE',
-    `No answer from the ${request.provider} server ${request.params.connection.server}:${request.params.connection.port} within ${Math.round(budgetMs / 1000)} s (the connect_timeout setting plus a margin)`)), budgetMs);
+    `No answer from the ${request.provider} server ${describeServer(request.params.connection)} within ${Math.round(budgetMs / 1000)} s (the connect_timeout setting plus a margin)`)), budgetMs);
   const onStop = () => controller.abort(stop.reason);
   stop.addEventListener('abort', onStop, { once: true });
   const { signal } = controller;
   let password: string | undefined;
   let session: SourceSession | undefined;
   try {
-    const origin = { kind: 'request', id: request.id, provider: request.provider, params: request.params } as const;
+    const origin = { kind: 'request', id: request.id, owner: request.owner, provider: request.provider, params: request.params } as const;
     const opened = await openSource(origin, settings, deps.pool);
     password = opened.password;
     const { provider } = opened;
@@ -64,7 +66,7 @@ export async function answerRequest(deps: AnswerDeps, request: ClaimedRequest, s
     const open = session;
     if (request.kind === 'check') return { result: { connected: true } };
     if (request.kind === 'list_tables') return { result: await untilAborted(listTables(open, settings), signal) };
-    if (carto) return { result: explain(await untilAborted(open.describe(), signal), carto, settings) };
+    if (carto) return { result: explain(await untilAborted(open.describe(), signal), carto, settings, source.casts ?? []) };
     return { result: await preview(open, settings, previewRows, signal) };
   } catch (thrown) {
     const error = toConnectorError(signal.aborted ? signal.reason : thrown);
@@ -114,7 +116,7 @@ async function preview(session: SourceSession, settings: Settings, rows: number,
  * A remote column that only feeds a CARTO column (a remote `cartodb_id` or `the_geom`: staged
  * under a suffixed name and dropped after the load, cartodbfy-plan.ts) says so in `becomes`.
  */
-function explain(plan: SourcePlan, carto: Cartodbfy, settings: Settings) {
+function explain(plan: SourcePlan, carto: Cartodbfy, settings: Settings, casts: readonly UserCast[]) {
   const local = carto.columnsFor(plan, localColumnsOf(plan.columns, settings.maxIdentifierLength), settings.maxIdentifierLength);
   const cartoPlan = carto.table?.plan;
   const becomes = (localName: string): string | undefined => {
@@ -136,6 +138,18 @@ function explain(plan: SourcePlan, carto: Cartodbfy, settings: Settings) {
       })),
     ],
     carto: { columns: cartoPlan ? [...CARTO_COLUMN_NAMES] : [], note: carto.note() },
-    warnings: [...skippedColumnsWarning(plan.skipped), ...carto.warnings()],
+    warnings: [...skippedColumnsWarning(plan.skipped), ...carto.warnings(), ...unusedCastsWarning(plan, casts)],
   };
+}
+
+/**
+ * The job's own cast rules that decided no column (SPEC §14): not an error (the same rules may
+ * serve several tables), but in an explain most likely a misspelt column or type. The setting's
+ * rules are left out: a DBA's defaults usually match only some sources.
+ */
+function unusedCastsWarning(plan: SourcePlan, casts: readonly UserCast[]) {
+  const used = new Set(plan.columns.map((c) => c.userCast?.label));
+  const unused = casts.filter((c) => c.label.startsWith('casts[') && !used.has(c.label));
+  if (unused.length === 0) return [];
+  return [{ code: 'unused_casts', message: `Cast rules that decided no column of the source: ${unused.map((c) => `${c.label} ${userCastJson(c)}`).join(', ')}` }];
 }

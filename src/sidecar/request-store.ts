@@ -16,6 +16,8 @@ export interface ClaimedRequest {
   provider: ProviderName;
   /** Normalised `connector` object (SQL API), password replaced by "***". */
   params: ConnectorParams;
+  /** The role that asked: a named connection is looked up among its own. */
+  owner: string;
   /** preview only: rows asked for (0–100, checked by the SQL trigger). */
   preview_rows: number | null;
 }
@@ -41,7 +43,7 @@ update cdb_connectors.requests r
    set state = 'running', worker_id = $1, started_at = now(), deadline_at = now() + make_interval(secs => $3)
   from candidate c
  where r.id = c.id
-returning r.id, r.kind, r.provider, r.params, r.preview_rows`;
+returning r.id, r.kind, r.provider, r.params, r.owner, r.preview_rows`;
 
 export async function claimRequests(db: pg.Pool, workerId: string, max: number, budgetSeconds: number): Promise<ClaimedRequest[]> {
   const { rows } = await db.query<ClaimedRequest>(CLAIM_SQL, [workerId, max, budgetSeconds]);

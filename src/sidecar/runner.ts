@@ -25,7 +25,9 @@ import { appendLog, handBack, markComplete, markFailed, nameLoadConnection, reco
 import { checkedRequest, openSource } from './open-source.js';
 import { readSettings, type Settings } from './settings.js';
 import { startTicker, type Ticker } from './ticker.js';
-import { rowLimitWarning, skippedColumnsWarning, WarningCounts } from './warnings.js';
+import { rejectLogFor } from './reject-store.js';
+import type { RejectLog } from '../load/reject-log.js';
+import { rejectedRowsWarning, rowLimitWarning, skippedColumnsWarning, WarningCounts } from './warnings.js';
 
 export interface RunnerDeps {
   pool: pg.Pool;
@@ -56,16 +58,18 @@ export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortCon
   let load: IncrementalLoad | undefined;
   let ticker: Ticker | undefined;
   let plan: SourcePlan | undefined;
+  let rejects: RejectLog | undefined;
   let failed = false;
   const finishing = finishingFor(deps.pool, job);
   try {
     const settings = await readSettings(deps.pool);
     ticker = startTicker({ pool: deps.pool, jobId: job.id, workerId: deps.workerId, leaseSeconds: settings.leaseSeconds, log, controller, rows: () => load?.rows ?? 0 });
-    const origin = { kind: 'job', id: job.id, provider: job.provider, params: job.params } as const;
+    const origin = { kind: 'job', id: job.id, owner: job.owner, provider: job.provider, params: job.params } as const;
     const opened = await openSource(origin, settings, deps.pool);
     password = opened.password;
     await finishing.started();
     if (job.attempt > 1) await terminatePreviousLoad(deps.pool, loadApplicationName(job.id));
+    rejects = await rejectLogFor(deps.pool, job, deps.workerId);
     // Before the address check and connecting: cartodbfy "on" without PostGIS fails at once (SPEC §12).
     const target = await readTargetFacts(deps.pool);
     const carto = finishing.incremental
@@ -84,15 +88,17 @@ export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortCon
     // diff mode over an unchanged remote: no key range to read, the run only records itself
     const noRead = read.window?.keyRanges?.ranges.length === 0;
     const binary = plan.binaryCopy === true && session.streamBinaryCopy !== undefined && !noRead;
-    await appendLog(deps.pool, job.id, 'info',
-      `Importing ${columns.length} columns${plan.skipped.length ? `, skipping ${plan.skipped.length}` : ''} (${binary ? 'binary' : 'text'} COPY)${describeWindow(read.window)}`);
-    await appendLog(deps.pool, job.id, 'info', carto.note());
     load = await finishing.beginLoad(loadClient, {
       schema: job.target_schema, owner: job.owner, columns, maxRows: read.maxRows,
       stagingName: `cdb_import_${job.id.replace(/-/g, '')}`, format: binary ? 'binary' : 'text', carto: carto.table,
       ...(job.params.if_exists ? { ifExists: job.params.if_exists } : {}),
       ...(carto.postgisSchema !== undefined ? { postgisSchema: carto.postgisSchema } : {}),
+      ...(rejects ? { rejects } : {}),
     }, settings);
+    // the strategy may have chosen text: a sync column staged with its table's type (SPEC §14)
+    await appendLog(deps.pool, job.id, 'info',
+      `Importing ${columns.length} columns${plan.skipped.length ? `, skipping ${plan.skipped.length}` : ''} (${load.sink.format} COPY)${describeWindow(read.window)}`);
+    await appendLog(deps.pool, job.id, 'info', carto.note());
     const onCopyError = (err: Error) => controller.abort(classifyTargetError(err));
     load.stream.on('error', onCopyError);
 
@@ -113,13 +119,17 @@ export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortCon
         `The source has more than ${settings.maxRows} rows (setting max_rows) and the import asked for "on_row_limit": "fail"; nothing was imported. Import fewer rows with sql_query, or ask for a higher max_rows.`);
     }
     const baseName = toLocalIdentifier(job.requested_name, settings.maxIdentifierLength);
-    const tableName = await load.commit(baseName, (name) => markComplete(loadClient!, job.id, deps.workerId, {
-      tableName: name, rowsImported: rows, columnsImported: columns.length, truncated,
-      warnings: [
-        ...collectWarnings(plan!, load!, columns, counts, settings.maxRows, [...carto.warnings(), ...finishing.runWarnings(truncated, settings)]),
-        ...(load!.createdTable ? renamedWarning(job.requested_name, baseName, name) : []),
-      ],
-    }));
+    const tableName = await load.commit(baseName, async (name) => {
+      // every reject (a merge's too) is known now; the ratio limit may still fail the job
+      await rejects?.finish(load!.rows);
+      await markComplete(loadClient!, job.id, deps.workerId, {
+        tableName: name, rowsImported: rows, rowsFetched: load!.rows, columnsImported: columns.length, truncated,
+        warnings: [
+          ...collectWarnings(plan!, load!, columns, counts, settings.maxRows, [...carto.warnings(), ...finishing.runWarnings(truncated, settings), ...rejectedRowsWarning(rejects)]),
+          ...(load!.createdTable ? renamedWarning(job.requested_name, baseName, name) : []),
+        ],
+      });
+    });
     log.info({ table: tableName, rows }, 'import complete');
     await appendLog(deps.pool, job.id, 'info', finishing.incremental
       ? `Read ${rows} rows and merged them into ${job.target_schema}.${tableName}${describeCounts(finishing.runCounts())}`
@@ -129,6 +139,8 @@ export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortCon
     failed = true;
     const err = signal.aborted && !(thrown instanceof ConnectorError && thrown.errorName !== 'CANCELLED') ? signal.reason : thrown;
     await load?.abort(err instanceof Error ? err : new Error(String(err)));
+    // kept for diagnosis (1512 above all); a re-run of this job deletes them first
+    await rejects?.flush().catch((e) => log.warn({ err: e }, 'could not record the rejected rows'));
     return finishWithError(deps, job, log, err, password, counts, plan, finishing);
   } finally {
     ticker?.stop();

@@ -24,6 +24,7 @@ import { inClass, SQLSTATE } from '../db/sqlstate.js';
 import { ConnectorError } from '../errors.js';
 import { openSecret } from '../secrets/sealed-secret.js';
 import { coalesce } from './coalesce.js';
+import { isNamedConnection } from './job.js';
 import { enqueueSyncRun, lockDueSyncs, markSyncNotEnqueued, settleEndedSyncRuns, type DueSync } from './sync-store.js';
 
 export interface SchedulerOptions {
@@ -102,9 +103,10 @@ async function enqueueDueSyncs(pool: pg.Pool, log: Logger): Promise<number> {
 }
 
 async function enqueueRun(client: pg.ClientBase, sync: DueSync, jobId: string): Promise<void> {
+  // a named connection (no sync secret) is enqueued by name: the run reads the current one
   const connection = { ...sync.params.connection };
   // sealed in sync_secrets (secrets/sealed-secret.ts); the run's job seals it again
-  if (sync.password !== null) connection.password = await openSecret(sync.password);
+  if (sync.password !== null && !isNamedConnection(connection)) connection.password = await openSecret(sync.password);
   await enqueueSyncRun(client, sync, jobId, { connector: { ...sync.params, connection } });
 }
 

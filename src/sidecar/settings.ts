@@ -6,6 +6,7 @@
  * fall back (a row missing from an old database) and convert.
  */
 import type pg from 'pg';
+import type { UserCastRule } from './job.js';
 import { readSettingRows } from './sidecar-store.js';
 
 /** cartodbfy (SPEC §12): CARTO dataset columns when PostGIS is there, always, or never. */
@@ -40,6 +41,11 @@ export interface Settings {
   syncRebuildOnSchemaChange: boolean;
   /** max_delete_ratio (SPEC §13): a merge run may delete at most this share of its table (0–1). */
   maxDeleteRatio: number;
+  /**
+   * cast_rules (SPEC §14): the DBA's default cast rules, in order, as check_setting() stored
+   * them (keys and provider lower-cased); matched after a job's own `casts` (request-casts.ts).
+   */
+  castRules: readonly UserCastRule[];
 }
 
 /** Each setting's default by name, as seeded in SQL (sql/schema/settings.sql and the *-settings.sql files). */
@@ -49,7 +55,7 @@ export const SETTING_DEFAULTS = {
   min_sync_now_interval: 60, max_queued_jobs_per_role: 100,
   enabled_providers: ['mysql', 'postgres', 'sqlserver', 'hive'], connect_timeout: 30, statement_timeout: 3600,
   allowed_hosts: [], lease_seconds: 60, fetch_rows: 10_000,
-  ssl_ca_file: null, cartodbfy: 'auto', sync_rebuild_on_schema_change: false, max_delete_ratio: 0.5,
+  ssl_ca_file: null, cartodbfy: 'auto', sync_rebuild_on_schema_change: false, max_delete_ratio: 0.5, cast_rules: [],
 } as const satisfies Record<string, unknown>;
 
 export type SettingName = keyof typeof SETTING_DEFAULTS;
@@ -80,5 +86,6 @@ export async function readSettings(db: pg.Pool | pg.ClientBase): Promise<Setting
     cartodbfy: raw.cartodbfy === 'on' || raw.cartodbfy === 'off' ? raw.cartodbfy : 'auto',
     syncRebuildOnSchemaChange: raw.sync_rebuild_on_schema_change === true,
     maxDeleteRatio: num('max_delete_ratio'),
+    castRules: Array.isArray(raw.cast_rules) ? (raw.cast_rules as UserCastRule[]) : [],
   };
 }

@@ -10,10 +10,12 @@ import type { SourcePlan } from '../rows/plan.js';
 import type { LocalColumn } from '../load/ddl.js';
 import type { IncrementalLoad, RunCounts } from '../load/strategies/incremental-table.js';
 import type { LoadPlan } from '../load/strategies/write-strategy.js';
+import type { SchemaChangePlan, SchemaStop } from '../load/schema-policy.js';
 import type { IncrementalMode } from './incremental.js';
 import type { JobRow } from './job.js';
 import type { Warning } from './job-store.js';
 import type { Settings } from './settings.js';
+import { readSchemaChangeState, recordSchemaStop } from './schema-change-store.js';
 import { markSyncRunStarted, readSyncTable, settleSyncRun, type SyncTable } from './sync-store.js';
 
 /** Which rows the job reads, and how many it may store. */
@@ -51,12 +53,29 @@ export async function currentSyncTable(pool: pg.Pool, syncId: string): Promise<S
   return sync;
 }
 
-/** What every run of a sync does the same way, whatever its mode. */
-export function syncRunSteps(pool: pg.Pool, job: JobRow, syncId: string): Pick<Finishing, 'started' | 'syncedTableOid' | 'failed'> {
+export interface SyncRunSteps extends Pick<Finishing, 'started' | 'syncedTableOid' | 'failed'> {
+  /** For the strategy's plan (SPEC §14): the sync's on_schema_change, its last run's columns and the users' decisions. */
+  schemaChanges(): Promise<SchemaChangePlan>;
+}
+
+/**
+ * What every run of a sync does the same way, whatever its mode. A run stopped by a schema
+ * change (the strategy calls `stopped` before it throws 2013, and the load rolls back) is
+ * recorded when the run is: its changes become rows of cdb_connectors.schema_changes, and with
+ * one still pending the sync is `paused` instead of `failure` (schema-change-store.ts).
+ */
+export function syncRunSteps(pool: pg.Pool, job: JobRow, syncId: string): SyncRunSteps {
+  let stop: SchemaStop | undefined;
   return {
     started: () => markSyncRunStarted(pool, syncId, job.id),
     syncedTableOid: async () => (await readSyncTable(pool, syncId))?.tableOid ?? null,
-    failed: () => settleSyncRun(pool, syncId),
+    failed: () => (stop ? recordSchemaStop(pool, syncId, job.id, stop) : settleSyncRun(pool, syncId)),
+    async schemaChanges() {
+      return {
+        syncId, policy: job.params.on_schema_change ?? 'evolve', ...(await readSchemaChangeState(pool, syncId)),
+        stopped: (s) => { stop = s; },
+      };
+    },
   };
 }
 

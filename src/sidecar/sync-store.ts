@@ -9,6 +9,7 @@ import type pg from 'pg';
 import { quoteIdent } from '../db/sql.js';
 import type { IncrementalRun } from '../load/strategies/incremental-table.js';
 import type { RefreshedTable } from '../load/strategies/replace.js';
+import { recordRunColumns } from './schema-change-store.js';
 import type { SyncMarkState } from './incremental.js';
 import type { ConnectorParams } from './job.js';
 
@@ -56,6 +57,7 @@ export async function recordSyncRunSuccess(client: pg.ClientBase, syncId: string
       where id = $1`,
     [syncId, jobId, run.tableName, run.tableOid, run.schema, run.checksum, run.changed],
   );
+  await recordRunColumns(client, syncId, jobId, run.columns);
 }
 
 /**
@@ -81,6 +83,7 @@ export async function recordIncrementalRunSuccess(client: pg.ClientBase, syncId:
   await client.query(
     `update cdb_connectors.jobs set rows_inserted = $2, rows_updated = $3, rows_deleted = $4, rows_unchanged = $5 where id = $1`,
     [jobId, counts.inserted, counts.updated, counts.deleted, counts.unchanged]);
+  await recordRunColumns(client, syncId, jobId, run.columns);
 }
 
 /** Diff mode's stored state (sidecar/diff.ts): the bucket geometry and the remote's last answer. */
@@ -139,7 +142,11 @@ export interface DueSync {
   password: string | null;
 }
 
-/** Up to `limit` due syncs, locked until the transaction ends; those another sidecar locked are skipped. */
+/**
+ * Up to `limit` due syncs, locked until the transaction ends; those another sidecar locked are
+ * skipped. A sync `paused` by a schema change (SPEC §14) is never due: only approving or
+ * rejecting its pending changes moves it back to `failure` and due (syncs_before_update).
+ */
 export async function lockDueSyncs(client: pg.ClientBase, limit: number): Promise<DueSync[]> {
   const { rows } = await client.query<DueSync>(`
 select s.id, s.owner, s.params, s.target_schema, sec.password

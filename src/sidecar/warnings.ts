@@ -2,6 +2,7 @@
  * Turns what a load counted into the job's `warnings` array of `{code, message}` (SPEC §3):
  * one entry per code, naming the columns and counts, so a user sees at a glance what changed.
  */
+import type { RejectLog } from '../load/reject-log.js';
 import type { SkippedColumn } from '../rows/plan.js';
 import type { Warning } from './job-store.js';
 
@@ -42,4 +43,10 @@ export function skippedColumnsWarning(skipped: readonly SkippedColumn[]): Warnin
 
 export function rowLimitWarning(maxRows: number): Warning {
   return { code: 'row_limit', message: `The source has more than ${maxRows} rows; only the first ${maxRows} were imported (setting max_rows).` };
+}
+
+/** SPEC §14: `{"code": "rejected_rows", "count": n, "message": …}` when the job rejected rows. */
+export function rejectedRowsWarning(rejects: RejectLog | undefined): Warning[] {
+  const summary = rejects?.summary();
+  return summary ? [{ code: 'rejected_rows', count: summary.count, message: summary.message }] : [];
 }

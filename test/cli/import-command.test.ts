@@ -2,14 +2,12 @@
  * `connector-bridge import --wait` and `connector-bridge status` as a user runs them: real
  * processes, JSON on stdin (keeps the password out of `ps`), exit code from the job's outcome.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliRun } from '../helpers/cli.js';
 import { createMysqlDb, type MysqlDb } from '../helpers/mysql.js';
 import { startSidecar, type TestSidecar } from '../helpers/sidecar.js';
 import { createTargetDb, type TargetDb } from '../helpers/target.js';
 
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 let db: TargetDb;
 let my: MysqlDb;
 let sidecar: TestSidecar;
@@ -25,19 +23,7 @@ afterAll(async () => {
   await Promise.all([db?.drop(), my?.drop()]);
 });
 
-function cli(args: string[], stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), ...args], {
-      cwd: ROOT, env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'silent' }, stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
-}
+const cli = (args: string[], stdin?: string): Promise<CliRun> => runCli(args, { DATABASE_URL: db.url }, stdin);
 
 describe('connector-bridge CLI', () => {
   it('import --wait reads the request from stdin, waits and exits 0 on complete', async () => {

@@ -2,8 +2,9 @@
  * Issue 5 end to end: a sync table on MariaDB refreshed in place by a real sidecar. Inserted,
  * updated and deleted remote rows arrive; the table keeps its identity (OID, views, grants,
  * comments, indexes, RLS policies, a rename); identical data is not rewritten; readers never see
- * an empty or partial table; remote column changes: added → ALTER ADD, dropped → 2013 with the
- * old data kept (or a rebuild when the setting allows it); unsync keeps the table.
+ * an empty or partial table; remote column changes: added → ALTER ADD, dropped → the column
+ * stays with NULLs, retyped → a rebuild when the setting allows it (the policies themselves:
+ * schema-changes-*.test.ts); unsync keeps the table.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -179,16 +180,15 @@ describe('remote column changes', () => {
     expect((await db.query('select id, a, b from grows order by id')).rows).toEqual([{ id: 1, a: 'x', b: 7 }, { id: 2, a: 'y', b: 8 }]);
   });
 
-  it('a column dropped remotely fails with 2013 and keeps the old data; not retried before the interval', async () => {
+  it('a column dropped remotely stays, NULL in every row (on_schema_change evolve, SPEC §14); the change is recorded', async () => {
     await my.exec(`create table shrinks (id int primary key, a varchar(5), b int); insert into shrinks values (1, 'x', 1);`);
     const first = await syncAsAlice({ table: 'shrinks' });
     await my.exec(`alter table shrinks drop column b; insert into shrinks values (2, 'y');`);
     const second = await runSyncNow(db, first.id);
-    expect(second).toMatchObject({ state: 'failure', error_code: 2013, retried_times: 1, table_name: 'shrinks' });
-    expect(second.error_message).toMatch(/^Cannot replace sync table public\.shrinks: columns changed \(no longer in the source: b\)\. The old data was kept\./);
-    expect(seconds(new Date(), second.run_at)).toBeGreaterThan(INTERVAL - 60);
-    expect((await db.query('select id, a, b from shrinks order by id')).rows).toEqual([{ id: 1, a: 'x', b: 1 }]);
-    expect(second.checksum).toBe(first.checksum);
+    expect(second).toMatchObject({ state: 'success', error_code: null, table_name: 'shrinks' });
+    expect((await db.query('select id, a, b from shrinks order by id')).rows).toEqual([{ id: 1, a: 'x', b: null }, { id: 2, a: 'y', b: null }]);
+    expect((await db.query('select kind, column_name, action from cdb_connectors.schema_changes where sync_id = $1', [first.id])).rows)
+      .toEqual([{ kind: 'drop', column_name: 'b', action: 'applied' }]);
   });
 
   it('with sync_rebuild_on_schema_change the table is rebuilt, and dependent views are dropped', async () => {

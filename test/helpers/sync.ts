@@ -53,12 +53,15 @@ export async function readSync(db: TargetDb, id: string): Promise<SyncRow> {
   return rows[0];
 }
 
+/** States a run ends in: `paused` when a schema change waits for a decision (SPEC §14). */
+const ENDED = new Set(['success', 'failure', 'paused']);
+
 /** Waits until the sync's run after `previousJobId` (any run when undefined) has ended. */
 export async function waitForSyncRun(db: TargetDb, id: string, previousJobId?: string, timeoutMs = 30_000): Promise<SyncRow> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const sync = await readSync(db, id);
-    if ((sync.state === 'success' || sync.state === 'failure') && sync.last_import_id !== previousJobId) return sync;
+    if (ENDED.has(sync.state) && sync.last_import_id !== previousJobId) return sync;
     if (Date.now() > deadline) throw new Error(`sync ${id} still ${sync.state} (run ${sync.last_import_id}) after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 25));
   }

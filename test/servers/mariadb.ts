@@ -46,12 +46,18 @@ export function findMariaDbBinaries(): { server: string; installDb: string; clie
   return { server, installDb, client };
 }
 
-export async function startMariaDb(): Promise<MariaDbServer> {
+export interface MariaDbOptions {
+  /** Serve TLS with this certificate (test/servers/tls.ts); without it the server offers no TLS (MariaDB < 11.4). */
+  tls?: { certFile: string; keyFile: string; caFile: string };
+}
+
+export async function startMariaDb(opts: MariaDbOptions = {}): Promise<MariaDbServer> {
   const bins = findMariaDbBinaries();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgcb-maria-'));
   const datadir = path.join(dataDir, 'data');
   const socket = path.join(dataDir, 'mysqld.sock');
   const userArgs = isRoot ? ['--user=root'] : [];
+  const tlsArgs = opts.tls ? [`--ssl-cert=${opts.tls.certFile}`, `--ssl-key=${opts.tls.keyFile}`, `--ssl-ca=${opts.tls.caFile}`] : [];
   await run(bins.installDb, ['--no-defaults', ...userArgs, `--datadir=${datadir}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve']);
   const port = await freePort();
   let child: ChildProcess | undefined;
@@ -63,7 +69,7 @@ export async function startMariaDb(): Promise<MariaDbServer> {
       '--bind-address=127.0.0.1', '--skip-log-bin', '--skip-name-resolve', `--pid-file=${path.join(dataDir, 'mysqld.pid')}`,
       '--innodb-flush-log-at-trx-commit=0', '--innodb-buffer-pool-size=256M', '--innodb-doublewrite=0',
       '--max-connections=500', '--character-set-server=utf8mb4', '--collation-server=utf8mb4_general_ci',
-      '--sql-mode=NO_ENGINE_SUBSTITUTION', '--log-error=' + path.join(dataDir, 'error.log'),
+      '--sql-mode=NO_ENGINE_SUBSTITUTION', '--log-error=' + path.join(dataDir, 'error.log'), ...tlsArgs,
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.on('data', (d) => { log += d; });
     child.stderr?.on('data', (d) => { log += d; });

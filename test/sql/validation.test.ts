@@ -81,7 +81,8 @@ const BAD: BadCase[] = [
   { name: 'hive without database', json: j({ connector: { provider: 'hive', connection: { server: 'h' }, table: 't' } }), messages: ['Missing required connection parameters database'] },
   { name: 'unknown connection key', json: mysql({}, { host: 'h', server: undefined }), messages: ['Invalid connection parameters: host', 'Missing required connection parameters server'] },
   { name: 'unknown nested object key', json: mysql({}, { options: { ssl: true } }), messages: ['Invalid connection parameters: options'] },
-  { name: 'sslmode for mysql', json: mysql({}, { sslmode: 'require' }), messages: ['Invalid connection parameters: sslmode'] },
+  { name: 'sslmode for mysql: a value PostgreSQL has and MySQL lacks', json: mysql({}, { sslmode: 'allow' }), messages: ['The sslmode connection parameter must be one of require, prefer, disable, verify-ca, verify-full'] },
+  { name: 'sslmode for hive', json: j({ connector: { provider: 'hive', connection: { server: 'h', database: 'd', sslmode: 'require' }, table: 't' } }), messages: ['Invalid connection parameters: sslmode'] },
   { name: 'sslmode unknown value', json: postgres({}, { sslmode: 'allow' }), messages: ['The sslmode connection parameter must be one of require, prefer, disable, verify-ca, verify-full'] },
   { name: 'sslmode a boolean', json: postgres({}, { sslmode: true }), messages: ['The sslmode connection parameter must be one of require, prefer, disable, verify-ca, verify-full'] },
   { name: 'server a number', json: mysql({}, { server: 10 }), messages: ['The server connection parameter must be a string'] },
@@ -134,11 +135,11 @@ const BAD: BadCase[] = [
   // several problems at once, in one error
   {
     name: 'everything wrong at once',
-    json: j({ bar: 1, interval: 'daily', connector: { provider: 'mysql', connection: { server: '', port: 'x', sslmode: 'require' }, TABLE: 'a', table: 'b', foo: 1 } }),
+    json: j({ bar: 1, interval: 'daily', connector: { provider: 'mysql', connection: { server: '', port: 'x', sslmode: 'require', ssl: true }, TABLE: 'a', table: 'b', foo: 1 } }),
     messages: [
       'Invalid parameters: bar, foo',
       'Duplicate parameters (keys are case-insensitive): TABLE, table',
-      'Invalid connection parameters: sslmode',
+      'Invalid connection parameters: ssl',
       'Missing required connection parameters database,username,password',
       'The server connection parameter must not be empty',
       PORT_MESSAGE,
@@ -253,6 +254,12 @@ const GOOD: GoodCase[] = [
     request: { connector: { provider: 'postgres', connection: { server: 'h', port: 6432, database: 'd', username: 'u', password: '', sslmode: 'Verify-Full' }, schema: 'sales', table: 't' } },
     params: { provider: 'postgres', connection: { server: 'h', port: 6432, database: 'd', username: 'u', password: '***', sslmode: 'verify-full' }, schema: 'sales', table: 't' },
     requestedName: 't', password: '',
+  },
+  {
+    name: 'mysql sslmode (issue 22 §5) is kept, case-insensitive; absent it stays absent (the provider defaults to prefer)',
+    request: mysqlRequest({}, { sslmode: 'Verify-Full' }),
+    params: { provider: 'mysql', connection: { server: 'db.example.com', port: 3306, database: 'shop', username: 'reader', password: '***', sslmode: 'verify-full' }, schema: 'shop', table: 'orders' },
+    requestedName: 'orders', password: 'secret',
   },
   {
     name: 'sqlserver: port 1433, schema dbo, encoding alias mskanji → SJIS, sql_query named by table',

@@ -4,8 +4,11 @@
  * in-place column check. A later run is ONE transaction on the job's connection:
  *
  *   begin; set local role <owner>; create temp table <staging> (planned columns) on commit drop;
+ *   the remote's column changes decided (table-evolution.ts, SPEC §14): a run that must stop
+ *     (pause, fail, a retype) throws 2013 before the COPY, nothing changed;
  *   copy <staging> from stdin; [create temp table <keys>; copy <keys> from stdin  -- merge deletes]
- *   new columns → alter table add column (owner frame); a retyped column → 2013, nothing changed;
+ *   the decided changes: add column, alter column type (owner frames, savepoints: a refused one
+ *     pauses the sync, nothing changed);
  *   the strategy's own statements in owner frames; the new mark from the staged rows;
  *   reset role; <record the run and the mark on the sync>; <mark the job complete>; commit
  *
@@ -13,15 +16,18 @@
  * effect). Readers see the table before or after a run, never between; UPDATE/INSERT/DELETE
  * take ROW EXCLUSIVE, so readers are never blocked and writers only on the rows a run touches.
  * The table keeps its OID: views, grants, policies, indexes, comments survive, and so do
- * columns the owner added (and columns the remote dropped: they stay, NULL in new rows).
+ * columns the owner added (and columns the remote dropped: they stay, NULL in the rows a run
+ * inserts or updates).
  */
 import type pg from 'pg';
 import { ConnectorError } from '../../errors.js';
-import { compareColumns } from '../column-changes.js';
 import { startCopy, type CopySession } from '../copy-session.js';
 import { cursorKindOf, readMark, type CursorKind, type Mark } from '../cursor-mark.js';
-import { assertSafeType, createTableSql, qi, qualified, type LocalColumn } from '../ddl.js';
-import { assertNoDeferredUserCode, runAsOwner } from '../owner-frame.js';
+import { ROW_NUMBER_COLUMN } from '../isolate-rows.js';
+import { createTableSql, qi, qualified, type LocalColumn } from '../ddl.js';
+import { assertNoDeferredUserCode } from '../owner-frame.js';
+import type { SchemaChangePlan } from '../schema-policy.js';
+import { applyTableChanges, assertSameColumns, planTableEvolution, type ColumnsRecord, type TableEvolution } from '../table-evolution.js';
 import { columnsOf, findTable, oidOf, type TableColumn } from '../target-catalog.js';
 import { beginNewTable } from './new-table.js';
 import { tableLoad, type LoadPlan, type TableLoad } from './write-strategy.js';
@@ -51,6 +57,8 @@ export interface IncrementalPlan extends LoadPlan {
   measureBuckets?: { key: string; rowsPerBucket: number };
   /** max_delete_ratio. */
   maxDeleteRatio: number;
+  /** The sync's on_schema_change, last run's columns and the users' decisions (SPEC §14). */
+  schemaChanges: SchemaChangePlan;
   /** Records the run on the sync row (and its counts on the job) inside the load transaction, with the sidecar's role. */
   recordRun(run: IncrementalRun): Promise<void>;
 }
@@ -77,8 +85,10 @@ export interface IncrementalRun {
   counts: RunCounts;
   /** Diff mode: the bucket geometry measured by this run (see IncrementalPlan.measureBuckets). */
   geometry?: { origin: string; width: string };
-  /** The read was cut at max_rows, so a full-read merge did not look for deletes. */
-  deletesSkipped?: boolean;
+  /** Why a merge with deletes did not look for them: the read was cut at max_rows, or rows were rejected. */
+  deletesSkipped?: 'row_limit' | 'rejects';
+  /** The remote's columns as this run staged them, and the column changes it made. */
+  columns: ColumnsRecord;
 }
 
 /** A load whose strategy also needs the remote's whole key set (merge with deletes soft/hard). */
@@ -110,13 +120,16 @@ export function beginFirstRun(client: pg.PoolClient, plan: IncrementalPlan, extr
   return beginNewTable(client, plan, {
     async asOwner(tableName, fetched) {
       const table = qualified(plan.schema, tableName);
+      // the remote's columns, before extra() adds the merge's own _deleted_at
+      const remote = await columnsOf(client, await oidOf(client, table));
       await extra(table);
       const geometry = plan.measureBuckets ? await measureBuckets(client, table, plan.measureBuckets.key, plan.measureBuckets.rowsPerBucket) : undefined;
       run = {
         schema: plan.schema, tableName, tableOid: await oidOf(client, table),
         ...(plan.cursor ? { mark: await readMark(client, table, qi(plan.cursor.name), plan.cursor.kind, null) } : {}),
-        counts: { fetched, inserted: fetched, updated: 0, deleted: 0, unchanged: 0 },
+        counts: { fetched, inserted: fetched - (plan.rejects?.count ?? 0), updated: 0, deleted: 0, unchanged: 0 },
         ...(geometry ? { geometry } : {}),
+        columns: { remote, applied: [] },
       };
     },
     beforeCommit: () => plan.recordRun(run!),
@@ -130,9 +143,11 @@ export interface StagedRun {
   table: string;
   tableOid: number;
   target: { schema: string; name: string };
-  /** The staging table, qualified, and its columns. */
+  /** The staging table, qualified, and the columns of it the run writes into the table. */
   staging: string;
   staged: TableColumn[];
+  /** Columns the remote dropped that the table keeps: NULL in the rows the run updates. */
+  dropped: string[];
   /** Rows the COPY stored. */
   fetched: number;
   /** The read was cut at max_rows. */
@@ -150,21 +165,34 @@ export async function beginLaterRun(
   /** The strategy's own reads of the temp tables, run before any owner frame (see below). */
   check?: (run: StagedRun) => Promise<void>,
 ): Promise<IncrementalLoad> {
+  const staging = qualified(TEMP_SCHEMA, plan.stagingName);
+  let evolution: TableEvolution;
   await client.query('begin');
   try {
     await client.query(`set local role ${qi(plan.owner)}`);
     await client.query(`${createTableSql(TEMP_SCHEMA, plan.stagingName, plan.columns, plan.postgisSchema)} on commit drop`);
+    const target = await findTable(client, tableOid);
+    evolution = await planTableEvolution(client, plan.schemaChanges, tableOid, staging, target ? `${target.schema}.${target.name}` : String(tableOid),
+      { fullRefresh: false, rebuild: false });
   } catch (err) {
     await client.query('rollback').catch(() => undefined);
     throw err;
   }
-  const copy = startCopy(client, { schema: TEMP_SCHEMA, table: plan.stagingName, columns: plan.columns, maxRows: plan.maxRows, format: plan.format });
+  const copy = startCopy(client, {
+    schema: TEMP_SCHEMA, table: plan.stagingName, columns: plan.columns, maxRows: plan.maxRows, format: evolution.textCopy ? 'text' : plan.format,
+    // rows the table refuses are found by their position (isolate-rows.ts)
+    ...(plan.rejects ? { rejects: plan.rejects, rowNumberColumn: ROW_NUMBER_COLUMN } : {}),
+  });
   const load: IncrementalLoad = tableLoad(copy, async (_baseName, beforeCommit) => {
     const target = await findTable(client, tableOid);
     if (!target) throw new ConnectorError('INTERNAL', 'The synced table was dropped while the sync ran; the next run creates it again.');
+    const name = `${target.schema}.${target.name}`;
     const table = qualified(target.schema, target.name);
-    const staging = qualified(TEMP_SCHEMA, plan.stagingName);
-    const staged = await columnsOf(client, await oidOf(client, staging));
+    const current = await assertSameColumns(client, tableOid, evolution, name);
+    const { leaveOut, apply: applied } = evolution.resolution;
+    const staged = (await columnsOf(client, await oidOf(client, staging))).filter((c) => !leaveOut.includes(c.name) && c.name !== ROW_NUMBER_COLUMN);
+    const dropped = [...plan.schemaChanges.droppedColumns, ...applied.filter((a) => a.change.kind === 'drop').map((a) => a.change.column)]
+      .filter((c) => current.some((t) => t.name === c) && !staged.some((s) => s.name === c));
     const fetched = copy.rows;
     // Everything the sidecar itself reads of the staged rows is read BEFORE the first owner frame:
     // the staging table is the owner's (COPY runs as the owner), so code of theirs running in a
@@ -182,16 +210,17 @@ export async function beginLaterRun(
     }
     const geometry = plan.measureBuckets && plan.deleteScope?.kind === 'all'
       ? await measureBuckets(client, staging, plan.measureBuckets.key, plan.measureBuckets.rowsPerBucket) : undefined;
-    const run: StagedRun = { client, plan, table, tableOid, target, staging, staged, fetched, truncated: copy.truncated };
+    const run: StagedRun = { client, plan, table, tableOid, target, staging, staged, dropped, fetched, truncated: copy.truncated };
     await check?.(run);
     // from here on owner frames run, and the sidecar reads nothing of the temp tables any more
-    await addNewColumns(client, plan, table, await columnsOf(client, tableOid), staged, target);
+    await applyTableChanges(client, plan.schemaChanges, plan.owner, table, evolution, { fullRefresh: false, target: name });
     const { deletesSkipped, ...counts } = await apply(run);
     await assertNoDeferredUserCode(client);
     await client.query('reset role');
     await plan.recordRun({
       schema: target.schema, tableName: target.name, tableOid, ...(mark ? { mark } : {}), counts: { fetched, ...counts },
       ...(geometry ? { geometry } : {}), ...(deletesSkipped ? { deletesSkipped } : {}),
+      columns: { remote: evolution.remote, applied },
     });
     await beforeCommit(target.name);
     await client.query('commit');
@@ -223,19 +252,4 @@ export async function measureBuckets(client: pg.ClientBase, table: string, key: 
        from ${table} as t`, [rowsPerBucket]);
   const row = rows[0]!;
   return row.origin === null || row.width === null ? undefined : { origin: row.origin, width: row.width };
-}
-
-/**
- * New remote columns are added (as the owner, in a frame: ALTER fires the owner's event-free
- * but default-evaluating code); a column whose type changed cannot be merged: 2013, nothing
- * changed. Columns only the table has stay (user-added, `_deleted_at`, or dropped remotely).
- */
-async function addNewColumns(client: pg.ClientBase, plan: IncrementalPlan, table: string, current: TableColumn[], staged: TableColumn[], target: { schema: string; name: string }): Promise<void> {
-  const change = compareColumns(current.filter((c) => staged.some((s) => s.name === c.name)), staged);
-  if (change.incompatible.length > 0) {
-    throw new ConnectorError('SYNC_TABLE_INCOMPATIBLE',
-      `Cannot merge into sync table ${target.schema}.${target.name}: ${change.incompatible.join('; ')}. The table was not changed. `
-      + 'Recreate the sync, or change the column type in the table to the new one.');
-  }
-  await runAsOwner(client, plan.owner, change.added.map((column) => `alter table ${table} add column ${qi(column.name)} ${assertSafeType(column.type)}`));
 }

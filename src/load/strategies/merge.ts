@@ -11,6 +11,10 @@
  *     types without an equality operator compare too);
  *   insert the staged rows whose key the table does not have.
  *
+ * With `"on_error": "reject"` the update and insert run over ranges of the staged rows and a row
+ * the table refuses is rejected (isolate-rows.ts); a run that rejected rows in its COPY does not
+ * look for deletes among the staged keys (a rejected row is not a deleted one).
+ *
  * UPDATE then INSERT … WHERE NOT EXISTS rather than INSERT … ON CONFLICT: the same effect,
  * exact inserted/updated counts from ROW_COUNT, and no dependence on the unique index the first
  * run created (the owner may drop or replace it). Staged keys must be NOT NULL and unique (a
@@ -21,6 +25,7 @@ import { ConnectorError } from '../../errors.js';
 import { quoteLiteral } from '../../db/pool.js';
 import { cursorKindOf } from '../cursor-mark.js';
 import { qi, type LocalColumn } from '../ddl.js';
+import { runOverStagedRows } from '../isolate-rows.js';
 import { runAsOwner } from '../owner-frame.js';
 import { columnsOf, findTable } from '../target-catalog.js';
 import {
@@ -104,8 +109,12 @@ async function merge(run: StagedRun): Promise<Omit<RunCounts, 'fetched'> & Pick<
   const soft = plan.deletes === 'soft' && (await columnsOf(client, run.tableOid)).some((c) => c.name === DELETED_AT);
   const match = (a: string, b: string) => plan.key.map((k) => `${a}.${qi(k)} operator(pg_catalog.=) ${b}.${qi(k)}`).join(' and ');
   const scope = plan.deleteScope;
-  // a full read cut at max_rows does not hold every remote row: what it lacks is not gone
-  const deletesSkipped = plan.deletes !== 'keep' && scope?.kind === 'all' && run.truncated;
+  // a full read cut at max_rows does not hold every remote row, nor does one that rejected rows
+  // (scope all or ranges: the staged rows are the key set): what it lacks is not gone
+  const rejectedInCopy = plan.rejects?.count ?? 0;
+  const deletesSkipped = plan.deletes === 'keep' || !scope ? undefined
+    : scope.kind === 'all' && run.truncated ? 'row_limit' as const
+      : scope.kind !== 'keyset' && rejectedInCopy > 0 ? 'rejects' as const : undefined;
   let deleted = 0;
   let revived = 0;
   if (plan.deletes !== 'keep' && scope && !deletesSkipped && !(scope.kind === 'ranges' && scope.ranges.length === 0)) {
@@ -131,14 +140,20 @@ async function merge(run: StagedRun): Promise<Omit<RunCounts, 'fetched'> & Pick<
   }
   const names = run.staged.map((c) => qi(c.name));
   const rowText = (alias: string) => `row(${names.map((n) => `${alias}.${n}`).join(', ')})::pg_catalog.text`;
-  const [updated, inserted] = await runAsOwner(client, plan.owner, [
-    `update ${table} as t set (${names.join(', ')}${soft ? `, ${qi(DELETED_AT)}` : ''}) = row(${names.map((n) => `s.${n}`).join(', ')}${soft ? ', null' : ''})
-       from ${staging} as s where ${match('t', 's')} and ${rowText('t')} is distinct from ${rowText('s')}`,
-    `insert into ${table} (${names.join(', ')}) select ${names.map((n) => `s.${n}`).join(', ')} from ${staging} as s
-      where not exists (select from ${table} as t where ${match('t', 's')})`,
-  ]);
+  // an updated row has no value for a column the remote dropped (SPEC §14): NULL, like a new row
+  const nulled = [...(soft ? [DELETED_AT] : []), ...run.dropped].map(qi);
+  // rows the table refuses (its owner's constraints and triggers) are rejected with "on_error": "reject" (isolate-rows.ts)
+  const [updated, inserted] = await runOverStagedRows({
+    client, owner: plan.owner, rowsRead: run.fetched, ...(plan.rejects ? { rejects: plan.rejects } : {}),
+    statements: (rows) => [
+      `update ${table} as t set (${[...names, ...nulled].join(', ')}) = row(${[...names.map((n) => `s.${n}`), ...nulled.map(() => 'null')].join(', ')})
+         from ${staging} as s where ${match('t', 's')} and ${rowText('t')} is distinct from ${rowText('s')} and ${rows('s')}`,
+      `insert into ${table} (${names.join(', ')}) select ${names.map((n) => `s.${n}`).join(', ')} from ${staging} as s
+        where not exists (select from ${table} as t where ${match('t', 's')}) and ${rows('s')}`,
+    ],
+  });
   return {
-    inserted: inserted!, updated: updated! + (revived ?? 0), deleted, unchanged: run.fetched - updated! - inserted!,
+    inserted: inserted!, updated: updated! + (revived ?? 0), deleted, unchanged: run.fetched - updated! - inserted! - (plan.rejects?.count ?? 0),
     ...(deletesSkipped ? { deletesSkipped } : {}),
   };
 }

@@ -14,7 +14,7 @@
  */
 import type pg from 'pg';
 import { ConnectorError } from '../../errors.js';
-import { startCopy } from '../copy-session.js';
+import { rejectsOf, startCopy } from '../copy-session.js';
 import { createTableSql, qi, qualified } from '../ddl.js';
 import { findFreeTableName } from '../target-catalog.js';
 import { tableLoad, type LoadPlan, type TableLoad, type WriteStrategy } from './write-strategy.js';
@@ -48,7 +48,7 @@ export async function beginNewTable(client: pg.PoolClient, plan: LoadPlan, hooks
     throw err;
   }
   const { carto } = plan;
-  const copy = startCopy(client, { schema: plan.schema, table: plan.stagingName, columns: plan.columns, maxRows: plan.maxRows, format: plan.format },
+  const copy = startCopy(client, { schema: plan.schema, table: plan.stagingName, columns: plan.columns, maxRows: plan.maxRows, format: plan.format, ...rejectsOf(plan) },
     carto ? { afterCopy: () => carto.afterCopy(client, plan.schema, plan.stagingName, plan.owner, { final: true }) } : {});
   const load: TableLoad = tableLoad(copy, async (baseName, beforeCommit) => {
     // Still the owner's role: renaming needs ownership of the table, its indexes and sequence.

@@ -9,7 +9,9 @@
  * Implementations, one file each, chosen by name in registry.ts:
  *   new-table.ts  an import: a new table under the requested name or a free `_1`, `_2` variant
  *   replace.ts    a replace sync run (SPEC §5): the synced table refreshed in place, same OID
- * SPEC §13–16 modes (append, merge, diff, rejects, change capture) arrive as new files here.
+ * SPEC §13–16 modes (append, merge, diff, change capture) arrive as new files here; rejected rows
+ * (SPEC §14, `plan.rejects`) are the COPY's business (copy-session.ts) and, for rows a sync's own
+ * table refuses, isolate-rows.ts's.
  *
  * Security rules every strategy keeps (docs/security.md, "User code runs with its owner's
  * rights"): DDL and COPY run as the owner (SET LOCAL ROLE); anything that touches a table the
@@ -20,6 +22,7 @@ import type pg from 'pg';
 import type { CartoTable } from '../cartodbfy-table.js';
 import type { CopyFormat, CopySession } from '../copy-session.js';
 import type { LocalColumn } from '../ddl.js';
+import type { RejectLog } from '../reject-log.js';
 
 /** What every strategy needs to open a load; a strategy's own plan extends it. */
 export interface LoadPlan {
@@ -37,6 +40,11 @@ export interface LoadPlan {
   carto?: CartoTable;
   /** When a new table's name is taken: a free `_1`, `_2` variant (default), or fail with 1514. */
   ifExists?: 'rename' | 'fail';
+  /**
+   * `"on_error": "reject"` (SPEC §14): rows the target refuses — in the COPY, and in a sync's
+   * writes into its table — are left out and recorded here; absent = they fail the job.
+   */
+  rejects?: RejectLog;
 }
 
 /** A load in progress: the COPY the provider writes into, and the one way to finish it. */

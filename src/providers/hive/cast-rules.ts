@@ -8,6 +8,8 @@
  * into COPY text input (values.ts). It belongs to the rule because it follows the remote type.
  */
 import { castRuleName, matchCast, skipReason, type CastRule as SharedCastRule } from '../../rows/cast-rules.js';
+import type { ColumnPlan } from '../../rows/plan.js';
+import { decideColumn, type UserCast } from '../../rows/user-casts.js';
 
 /** A column type as HiveServer2 describes it in TTypeDesc (TTypeId name without `_TYPE`). */
 export interface HiveColumnType {
@@ -29,6 +31,13 @@ export interface CastRule extends SharedCastRule<HiveColumnType> {
 export interface HiveCast {
   localType: string;
   reader: ValueReader;
+  userCast?: ColumnPlan['userCast'];
+}
+
+/** SPEC §14 user rules of the request (matched against the column name and remoteTypeName), and what the target can store. */
+export interface UserCastOptions {
+  casts?: readonly UserCast[];
+  targetPostgis: boolean;
 }
 
 const hasLength = (t: HiveColumnType) => t.length !== undefined && t.length > 0;
@@ -69,6 +78,18 @@ export function decideCast(type: HiveColumnType, rules: readonly CastRule[] = HI
   const match = matchCast(rules, type.id, type, undefined);
   if (!match || match.localType === null) return { reason: skipReason(match, remoteTypeName(type)) };
   return { cast: { localType: match.localType, reader: match.rule.reader }, rule: castRuleName(match.rule) };
+}
+
+/**
+ * decideCast for the column `name`, with the request's user rules in front of the table: a user
+ * rule sets the local type, the reader stays the built-in rule's (it follows the Hive type).
+ */
+export function decideColumnCast(name: string, type: HiveColumnType, opts: UserCastOptions, rules: readonly CastRule[] = HIVE_CAST_RULES): { cast: HiveCast; rule: string } | { reason: string } {
+  const match = matchCast(rules, type.id, type, undefined);
+  const decided = decideColumn(match, () => skipReason(match, remoteTypeName(type)), { name, remoteType: remoteTypeName(type) }, opts);
+  if ('reason' in decided) return decided;
+  const cast: HiveCast = { localType: decided.localType, reader: decided.rule.reader, ...(decided.userCast ? { userCast: decided.userCast } : {}) };
+  return { cast, rule: decided.name };
 }
 
 const REMOTE_NAMES: Record<string, string> = {

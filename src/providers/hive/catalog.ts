@@ -9,7 +9,7 @@
 import { ConnectorError } from '../../errors.js';
 import type { ColumnPlan, SkippedColumn, SourcePlan } from '../../rows/plan.js';
 import type { RemoteTable } from '../provider.js';
-import { decideCast, remoteTypeName, resolveCast, type HiveColumnType, type ValueReader } from './cast-rules.js';
+import { decideColumnCast, remoteTypeName, resolveCast, type HiveColumnType, type UserCastOptions, type ValueReader } from './cast-rules.js';
 import type { CallGuard, HiveConnection } from './connection.js';
 import { HiveOperation, type TColumnDescLike, type TColumnLike } from './operation.js';
 import { TTypes } from './thrift.js';
@@ -82,14 +82,17 @@ export function layoutOf(schema: TColumnDescLike[]): ResultLayout {
   return { names: stripCommonQualifier(schema.map((c) => c.columnName)), types: schema.map(columnType) };
 }
 
-export function planOf(layout: ResultLayout): SourcePlan {
+export function planOf(layout: ResultLayout, opts: UserCastOptions = { targetPostgis: false }): SourcePlan {
   const columns: ColumnPlan[] = [];
   const skipped: SkippedColumn[] = [];
   layout.names.forEach((name, i) => {
     const type = layout.types[i]!;
-    const decided = decideCast(type);
+    const decided = decideColumnCast(name, type, opts);
     if ('reason' in decided) skipped.push({ remoteName: name, remoteType: remoteTypeName(type), reason: decided.reason });
-    else columns.push({ remoteName: name, remoteType: remoteTypeName(type), localType: decided.cast.localType, rule: decided.rule });
+    else {
+      const { userCast } = decided.cast;
+      columns.push({ remoteName: name, remoteType: remoteTypeName(type), localType: decided.cast.localType, rule: decided.rule, ...(userCast ? { userCast } : {}) });
+    }
   });
   return { columns, skipped };
 }

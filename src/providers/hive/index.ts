@@ -68,7 +68,7 @@ class HiveSourceSession implements SourceSession {
     try {
       await this.dropPending();
       this.pending = await this.execute(this.statement(), this.statementGuard());
-      return planOf(this.pending.layout);
+      return planOf(this.pending.layout, { targetPostgis: this.opts.target?.postgis ?? false, ...(this.request.casts ? { casts: this.request.casts } : {}) });
     } catch (err) {
       throw classifyHiveError(err, this.ctx);
     }

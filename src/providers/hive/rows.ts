@@ -7,6 +7,7 @@
  */
 import type { TextDecoderFn } from '../../rows/encoding.js';
 import type { CopyValue, RowSink } from '../../rows/sink.js';
+import { withTimeZone } from '../../rows/user-casts.js';
 import type { StreamOptions } from '../provider.js';
 import type { BoundColumn } from './catalog.js';
 import { guarded, type CallGuard, type HiveConnection } from './connection.js';
@@ -35,7 +36,8 @@ function valuesOf(column: TColumnLike | undefined): ColumnValues {
 /** Streams the `bound` columns (catalog.ts bindPlan / bindPositions) of the operation's result, in that order. */
 export async function streamOperation(op: HiveOperation, bound: BoundColumn[], sink: RowSink, opts: StreamOptions, ctx: StreamContext): Promise<void> {
   const counts: ValueCounts[] = bound.map(() => ({ timestampRounded: 0, invalidValues: 0 }));
-  const converters: Converter[] = bound.map((b, i) => converterFor(b.reader, { column: b.column.remoteName, decode: ctx.decode, counts: counts[i]! }));
+  // a user cast's zone is appended to the reader's text (rows/user-casts.ts)
+  const converters: Converter[] = bound.map((b, i) => withTimeZone(converterFor(b.reader, { column: b.column.remoteName, decode: ctx.decode, counts: counts[i]! }), b.column.userCast?.timeZone)!);
   const width = bound.length;
   let written = 0;
   try {

@@ -11,7 +11,9 @@
  * bytes go to the sink untouched (issue 7: the raw-bytes path). Decoders that null a value
  * PostgreSQL would reject count it in a warning, named beside them.
  */
-import { castRuleName, matchCast, skipReason, type CastRule as SharedCastRule } from '../../rows/cast-rules.js';
+import { matchCast, skipReason, type CastRule as SharedCastRule } from '../../rows/cast-rules.js';
+import type { ColumnPlan } from '../../rows/plan.js';
+import { decideColumn, type UserCast } from '../../rows/user-casts.js';
 
 /** A remote column as catalog.ts normalises it. */
 export interface RemoteColumn {
@@ -30,9 +32,11 @@ export interface RemoteColumn {
   fsp?: number;
 }
 
-/** What the target can store (SessionOptions.target). */
+/** What the target can store (SessionOptions.target), and the request's user cast rules (SPEC §14). */
 export interface CastContext {
   targetPostgis: boolean;
+  /** Matched against the column name and `columnType` (its spelling in information_schema), before this table. */
+  casts?: readonly UserCast[];
 }
 
 const PLAIN_TARGET: CastContext = { targetPostgis: false };
@@ -57,10 +61,11 @@ export interface CastRule extends SharedCastRule<RemoteColumn, CastContext> {
   decoder?: MysqlDecoder;
 }
 
-/** A column's cast: its local type and its decoder. */
+/** A column's cast: its local type and its decoder (the built-in rule's, also under a user rule). */
 export interface MysqlCast {
   localType: string;
   decoder?: MysqlDecoder;
+  userCast?: ColumnPlan['userCast'];
 }
 
 /** PostgreSQL's varchar limit (src/include/access/htup_details.h MaxAttrSize / 1 byte per char). */
@@ -126,13 +131,19 @@ export function castColumn(column: RemoteColumn, ctx: CastContext = PLAIN_TARGET
   return 'reason' in decided ? null : decided.cast;
 }
 
-/** castColumn, plus what cdb_connector_explain shows: the deciding rule's name, or why the column is skipped. */
+/**
+ * castColumn, plus what cdb_connector_explain shows: the deciding rule's name, or why the column
+ * is skipped. A user rule (ctx.casts) decides the local type; the decoder stays the built-in
+ * rule's, so a user `tinyint → boolean` never decodes like BIT(1).
+ */
 export function decideCast(column: RemoteColumn, ctx: CastContext = PLAIN_TARGET, rules: readonly CastRule[] = MYSQL_CAST_RULES):
   { cast: MysqlCast; rule: string } | { reason: string } {
   const match = matchCast(rules, column.dataType, column, ctx);
-  if (!match || match.localType === null) return { reason: skipReason(match, column.dataType) };
-  const cast = match.rule.decoder ? { localType: match.localType, decoder: match.rule.decoder } : { localType: match.localType };
-  return { cast, rule: castRuleName(match.rule) };
+  const decided = decideColumn(match, () => skipReason(match, column.dataType), { name: column.name, remoteType: column.columnType }, ctx);
+  if ('reason' in decided) return decided;
+  const { decoder } = decided.rule;
+  const cast: MysqlCast = { localType: decided.localType, ...(decoder ? { decoder } : {}), ...(decided.userCast ? { userCast: decided.userCast } : {}) };
+  return { cast, rule: decided.name };
 }
 
 /** The local type for a column, or null when it must be skipped. */

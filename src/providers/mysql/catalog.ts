@@ -182,6 +182,8 @@ const T = {
   ENUM: 247, SET: 248, TINY_BLOB: 249, MEDIUM_BLOB: 250, LONG_BLOB: 251, BLOB: 252, VAR_STRING: 253, STRING: 254, GEOMETRY: 255,
 } as const;
 const FLAG_UNSIGNED = 32;
+/** The display width of tinyint(1) (BOOLEAN) in result metadata. */
+const BOOLEAN_WIDTH = 1;
 const FLAG_ENUM = 256;
 const FLAG_SET = 2048;
 export const BINARY_CHARSET_ID = 63;
@@ -208,6 +210,9 @@ export function fieldColumn(f: FieldPacket, charsets: Map<number, CharsetInfo>):
   if (f.extendedFormat === 'json') return column('json', 'json');
   if (f.extendedTypeName && EXTENDED_TYPES.has(f.extendedTypeName)) return column(f.extendedTypeName, f.extendedTypeName);
   if (f.extendedTypeName && type === T.GEOMETRY) return column(f.extendedTypeName, f.extendedTypeName);
+  // tinyint(1), MySQL's BOOLEAN, keeps its width in the spelling, as in information_schema: what a
+  // user cast rule {"type": "tinyint(1)"} names (SPEC §14); other widths are display only
+  if (type === T.TINY && bytes === BOOLEAN_WIDTH) return column('tinyint', `tinyint(${BOOLEAN_WIDTH})${sign}`);
   if (INTEGER_NAMES[type]) return column(INTEGER_NAMES[type]!, INTEGER_NAMES[type]! + sign);
   if (SIMPLE_NAMES[type]) return column(SIMPLE_NAMES[type]!, SIMPLE_NAMES[type]! + sign);
   if (TIME_NAMES[type]) {

@@ -12,13 +12,19 @@
  *   server's default of 60 s would drop the connection mid-stream.
  * - `SET SESSION TRANSACTION READ ONLY`: a sql_query cannot write (error 1792). A single SELECT
  *   already reads one InnoDB snapshot, so no explicit transaction is opened.
+ *
+ * TLS (sslmode, tls-options.ts): mysql2 takes the TLS server name from its `host` option and has
+ * no separate one, so `host` is the name the user gave and the socket, made here, goes to the
+ * address the network policy checked; verify-full then checks the certificate against the name.
  */
+import net from 'node:net';
 import mysql from 'mysql2';
 import type { FieldPacket } from 'mysql2';
 import { ConnectorError } from '../../errors.js';
 import { closeWithin } from '../close-within.js';
 import type { SessionOptions, SourceRequest } from '../provider.js';
 import { classifyMysqlError, type ErrorContext } from './errors.js';
+import { DEFAULT_SSLMODE, shouldRetryPlain, sslOptionsFor } from './tls-options.js';
 
 export type Flavour = 'mariadb' | 'mysql';
 
@@ -119,7 +125,7 @@ export class MysqlConnection {
     if (this.closed) return;
     this.closed = true;
     this.raw.destroy();
-    (this.raw as unknown as { stream?: { destroy(): void } }).stream?.destroy();
+    dropSocket(this.raw);
   }
 
   /** Ends politely when idle (COM_QUIT), else drops the socket; bounded in time either way. */
@@ -128,24 +134,32 @@ export class MysqlConnection {
     if (this.busy) return this.destroy();
     this.closed = true;
     await closeWithin(QUIT_TIMEOUT_MS, (done) => this.raw.end(done));
-    (this.raw as unknown as { stream?: { destroy(): void } }).stream?.destroy();
+    dropSocket(this.raw);
   }
+}
+
+/** Destroys mysql2's socket: the TLS socket and the TCP socket under it. */
+function dropSocket(raw: mysql.Connection): void {
+  const stream = (raw as unknown as { stream?: { destroy(): void; _parent?: { destroy(): void } } }).stream;
+  stream?.destroy();
+  stream?._parent?.destroy();
 }
 
 export function errorContext(request: SourceRequest, opts: SessionOptions): ErrorContext {
   const c = request.connection;
   return {
     server: c.server, port: c.port, database: c.database, username: c.username, password: c.password,
-    connectTimeoutMs: opts.connectTimeoutMs, statementTimeoutMs: opts.statementTimeoutMs,
+    sslmode: c.sslmode ?? DEFAULT_SSLMODE, connectTimeoutMs: opts.connectTimeoutMs, statementTimeoutMs: opts.statementTimeoutMs,
   };
 }
 
 export async function openConnection(request: SourceRequest, opts: SessionOptions): Promise<MysqlConnection> {
   const ctx = errorContext(request, opts);
   const c = request.connection;
-  const config: mysql.ConnectionOptions = {
-    host: c.address ?? c.server,
+  const plain: mysql.ConnectionOptions = {
+    host: c.server,
     port: c.port,
+    stream: socketTo(c.address ?? c.server, c.port, c.server),
     user: c.username,
     password: c.password ?? '',
     database: c.database,
@@ -159,7 +173,17 @@ export async function openConnection(request: SourceRequest, opts: SessionOption
     // A hostile server could otherwise ask the client for local files (LOAD DATA LOCAL).
     flags: ['-LOCAL_FILES', '-MULTI_STATEMENTS'],
   };
-  const raw = await openRaw(config, ctx);
+  const ssl = sslOptionsFor(ctx.sslmode, opts.caFile);
+  let config: mysql.ConnectionOptions = ssl ? { ...plain, ssl } : plain;
+  let raw: mysql.Connection;
+  try {
+    raw = await openRaw(config, ctx);
+  } catch (err) {
+    if (ctx.sslmode !== 'prefer' || !shouldRetryPlain(err)) throw err;
+    opts.log.info({ server: c.server, port: c.port }, 'sslmode prefer: the MySQL server has no TLS, connecting without TLS');
+    config = plain;
+    raw = await openRaw(config, ctx);
+  }
   const pending = new MysqlConnection(raw, 'mysql', '', '0', ctx, config);
   try {
     const [[version, connectionId]] = (await pending.query('SELECT VERSION(), CONNECTION_ID()')) as [[string, string | number]];
@@ -169,6 +193,7 @@ export async function openConnection(request: SourceRequest, opts: SessionOption
     return conn;
   } catch (err) {
     raw.destroy();
+    dropSocket(raw);
     throw err;
   }
 }
@@ -197,11 +222,30 @@ export function driverErrno(err: unknown): number | undefined {
   return (cause as { errno?: number } | undefined)?.errno;
 }
 
+/**
+ * The TCP socket for mysql2's `stream` option, as mysql2 makes its own (no Nagle delay,
+ * keep-alive), but to `address`: `host` stays the name the certificate is checked against.
+ *
+ * For an IP address `server`, mysql2 gives tls.connect neither `servername` (SNI takes no IPs)
+ * nor `host`, and Node then checks the certificate against the socket's `_host`, which
+ * net.connect leaves null for an IP, so against "localhost" (_tls_wrap.js onConnectSecure): a
+ * certificate for localhost passed verify-full for 127.0.0.1 (test/providers/mysql/tls.test.ts).
+ * node-postgres passes `host` for the same reason (pg lib/connection.js).
+ */
+function socketTo(address: string, port: number, server: string): () => net.Socket {
+  return () => {
+    const socket = net.connect({ host: address, port, noDelay: true, keepAlive: true });
+    if (net.isIP(server) !== 0) Object.assign(socket, { _host: server });
+    return socket;
+  };
+}
+
 function openRaw(config: mysql.ConnectionOptions, ctx: ErrorContext): Promise<mysql.Connection> {
   return new Promise((resolve, reject) => {
     const raw = mysql.createConnection(config);
     const onError = (err: unknown) => {
       raw.destroy();
+      dropSocket(raw);
       reject(classifyMysqlError(err, ctx));
     };
     raw.once('error', onError);

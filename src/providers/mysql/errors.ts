@@ -5,6 +5,7 @@
  * not echo it, and redactSecrets guards against a server or proxy that would).
  */
 import { ConnectorError, redactSecrets, type ErrorName } from '../../errors.js';
+import type { SslMode } from '../provider.js';
 import { connectTimeoutError, statementTimeoutError, type TimeoutContext } from '../timeout-errors.js';
 
 /** What the classifier needs to write a useful message. */
@@ -12,6 +13,7 @@ export interface ErrorContext extends TimeoutContext {
   database: string;
   username?: string;
   password?: string;
+  sslmode: SslMode;
 }
 
 interface DriverError {
@@ -49,8 +51,14 @@ const QUERY_ERRNOS = new Set([ER_READ_ONLY_TRANSACTION, ER_UNSUPPORTED_PS]);
 
 const NETWORK_CODES = new Set([
   'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE',
-  'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'HANDSHAKE_NO_SSL_SUPPORT', 'ERR_SOCKET_CLOSED',
+  'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'ERR_SOCKET_CLOSED',
 ]);
+/** mysql2's codes for TLS set-up failures: the client asked for TLS and the server's greeting has no SSL flag… */
+export const NO_SSL_CODE = 'HANDSHAKE_NO_SSL_SUPPORT';
+/** …or the handshake failed (mysql2 overwrites Node's own code, the message stays). */
+const SSL_ERROR_CODE = 'HANDSHAKE_SSL_ERROR';
+/** Node's texts for a certificate that fails verification (chain, expiry, or the name). */
+const CERTIFICATE_PROBLEM = /certificate|altnames|issuer|self[- ]signed/i;
 
 export function classifyMysqlError(err: unknown, ctx: ErrorContext): ConnectorError {
   if (err instanceof ConnectorError) return err;
@@ -71,6 +79,7 @@ export function classifyMysqlError(err: unknown, ctx: ErrorContext): ConnectorEr
   if (errno !== undefined && TIMEOUT_ERRNOS.has(errno)) return statementTimeout(ctx, remote, err);
   // mysql2's handshake timer and the kernel's SYN timeout both say syscall "connect"; a read timeout mid-stream does not.
   if (e.code === 'ETIMEDOUT' && e.syscall === 'connect') return connectTimeout(ctx, err);
+  if (e.code === NO_SSL_CODE || e.code === SSL_ERROR_CODE) return tlsFailure(e.code, where, remote, ctx, make);
   if (errno === CR_SERVER_GONE || errno === CR_SERVER_LOST || errno === ER_SERVER_SHUTDOWN || errno === ER_CON_COUNT || errno === ER_CONNECTION_KILLED
     || (e.code !== undefined && NETWORK_CODES.has(e.code))) {
     return make('SOURCE_UNREACHABLE', `Cannot reach ${where}: ${remote}; check server, port and that the server is running`);
@@ -79,6 +88,25 @@ export function classifyMysqlError(err: unknown, ctx: ErrorContext): ConnectorEr
     return make('SOURCE_QUERY_FAILED', `${where} rejected the query: ${remote} (error ${errno})`);
   }
   return make('CONNECTOR_ERROR', `${where}: ${remote}${errno !== undefined ? ` (error ${errno})` : ''}`);
+}
+
+/**
+ * TLS could not be set up (always SOURCE_UNREACHABLE, 1504): the message says which sslmode
+ * asked for what and the setting or parameter that fixes it. No credentials were sent yet.
+ */
+function tlsFailure(code: string, where: string, remote: string, ctx: ErrorContext, make: (name: ErrorName, message: string) => ConnectorError): ConnectorError {
+  const mode = `sslmode "${ctx.sslmode}"`;
+  if (code === NO_SSL_CODE) {
+    return make('SOURCE_UNREACHABLE', `${where} does not support SSL/TLS connections, and ${mode} requires encryption; `
+      + 'enable TLS on the server (ssl_cert and ssl_key) or use sslmode "prefer" or "disable"');
+  }
+  if (CERTIFICATE_PROBLEM.test(remote)) {
+    const name = ctx.sslmode === 'verify-full' ? ` and that the certificate names "${ctx.server}" (the server parameter)` : '';
+    return make('SOURCE_UNREACHABLE', `${where}: the TLS certificate was rejected under ${mode}: ${remote}; `
+      + `check the CA file (setting ssl_ca_file; unset, only the bundled root CAs are trusted)${name}`);
+  }
+  return make('SOURCE_UNREACHABLE', `${where}: the TLS handshake failed under ${mode}: ${remote}; `
+    + 'check the server\'s TLS set-up (a server offering only TLS 1.0/1.1 cannot be reached with TLS) or use sslmode "disable"');
 }
 
 /** Shared by the server-side timeout (errors 1969/3024) and the client-side backstop timer. */

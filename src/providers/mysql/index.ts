@@ -32,7 +32,7 @@ class MysqlSession implements SourceSession {
   async describe(): Promise<SourcePlan> {
     const source = requireSource(this.request);
     const conn = await this.connection();
-    const ctx = { targetPostgis: this.opts.target?.postgis ?? false };
+    const ctx = { targetPostgis: this.opts.target?.postgis ?? false, ...(this.request.casts ? { casts: this.request.casts } : {}) };
     if (source.kind === 'query') return describeQuery(conn, normaliseQuery(source.sql), await this.charsetMap(conn), ctx);
     return describeTable(conn, this.schema, source.table, ctx);
   }

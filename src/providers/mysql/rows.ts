@@ -21,6 +21,7 @@ import type { Logger } from 'pino';
 import { ConnectorError, toConnectorError } from '../../errors.js';
 import type { CopyValue, FieldSink, RowSink } from '../../rows/sink.js';
 import type { SourcePlan } from '../../rows/plan.js';
+import { builtInTypeOf, withTimeZone } from '../../rows/user-casts.js';
 import type { StreamOptions } from '../provider.js';
 import type { CharsetInfo } from './catalog.js';
 import { textDecoderFor, type ValueConverter } from './charsets.js';
@@ -206,10 +207,11 @@ function wireColumns(src: RowSource, plan: SourcePlan, fields: FieldPacket[], op
   plan.columns.forEach((column, k) => {
     const i = indexes[k]!;
     const ctx = { column: column.remoteName, warnings: opts.warnings };
-    // The decoder the column's cast rule named (cast-rules.ts); text needs the result column's charset.
-    const fn = column.decoder === 'text'
+    // The decoder the column's cast rule named (cast-rules.ts), made for the built-in local type
+    // also under a user cast; text needs the result column's charset. A user cast's zone is appended.
+    const fn = withTimeZone(column.decoder === 'text'
       ? textDecoderFor(src.encoding, src.charsets?.get(fields[i]!.characterSet ?? -1), column.remoteName)
-      : valueConverterFor(column.decoder, column.localType, ctx);
+      : valueConverterFor(column.decoder, builtInTypeOf(column), ctx), column.userCast?.timeZone);
     if (fn) {
       wiring.convIndex.push(i);
       wiring.convFns.push(fn);

@@ -12,7 +12,10 @@
  * output, and the binary COPY sends the local type's binary form (which is what makes the binary
  * fast path possible for every column, issue 4 §3).
  */
-import { castRuleName, matchCast, skipReason, type CastRule as SharedCastRule } from '../../rows/cast-rules.js';
+import { matchCast, skipReason, type CastRule as SharedCastRule } from '../../rows/cast-rules.js';
+import { parsePgType } from '../../rows/pg-types.js';
+import type { ColumnPlan } from '../../rows/plan.js';
+import { decideColumn, type TypeWords, type UserCast } from '../../rows/user-casts.js';
 
 /** A remote column as catalog.ts normalises it (table attribute or query result column). */
 export interface RemoteColumn {
@@ -35,6 +38,8 @@ export interface RemoteColumn {
 export interface CastContext {
   /** The target has PostGIS (SessionOptions.target). */
   targetPostgis: boolean;
+  /** SPEC §14 user rules, matched against the column name and `remoteType` (PG_TYPE_WORDS applies), before this table. */
+  casts?: readonly UserCast[];
 }
 
 export interface CastRule extends SharedCastRule<RemoteColumn, CastContext> {
@@ -45,6 +50,7 @@ export interface CastRule extends SharedCastRule<RemoteColumn, CastContext> {
 export interface CastResult {
   localType: string;
   selectCast?: string;
+  userCast?: ColumnPlan['userCast'];
 }
 
 /** Built-in types the target always has, kept with their exact modifiers (format_type). */
@@ -105,11 +111,23 @@ export function resolveCast(column: RemoteColumn, ctx: CastContext, rules: reado
   return 'reason' in decided ? null : decided.cast;
 }
 
+/**
+ * One name per built-in type for user rules (SPEC §14): format_type() spells `character
+ * varying(20)`, `timestamp(3) with time zone`, `integer[]`; users write `varchar(20)`,
+ * `timestamptz(3)`, `int4[]` or the SQL names. All compare as the typname (rows/pg-types.ts).
+ */
+export const PG_TYPE_WORDS: TypeWords = (words) => {
+  const t = parsePgType(words);
+  return t ? `${t.name}${t.array ? '[]' : ''}` : words;
+};
+
 /** resolveCast, plus what cdb_connector_explain shows: the deciding rule's name, or why the column is skipped. */
 export function decideCast(column: RemoteColumn, ctx: CastContext, rules: readonly CastRule[] = POSTGRES_CAST_RULES):
   { cast: CastResult; rule: string } | { reason: string } {
   const match = matchCast(rules, typeKey(column), column, ctx);
-  if (!match || match.localType === null) return { reason: skipReason(match, column.remoteType) };
-  const cast = match.rule.selectCast ? { localType: match.localType, selectCast: match.rule.selectCast } : { localType: match.localType };
-  return { cast, rule: castRuleName(match.rule) };
+  const decided = decideColumn(match, () => skipReason(match, column.remoteType), { name: column.name, remoteType: column.remoteType }, { ...ctx, canonical: PG_TYPE_WORDS });
+  if ('reason' in decided) return decided;
+  const { selectCast } = decided.rule;
+  const cast: CastResult = { localType: decided.localType, ...(selectCast ? { selectCast } : {}), ...(decided.userCast ? { userCast: decided.userCast } : {}) };
+  return { cast, rule: decided.name };
 }

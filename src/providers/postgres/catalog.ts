@@ -14,9 +14,10 @@
  */
 import { ConnectorError } from '../../errors.js';
 import type { ColumnPlan, SkippedColumn, SourcePlan, TargetCapabilities } from '../../rows/plan.js';
+import { changedByUserCast, type UserCast } from '../../rows/user-casts.js';
 import type { RemoteTable } from '../provider.js';
 import { binaryCopyAllowed } from './binary-types.js';
-import { decideCast, type RemoteColumn } from './cast-rules.js';
+import { decideCast, type CastContext, type RemoteColumn } from './cast-rules.js';
 import type { PgConnection } from './connection.js';
 import { describeQuerySql, type DescribedSource, type SelectedColumn } from './sql-text.js';
 import { cursorTypeOf } from './window.js';
@@ -85,12 +86,12 @@ interface TypeRow {
   typmod: number;
 }
 
-export async function describeTable(conn: PgConnection, schema: string, table: string, target: TargetCapabilities | undefined): Promise<Described> {
+export async function describeTable(conn: PgConnection, schema: string, table: string, target: TargetCapabilities | undefined, casts?: readonly UserCast[]): Promise<Described> {
   const relation = (await conn.query<{ oid: string; nspname: string; relname: string }>(RELATION_SQL, [schema, table])).rows[0];
   if (!relation) throw await tableNotFound(conn, schema, table);
   const attributes = (await conn.query<{ attname: string; type_oid: string; atttypmod: number }>(ATTRIBUTES_SQL, [relation.oid])).rows;
   const remote = await remoteColumns(conn, attributes.map((a) => ({ name: a.attname, typeOid: a.type_oid, typmod: a.atttypmod })));
-  const described = planColumns(conn, remote, target, { kind: 'table', schema: relation.nspname, name: relation.relname });
+  const described = planColumns(conn, remote, { targetPostgis: target?.postgis ?? false, ...(casts ? { casts } : {}) }, target, { kind: 'table', schema: relation.nspname, name: relation.relname });
   await addKeys(conn, relation.oid, described.plan);
   return described;
 }
@@ -107,13 +108,13 @@ async function addKeys(conn: PgConnection, relationOid: string, plan: SourcePlan
   if (single && INTEGER_TYPES.has(single.localType)) plan.primaryKey = single.remoteName;
 }
 
-export async function describeQuery(conn: PgConnection, sql: string, target: TargetCapabilities | undefined): Promise<Described> {
+export async function describeQuery(conn: PgConnection, sql: string, target: TargetCapabilities | undefined, casts?: readonly UserCast[]): Promise<Described> {
   const result = await conn.query(describeQuerySql(sql));
   if (result.fields.length === 0) {
     throw new ConnectorError('SOURCE_QUERY_FAILED', 'The sql_query returns no columns; it must be a SELECT (or VALUES, TABLE, WITH … SELECT)');
   }
   const remote = await remoteColumns(conn, result.fields.map((f) => ({ name: f.name, typeOid: String(f.dataTypeID), typmod: f.dataTypeModifier })));
-  return planColumns(conn, remote, target, { kind: 'query', sql, width: result.fields.length });
+  return planColumns(conn, remote, { targetPostgis: target?.postgis ?? false, ...(casts ? { casts } : {}) }, target, { kind: 'query', sql, width: result.fields.length });
 }
 
 export async function listTables(conn: PgConnection, schema: string | undefined, limit: number): Promise<RemoteTable[]> {
@@ -138,11 +139,10 @@ async function remoteColumns(conn: PgConnection, columns: Array<{ name: string; 
   });
 }
 
-function planColumns(conn: PgConnection, remote: RemoteColumn[], target: TargetCapabilities | undefined, source: DescribedSource): Described {
+function planColumns(conn: PgConnection, remote: RemoteColumn[], ctx: CastContext, target: TargetCapabilities | undefined, source: DescribedSource): Described {
   const columns: ColumnPlan[] = [];
   const skipped: SkippedColumn[] = [];
   const selected: SelectedColumn[] = [];
-  const ctx = { targetPostgis: target?.postgis ?? false };
   remote.forEach((column, i) => {
     const decided = decideCast(column, ctx);
     if ('reason' in decided) {
@@ -150,12 +150,18 @@ function planColumns(conn: PgConnection, remote: RemoteColumn[], target: TargetC
       return;
     }
     const { cast } = decided;
-    columns.push({ remoteName: column.name, remoteType: column.remoteType, localType: cast.localType, rule: decided.rule });
+    const { userCast } = cast;
+    columns.push({ remoteName: column.name, remoteType: column.remoteType, localType: cast.localType, rule: decided.rule, ...(userCast ? { userCast } : {}) });
     const cursorType = cursorTypeOf(column);
-    selected.push({ name: column.name, position: i + 1, ...(cast.selectCast ? { selectCast: cast.selectCast } : {}), ...(cursorType ? { cursorType } : {}) });
+    selected.push({
+      name: column.name, position: i + 1, ...(cast.selectCast ? { selectCast: cast.selectCast } : {}), ...(cursorType ? { cursorType } : {}),
+      ...(userCast?.timeZone ? { timeZone: userCast.timeZone } : {}),
+    });
   });
   const plan: SourcePlan = { columns, skipped };
-  if (columns.length > 0 && binaryCopyAllowed(columns, conn.server, target)) plan.binaryCopy = true;
+  // Binary COPY sends each value in its remote type's binary form: exact only when the local type
+  // is that same type, so a plan a user cast changed takes the text path (PostgreSQL parses the text).
+  if (columns.length > 0 && !columns.some(changedByUserCast) && binaryCopyAllowed(columns, conn.server, target)) plan.binaryCopy = true;
   return { plan, source, selected };
 }
 

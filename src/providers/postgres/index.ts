@@ -68,8 +68,8 @@ class PostgresSession implements SourceSession {
   private async describeSource(): Promise<Described> {
     const source = requireSource(this.request);
     const conn = await this.connection();
-    if (source.kind === 'query') return describeQuery(conn, normaliseQuery(source.sql), this.opts.target);
-    return describeTable(conn, this.request.schema || POSTGRES_DEFAULT_SCHEMA, source.table, this.opts.target);
+    if (source.kind === 'query') return describeQuery(conn, normaliseQuery(source.sql), this.opts.target, this.request.casts);
+    return describeTable(conn, this.request.schema || POSTGRES_DEFAULT_SCHEMA, source.table, this.opts.target, this.request.casts);
   }
 
   private async copySql(plan: SourcePlan, opts: StreamOptions, format: 'text' | 'binary'): Promise<{ sql: string; columnCount: number; conn: PgConnection }> {

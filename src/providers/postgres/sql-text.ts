@@ -23,6 +23,11 @@ export interface SelectedColumn {
   position: number;
   selectCast?: string;
   /**
+   * A user cast's zone (ColumnPlan.userCast.timeZone): the SELECT appends ` <zone>` to the
+   * value's text, which the target's timestamptz input reads as a wall-clock time in that zone.
+   */
+  timeZone?: string;
+  /**
    * What a cursor bound on this column is cast to (window.ts CURSOR_TYPES, a constant): present
    * only for the types a cursor can be (integers, numeric, date, timestamp, timestamptz).
    */
@@ -76,7 +81,7 @@ export function canPushLimit(limit: number): boolean {
  * the cursor when given.
  */
 export function buildSelect(source: DescribedSource, columns: readonly SelectedColumn[], limit: number, filter: SelectFilter = {}): string {
-  const list = columns.map((c) => castExpr(columnRef(source, c), c.selectCast)).join(', ');
+  const list = columns.map((c) => withZone(castExpr(columnRef(source, c), c.selectCast), c.timeZone)).join(', ');
   const { cursor, keyRanges } = filter;
   const conditions = [
     ...(cursor?.bound ? [cursorCondition(columnRef(source, cursor.column), cursor)] : []),
@@ -122,4 +127,9 @@ export function copyToSql(select: string, format: 'text' | 'binary'): string {
 /** Cast targets come from the cast rules (constants), never from user input. */
 function castExpr(expr: string, cast: string | undefined): string {
   return cast ? `${expr}::${cast}` : expr;
+}
+
+/** `(<expr>::text || ' Europe/Madrid')`; the zone is a literal (escapeLiteral) and the operator schema-qualified. */
+function withZone(expr: string, timeZone: string | undefined): string {
+  return timeZone === undefined ? expr : `(${expr}::pg_catalog.text operator(pg_catalog.||) ${pg.escapeLiteral(` ${timeZone}`)})`;
 }

@@ -15,9 +15,8 @@
  * `sslrootcert=system`); libpq's habit of turning `require` into `verify-ca` when
  * ~/.postgresql/root.crt exists is not copied: the sidecar has no per-user home.
  */
-import fs from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
-import { ConnectorError } from '../../errors.js';
+import { readCaFile } from '../ca-file.js';
 import type { SslMode } from '../provider.js';
 import { NO_SSL_MESSAGE } from './errors.js';
 
@@ -55,10 +54,6 @@ export function shouldRetryPlain(err: unknown): boolean {
 }
 
 function caOption(caFile: string | undefined): { ca?: Buffer } {
-  if (caFile === undefined || caFile === '') return {};
-  try {
-    return { ca: fs.readFileSync(caFile) };
-  } catch (err) {
-    throw new ConnectorError('CONNECTOR_ERROR', `Cannot read the CA certificate file ${caFile} (setting ssl_ca_file): ${(err as Error).message}`, { cause: err });
-  }
+  const ca = readCaFile(caFile);
+  return ca === undefined ? {} : { ca };
 }

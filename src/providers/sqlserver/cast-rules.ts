@@ -6,7 +6,8 @@
  * tedious value becomes COPY text.
  */
 import { ConnectorError } from '../../errors.js';
-import { castRuleName, matchCast, skipReason, type CastRule as SharedCastRule } from '../../rows/cast-rules.js';
+import { matchCast, skipReason, type CastRule as SharedCastRule } from '../../rows/cast-rules.js';
+import { decideColumn, type ColumnCast, type UserCast } from '../../rows/user-casts.js';
 import type { WarningCounter } from '../../rows/warnings.js';
 import { formatDate, formatTime, formatTimestamp, formatTimestamptz, type TediousTemporal } from './temporal.js';
 
@@ -38,6 +39,8 @@ export interface CastContext {
   hasEncoding: boolean;
   /** The target can store geometries (SessionOptions.target). */
   targetPostgis: boolean;
+  /** SPEC §14 user rules, matched against the column name and `remoteType` (`datetime2(7)`), before this table. */
+  casts?: readonly UserCast[];
 }
 
 const PLAIN_CONTEXT: CastContext = { hasEncoding: false, targetPostgis: false };
@@ -159,8 +162,15 @@ export function skippedBecause(column: RemoteColumn, ctx: CastContext = PLAIN_CO
   return skipReason(matchCast(rules, column.dataType, column, ctx), column.dataType);
 }
 
-/** The name cdb_connector_explain shows for the rule of a cast. */
-export const ruleNameOf = (cast: SqlServerCast): string => castRuleName(cast.rule);
+/**
+ * The cast of a column with the request's user rules (ctx.casts) in front of the table: a user
+ * rule sets the local type, the built-in rule still says how the column is read and converted
+ * (`CONVERT(varchar(50), …)` for decimal, the temporal formatting), so values arrive exactly.
+ */
+export function decideCast(column: RemoteColumn, ctx: CastContext = PLAIN_CONTEXT, rules: readonly CastRule[] = SQLSERVER_CAST_RULES): ColumnCast<CastRule> | { reason: string } {
+  const match = matchCast(rules, column.dataType, column, ctx);
+  return decideColumn(match, () => skippedBecause(column, ctx, rules), { name: column.name, remoteType: column.remoteType }, ctx);
+}
 
 /** The local type for a column, or null when it must be skipped. */
 export function resolveCast(column: RemoteColumn, ctx: CastContext = PLAIN_CONTEXT, rules: readonly CastRule[] = SQLSERVER_CAST_RULES): string | null {

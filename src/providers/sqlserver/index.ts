@@ -13,9 +13,10 @@ import { ConnectorError } from '../../errors.js';
 import { makeTextDecoder } from '../../rows/encoding.js';
 import type { RowSink } from '../../rows/sink.js';
 import type { SourcePlan } from '../../rows/plan.js';
+import { withTimeZone } from '../../rows/user-casts.js';
 import type { WarningCounter } from '../../rows/warnings.js';
 import { requireSource, type BucketHash, type KeyBuckets, type Provider, type ReadWindow, type RemoteTable, type SessionOptions, type SourceObject, type SourceRequest, type SourceSession, type StreamOptions } from '../provider.js';
-import { castColumn, ruleNameOf, skippedBecause, type CastRule, type RemoteColumn } from './cast-rules.js';
+import { decideCast, type CastRule, type RemoteColumn } from './cast-rules.js';
 import { describeQueryColumns, describeTableColumns, listRemoteTables, quoteName, type RemoteKey } from './catalog.js';
 import { openConnection, type SqlServerConnection } from './connection.js';
 import { bucketHashStatement, keyRangesCondition } from './diff.js';
@@ -38,6 +39,8 @@ interface ReadColumn {
   index: number;
   column: RemoteColumn;
   rule: CastRule;
+  /** A user cast's zone (ColumnPlan.userCast.timeZone), appended to each value. */
+  timeZone?: string;
 }
 
 interface Prepared {
@@ -68,12 +71,13 @@ class SqlServerSession implements SourceSession {
     else ({ columns, keys } = await describeTableColumns(this.sc, this.schema, source.table));
     const plan: SourcePlan = { columns: [], skipped: [] };
     const kept: ReadColumn[] = [];
-    const ctx = { hasEncoding, targetPostgis: this.opts.target?.postgis ?? false };
+    const ctx = { hasEncoding, targetPostgis: this.opts.target?.postgis ?? false, ...(this.request.casts ? { casts: this.request.casts } : {}) };
     columns.forEach((column, index) => {
-      const cast = castColumn(column, ctx);
-      if (!cast) return plan.skipped.push({ remoteName: column.name, remoteType: column.remoteType, reason: skippedBecause(column, ctx) });
-      plan.columns.push({ remoteName: column.name, remoteType: column.remoteType, localType: cast.localType, rule: ruleNameOf(cast) });
-      kept.push({ index, column, rule: cast.rule });
+      const cast = decideCast(column, ctx);
+      if ('reason' in cast) return plan.skipped.push({ remoteName: column.name, remoteType: column.remoteType, reason: cast.reason });
+      const { userCast } = cast;
+      plan.columns.push({ remoteName: column.name, remoteType: column.remoteType, localType: cast.localType, rule: cast.name, ...(userCast ? { userCast } : {}) });
+      kept.push({ index, column, rule: cast.rule, ...(userCast?.timeZone ? { timeZone: userCast.timeZone } : {}) });
     });
     const planned = new Set(kept.map((k) => k.column.name));
     const primary = keys.find((k) => k.primary);
@@ -95,7 +99,7 @@ class SqlServerSession implements SourceSession {
     const select: SelectPlan = {
       sql: read.sql,
       params: read.params,
-      columns: read.columns.map((k) => ({ index: k.index, name: k.column.name, convert: k.rule.convert(k.column, ctx) })),
+      columns: read.columns.map((k) => ({ index: k.index, name: k.column.name, convert: withTimeZone(k.rule.convert(k.column, ctx), k.timeZone)! })),
       resultWidth: read.width,
     };
     await streamSelect(this.sc, select, sink, opts, this.opts.statementTimeoutMs);

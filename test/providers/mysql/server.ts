@@ -11,6 +11,8 @@ import mysql from 'mysql2/promise';
 import pino from 'pino';
 import { inject } from 'vitest';
 import type { SessionOptions, SourceRequest } from '../../../src/providers/provider.js';
+import { startMariaDb } from '../../servers/mariadb.js';
+import { createTlsFiles } from '../../servers/tls.js';
 
 export interface MysqlTestServer {
   /** What the suites may expect: MariaDB stores JSON as LONGTEXT, MySQL has a JSON type. */
@@ -37,6 +39,35 @@ export interface MysqlTestDb {
 export function runMariaDb(): MysqlTestServer {
   const { host, port, rootUser } = inject('servers').mariadb;
   return { flavour: 'mariadb', host, port, rootUser };
+}
+
+export interface TlsMysqlTestServer extends MysqlTestServer {
+  /** The CA that signed the server's certificate and the names in it (`localhost` only). */
+  tls: { caFile: string; hosts: string[] };
+  stop(): Promise<void>;
+}
+
+/**
+ * A MariaDB of its own serving TLS (the run's one has none), for the files that test sslmode:
+ * ≈ 2 s to start, so only they pay for it. The certificate names `localhost` only, so
+ * `127.0.0.1` fails verify-full.
+ */
+export async function startTlsMariaDb(): Promise<TlsMysqlTestServer> {
+  const files = await createTlsFiles({ hosts: ['localhost'] });
+  try {
+    const server = await startMariaDb({ tls: files });
+    return {
+      flavour: 'mariadb', host: server.host, port: server.port, rootUser: server.rootUser,
+      tls: { caFile: files.caFile, hosts: files.hosts },
+      async stop() {
+        await server.stop();
+        files.remove();
+      },
+    };
+  } catch (err) {
+    files.remove();
+    throw err;
+  }
 }
 
 export function rootConnection(server: MysqlTestServer, database?: string): Promise<mysql.Connection> {
