@@ -24,7 +24,8 @@ beforeAll(async () => {
     insert into src.readings values
       (1, 1, 12.3456, '2024-03-10 02:30:00', '{1,2}', 'x'),
       (2, 0, -0.0001, '2024-07-01 12:00:00.5', '{}', null),
-      (3, null, null, null, null, 'z')`);
+      (3, null, null, null, null, 'z'),
+      (4, 1, 0, 'infinity', '{3}', 'endless')`);
   await ms.loadFixture(`
     create table dbo.orders (id int primary key, qty smallint, price decimal(10,4), placed datetime2(7), code varchar(10));
     insert into dbo.orders (id, qty, price, placed, code) values (1, 5, 12.3456, '2024-03-31T02:30:00.1234567', 'a');
@@ -78,7 +79,9 @@ describe('cast rules on PostgreSQL sources', () => {
       { id: 1, ok: true, price: '12.3456', taken: '2024-03-10 07:30:00.000', tags: [1, 2] },
       { id: 2, ok: false, price: '-0.0001', taken: '2024-07-01 16:00:00.500', tags: [] },
       { id: 3, ok: null, price: null, taken: null, tags: null },
+      { id: 4, ok: true, price: '0.0000', taken: null, tags: [3] },
     ]);
+    expect((await db.query('select taken::text from readings_cast where id = 4')).rows[0].taken).toBe('infinity');
     expect(await copyPath(status)).toBe('text');
   });
 

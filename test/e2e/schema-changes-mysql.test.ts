@@ -270,15 +270,16 @@ describe('merge sync', () => {
   });
 
   it('an approved retype converts the rows the table keeps through text', async () => {
+    // MariaDB turns the text it cannot convert into 0; the remote is the truth either way
     await my.exec(`alter table merged modify keep int; update merged set keep = id * 100, v = 4 where id in (1, 2);`);
-    // ids 3 and 4 keep 'k3b' / 'fresh' remotely? No: MariaDB converted them to 0 — the remote is the truth
     const paused = await runSyncNow(db, s.id);
     expect(paused).toMatchObject({ state: 'paused', paused_reason: 'retype keep character varying(5) → integer: not a widening PostgreSQL can apply in place keeping every value' });
     await alice.query('drop view merged_keep');
-    // the local rows 3 and 4 hold text that is no integer: the ALTER cannot convert them, the sync pauses again
+    // the local rows hold text that is no integer (the ALTER runs before the merge updates them):
+    // it cannot convert them, the sync pauses again with PostgreSQL's reason
     const { run } = await decideAll(db, alice, s.id, 'approve');
     expect(run.state).toBe('paused');
-    expect(run.paused_reason).toMatch(/^retype keep character varying\(5\) → integer: invalid input syntax for type integer: "k3b"/);
+    expect(run.paused_reason).toMatch(/^retype keep character varying\(5\) → integer: invalid input syntax for type integer: "k1"$/);
     await alice.query(`update merged set keep = null where keep !~ '^[0-9]+$'`);
     await my.exec(`update merged set v = 5;`);
     const { run: applied } = await decideAll(db, alice, s.id, 'approve');
@@ -287,17 +288,22 @@ describe('merge sync', () => {
     await expectSameRows('merged', [...COLUMNS, 'note']);
   });
 
-  it('a rejected widen keeps the type: values that fit load, one that does not fails the run', async () => {
-    await my.exec(`alter table merged modify v bigint; update merged set v = 6 where id = 1;`);
-    expect((await runSyncNow(db, s.id)).state).toBe('paused');
-    const { run } = await decideAll(db, alice, s.id, 'reject');
-    expect(run.state).toBe('success');
-    expect((await typesOf('merged')).v).toBe('integer');
-    await expectSameRows('merged', [...COLUMNS, 'note']);
-    await my.exec(`update merged set v = 9000000000 where id = 1;`);
-    const failed = await runSyncNow(db, s.id);
+  it('pause, a rejected widen keeps the type: values that fit load, one that does not fails the run', async () => {
+    await my.exec(`create table capped (id int primary key, v int, qty int); insert into capped values (1, 1, 1), (2, 1, 2);`);
+    const c = await sync({ table: 'capped', mode: 'merge', cursor: 'v', on_schema_change: 'pause' });
+    await my.exec(`alter table capped modify qty bigint; update capped set v = 2, qty = 20 where id = 1;`);
+    expect((await runSyncNow(db, c.id))).toMatchObject({ state: 'paused', paused_reason: 'widen qty integer → bigint: on_schema_change is pause' });
+    const { run } = await decideAll(db, alice, c.id, 'reject');
+    expect(run.state, run.error_message ?? '').toBe('success');
+    expect((await typesOf('capped')).qty).toBe('integer');
+    await expectSameRows('capped', ['id', 'v', 'qty']);
+    const before = await localRows(db, 'select id, v, qty from capped');
+    await my.exec(`update capped set v = 3, qty = 9000000000 where id = 2;`);
+    const failed = await runSyncNow(db, c.id);
     expect(failed).toMatchObject({ state: 'failure', error_code: 1500 });
     expect(failed.error_message).toMatch(/out of range for type integer/);
+    expect(await localRows(db, 'select id, v, qty from capped')).toEqual(before);
+    expect((await changesOf(db, c.id)).map((x) => x.action)).toEqual(['rejected']);
   });
 });
 

@@ -129,7 +129,12 @@ function castExpr(expr: string, cast: string | undefined): string {
   return cast ? `${expr}::${cast}` : expr;
 }
 
-/** `(<expr>::text || ' Europe/Madrid')`; the zone is a literal (escapeLiteral) and the operator schema-qualified. */
+/**
+ * `(<expr>::text || ' Europe/Madrid')`; the zone is a literal (escapeLiteral) and operator and
+ * functions schema-qualified. `infinity` and `-infinity` keep no zone: timestamptz reads them
+ * bare and refuses them with one.
+ */
 function withZone(expr: string, timeZone: string | undefined): string {
-  return timeZone === undefined ? expr : `(${expr}::pg_catalog.text operator(pg_catalog.||) ${pg.escapeLiteral(` ${timeZone}`)})`;
+  if (timeZone === undefined) return expr;
+  return `(${expr}::pg_catalog.text operator(pg_catalog.||) case when pg_catalog.isfinite(${expr}) then ${pg.escapeLiteral(` ${timeZone}`)} else '' end)`;
 }
