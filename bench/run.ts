@@ -3,10 +3,12 @@
  * reference tool and our import in the same run (each ≥ 3 times, median reported), measures job
  * pick-up latency, prints a table and writes bench/results/latest.json. Not a test: CI skips it.
  *
- *   npm run bench -- [--rows 1000000] [--runs 3] [--only mysql|postgres|incremental[,…]] [--big]   # --big: 10M rows, RSS check
+ *   npm run bench -- [--rows 1000000] [--runs 3] [--only mysql|postgres|incremental|rejects[,…]] [--big]   # --big: 10M rows, RSS check
  *
  * The incremental line (bench/incremental.ts, issue 18 item 9) times a merge sync run against a
  * replace sync run of the same 1M-row table after 1,000 scattered rows changed (--changed).
+ * The rejects line (bench/rejects.ts, issue 19 item 2) times the mysql import with "on_error":
+ * "fail", "reject" on the clean table, and "reject" with 10 bad rows.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,6 +22,7 @@ import { startPostgres } from '../test/servers/postgres.js';
 import { prepareMysql, preparePostgres } from './datasets.js';
 import { measureIncremental, printIncremental } from './incremental.js';
 import { measureLatency, type LatencyResult } from './latency.js';
+import { measureRejects, printRejects } from './rejects.js';
 import { ALL_TOOLS, cPipe, psqlBinaryPipe, sql, type BenchContext, type Measurement, type Tool } from './tools.js';
 
 /** Issue 7 states its targets against these two C pipelines. */
@@ -63,11 +66,11 @@ async function main(): Promise<void> {
     // the sources run on this machine: the network policy refuses loopback unless allowed
     await sql(targetUrl, `update cdb_connectors.settings set value = '${JSON.stringify(LOCAL_SOURCES)}' where name = 'allowed_hosts'`);
     // --big (the memory check) and --tools (one import path) are about the import flows only
-    const flows = args.only ? args.only.split(',') : args.big || args.tools ? ['mysql', 'postgres'] : ['mysql', 'postgres', 'incremental'];
+    const flows = args.only ? args.only.split(',') : args.big || args.tools ? ['mysql', 'postgres'] : ['mysql', 'postgres', 'incremental', 'rejects'];
     const importFlows = flows.filter((f) => f === 'mysql' || f === 'postgres');
     console.log('generating datasets…');
     await Promise.all([
-      flows.includes('mysql') ? prepareMysql(maria.port, ROWS) : undefined,
+      flows.includes('mysql') || flows.includes('rejects') ? prepareMysql(maria.port, ROWS) : undefined,
       flows.includes('postgres') ? preparePostgres(remote.url, ROWS) : undefined,
     ]);
     const mb = importFlows.length ? await datasetMegabytes(flows.includes('postgres') ? remote.url : undefined, maria.port) : 0;
@@ -87,15 +90,17 @@ async function main(): Promise<void> {
     const incremental = flows.includes('incremental')
       ? await measureIncremental(targetUrl, maria.port, { rows: ROWS, runs: RUNS, changed: Number(args.changed) })
       : undefined;
+    const rejects = flows.includes('rejects') ? await measureRejects(targetUrl, maria.port, { rows: ROWS, runs: RUNS }) : undefined;
     if (rows.length > 0) print(rows, latency);
     if (incremental) printIncremental(incremental);
+    if (rejects) printRejects(rejects);
     const out = {
       at: new Date().toISOString(), rows: ROWS, runs: RUNS, machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memGb: Math.round(os.totalmem() / 2 ** 30), node: process.version },
-      results: rows, latency, incremental, totalSeconds: (Date.now() - t0) / 1000,
+      results: rows, latency, incremental, rejects, totalSeconds: (Date.now() - t0) / 1000,
     };
     const dir = path.join(path.dirname(new URL(import.meta.url).pathname), 'results');
     fs.mkdirSync(dir, { recursive: true });
-    const file = args.big ? 'latest-big.json' : importFlows.length === 0 ? 'latest-incremental.json' : 'latest.json';
+    const file = args.big ? 'latest-big.json' : importFlows.length > 0 ? 'latest.json' : flows.includes('incremental') ? 'latest-incremental.json' : 'latest-rejects.json';
     fs.writeFileSync(path.join(dir, file), JSON.stringify(out, null, 2));
     console.log(`\nwritten to bench/results/${file} (${out.totalSeconds.toFixed(0)} s in all)`);
   } finally {

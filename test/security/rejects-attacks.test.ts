@@ -115,7 +115,7 @@ describe('a trigger raising on every row of a merge table', () => {
     expect(await lastRun(db, sync.id)).toMatchObject({ rows_fetched: 4, rows_inserted: 0, rows_updated: 0, rows_unchanged: 1 });
     expect(await localRows(db, `select id, v from ${table}`)).toEqual(before);
     const rows = (await db.query('select row_number::int, error_code, message from cdb_connectors.rejects where import_id = $1 order by row_number', [await lastRunId(sync.id)])).rows;
-    expect(rows).toEqual([2, 3, 4].map((n) => ({ row_number: n, error_code: 'P0001', message: `refused as ${alice.name} (super false): secrets denied, reset role denied` })));
+    expect(rows).toEqual([2, 3, 4].map((n) => ({ row_number: n, error_code: 'P0001', message: `refused as ${alice.name} (super f): secrets denied, reset role denied` })));
     expect(await mysqlRows(my, 'select count(*) from guarded')).toEqual(['["5"]']);
   });
 
@@ -125,7 +125,7 @@ describe('a trigger raising on every row of a merge table', () => {
     await my.exec("insert into guarded_limit select seq, concat('n', seq), '2026-01-02 00:00:00' + interval seq second from seq_10_to_19");
     const run = await runSyncNow(db, sync.id);
     expect(run).toMatchObject({ state: 'failure', error_code: 1512 });
-    expect(run.error_message).toMatch(new RegExp(`^4 rows were rejected, more than max_rejects \\(3\\); the first: row \\d+: refused as ${alice.name} \\(super false\\): secrets denied, reset role denied \\(SQLSTATE P0001\\)\\. The table was not changed`));
+    expect(run.error_message).toMatch(new RegExp(`^4 rows were rejected, more than max_rejects \\(3\\); the first: row \\d+: refused as ${alice.name} \\(super f\\): secrets denied, reset role denied \\(SQLSTATE P0001\\)\\. The table was not changed`));
     expect(await localRows(db, `select id, v from ${table}`)).toEqual(before);
     expect((await db.query('select count(*)::int as n from cdb_connectors.rejects where import_id = $1', [await lastRunId(sync.id)])).rows[0].n).toBe(4);
   });
