@@ -234,7 +234,7 @@ export const OPENAPI_DOCUMENT = {
         properties: {
           data_import: { type: 'object', properties: { endpoint: { type: 'string' }, item_queue_id: { type: 'string', format: 'uuid', nullable: true } } },
           id: { type: 'string', format: 'uuid' }, name: { type: 'string', nullable: true }, interval: { type: 'integer' }, url: { type: 'string', nullable: true },
-          state: { type: 'string', enum: ['created', 'queued', 'syncing', 'success', 'failure'] }, user_id: { type: 'string' },
+          state: { type: 'string', enum: ['created', 'queued', 'syncing', 'success', 'failure', 'paused'] }, user_id: { type: 'string' },
           created_at: { type: 'string', format: 'date-time' }, updated_at: { type: 'string', format: 'date-time' },
           run_at: { type: 'string', format: 'date-time' }, ran_at: { type: 'string', format: 'date-time', nullable: true },
           modified_at: { type: 'string', format: 'date-time', nullable: true }, etag: { type: 'string', nullable: true },
@@ -245,6 +245,7 @@ export const OPENAPI_DOCUMENT = {
           visualization_id: { type: 'string', nullable: true }, from_external_source: { type: 'boolean' },
           table_name: { type: 'string', nullable: true }, target_schema: { type: 'string' }, last_import_id: { type: 'string', nullable: true },
           paused: { type: 'boolean' }, provider: { type: 'string' },
+          paused_reason: { type: 'string', nullable: true, description: 'State paused: the schema changes waiting for cdb_connector_schema_change_approve / _reject (docs/schema-changes.md)' },
         },
       },
       Tables: {

@@ -37,6 +37,12 @@ import { copyErrorPosition, isRowError, rejectMessage, type TargetError } from '
  */
 export const REJECT_BATCH_BYTES = 2 * 1024 * 1024;
 const SAVEPOINT = 'cdb_reject_batch';
+/**
+ * What the sink may write ahead of the batch being sent: at a batch boundary the COPY's end, the
+ * savepoints and the next COPY's start take a few round trips, and the source keeps reading
+ * meanwhile instead of pausing (measured: docs/performance.md "Rejected rows").
+ */
+const WRITE_AHEAD_BYTES = 1024 * 1024;
 
 export interface RejectingCopyOptions {
   /** The staging table, qualified, and its `COPY … FROM STDIN` statement (without FREEZE). */
@@ -66,11 +72,14 @@ export class RejectingCopy extends Writable {
   private retained: Buffer[] = [];
   private retainedBytes = 0;
   private attempt: Attempt | undefined;
+  /** False while the last successful batch's savepoint is still to be released. */
+  private released = true;
   private sequences: { rowNumber?: string; positions: string[] } | undefined;
   private readonly batchBytes: number;
 
   constructor(private readonly client: pg.ClientBase, private readonly opts: RejectingCopyOptions) {
-    super();
+    // the sink keeps encoding while a batch boundary waits for the server (see WRITE_AHEAD_BYTES)
+    super({ highWaterMark: WRITE_AHEAD_BYTES });
     this.batchBytes = opts.batchBytes ?? REJECT_BATCH_BYTES;
   }
 
@@ -79,7 +88,9 @@ export class RejectingCopy extends Writable {
   }
 
   override _final(callback: (err?: Error | null) => void): void {
-    this.closeBatch().then(() => callback(), callback);
+    this.closeBatch()
+      .then(() => (this.released ? undefined : this.query(`release savepoint ${SAVEPOINT}`)))
+      .then(() => { this.released = true; callback(); }, callback);
   }
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
@@ -108,7 +119,9 @@ export class RejectingCopy extends Writable {
   private async append(data: Buffer): Promise<void> {
     if (!this.attempt) {
       await this.prepare();
-      await this.query(`savepoint ${SAVEPOINT}`);
+      // the previous batch's savepoint is released in the same round trip
+      await this.query(this.released ? `savepoint ${SAVEPOINT}` : `release savepoint ${SAVEPOINT}; savepoint ${SAVEPOINT}`);
+      this.released = true;
       await this.rewind(this.rowsDone);
       this.attempt = this.start();
     }
@@ -129,7 +142,7 @@ export class RejectingCopy extends Writable {
     this.retainedBytes = 0;
     const error = await finish(attempt, this.opts.framing.epilogue());
     if (!error) {
-      await this.query(`release savepoint ${SAVEPOINT}`);
+      this.released = false; // released with the next batch's savepoint, or at the end
       const rows = Number(attempt.stream.rowCount);
       this.stored += rows;
       this.rowsDone += rows;

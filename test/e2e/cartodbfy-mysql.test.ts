@@ -307,11 +307,12 @@ describe('sync tables', () => {
     expect((await waitForSyncRun(db, created.id)).state).toBe('success');
     await db.query(`update cdb_connectors.settings set value = 'true' where name = 'sync_rebuild_on_schema_change'`);
     try {
-      await my.exec('alter table towns drop column pop');
+      // a retype: a dropped column would only stay, NULL (on_schema_change evolve), with no rebuild
+      await my.exec('alter table towns modify pop varchar(10)');
       const run = await runSyncNow(db, created.id);
       expect(run.state, run.error_message ?? '').toBe('success');
       expect((await columnsOf('towns')).map((c) => `${c.name} ${c.type} ${c.identity}`)).toEqual([
-        'cartodb_id bigint d', 'id integer ', 'name character varying(10) ', 'geom geometry ',
+        'cartodb_id bigint d', 'id integer ', 'name character varying(10) ', 'pop character varying(10) ', 'geom geometry ',
         'the_geom geometry(Geometry,4326) ', 'the_geom_webmercator geometry(Geometry,3857) ',
       ]);
       expect((await db.query('select cartodb_id::int, st_astext(the_geom) as g from towns')).rows).toEqual([{ cartodb_id: 7, g: 'POINT(3 4)' }]);

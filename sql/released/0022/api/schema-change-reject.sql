@@ -2,7 +2,7 @@
 -- change of a paused sync table (SPEC §14): the table keeps its shape and later runs do not ask
 -- again — a rejected add is never added (the remote column is not loaded), a rejected widen or
 -- retype keeps the table's type and the remote values are loaded into it (a value that does not
--- fit fails the run: error 1502 with PostgreSQL's message, or a rejected row with "on_error":
+-- fit fails the run: error 1500 with PostgreSQL's message, or a rejected row with "on_error":
 -- "reject"), a rejected drop keeps the column with NULLs. When it was the sync's last pending
 -- change, the sync resumes and runs at once. Returns the change with "sync_state" and
 -- "pending_changes" (cdb_connectors.decide_schema_change). Invoker rights.

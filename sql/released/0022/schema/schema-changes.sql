@@ -51,7 +51,7 @@ create index if not exists schema_changes_sync on cdb_connectors.schema_changes 
 create index if not exists schema_changes_pending on cdb_connectors.schema_changes (sync_id) where action = 'pending';
 create index if not exists schema_changes_owner on cdb_connectors.schema_changes (owner);
 
-comment on table cdb_connectors.schema_changes is 'Every remote column change a sync run detected (SPEC §14): kind add/drop/widen/retype, the action taken (applied, failed, pending, approved, rejected) and who decided. Each role sees its own; decide with cdb_connector_schema_change_approve(id) / _reject(id).';
+comment on table cdb_connectors.schema_changes is 'Every remote column change a sync run detected (on_schema_change): kind add/drop/widen/retype, the action taken (applied, failed, pending, approved, rejected) and who decided. Each role sees its own; decide with cdb_connector_schema_change_approve(id) / _reject(id).';
 comment on column cdb_connectors.schema_changes.old_type is 'The synced table''s type of the column (NULL for add).';
 comment on column cdb_connectors.schema_changes.new_type is 'The remote''s type, mapped to PostgreSQL (NULL for drop).';
 comment on column cdb_connectors.schema_changes.action is 'applied (by on_schema_change evolve, or a rebuild), failed (on_schema_change fail), pending (waits for a decision; the sync is paused), approved, rejected.';
@@ -59,3 +59,8 @@ comment on column cdb_connectors.schema_changes.reason is 'Why the change was no
 comment on column cdb_connectors.schema_changes.decided_by is 'The role that approved or rejected it (NULL: the sync''s policy decided).';
 comment on column cdb_connectors.schema_changes.applied_at is 'When a run applied it to the table (approved changes: the run after the approval).';
 comment on column cdb_connectors.syncs.remote_columns is 'The remote''s columns as the last successful run staged them ([{"name", "type"}]): tells a column the remote dropped from one the owner added.';
+
+-- The override keeps its meaning; its description now says what it overrides.
+update cdb_connectors.settings
+   set description = 'When the remote columns of a replace sync table changed so that a run would pause or fail (on_schema_change, a retype, a view blocking ALTER TYPE): false = keep the table and pause or fail with 2013; true = drop it (CASCADE: dependent views go too) and recreate it.'
+ where name = 'sync_rebuild_on_schema_change';
