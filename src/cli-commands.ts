@@ -181,13 +181,12 @@ const CONNECTION_COLUMNS = ['name', 'provider', 'server', 'port', 'database', 'u
 export async function runConnectionCommand(url: string, action: 'create' | 'alter' | 'drop' | 'list', name?: string, opts: { json?: boolean } = {}): Promise<number> {
   return withClient(url, async (c) => {
     if (action === 'list') {
-      const { rows } = await c.query<{ name: string; provider: string; params: Record<string, unknown>; has_password: boolean; updated_at: Date }>(
-        'select name, provider, params, has_password, updated_at from cdb_connectors.connections where owner = current_user order by name');
-      if (opts.json) {
-        console.log(JSON.stringify(rows.map((r) => ({ name: r.name, provider: r.provider, connection: { ...r.params, ...(r.has_password ? { password: '***' } : {}) } }))));
-      } else {
-        console.log(formatTable(CONNECTION_COLUMNS, rows.map((r) => ({ ...r.params, name: r.name, provider: r.provider, password: r.has_password ? '***' : '', updated_at: r.updated_at }))));
-      }
+      // the SQL API's own form of a connection (password as ***), as the functions return it
+      const { rows } = await c.query<{ o: { name: string; provider: string; connection: Record<string, unknown>; updated_at: string } }>(
+        'select cdb_connectors.connection_object(c) as o from cdb_connectors.connections as c where c.owner = current_user order by c.name');
+      const connections = rows.map((r) => r.o);
+      if (opts.json) console.log(JSON.stringify(connections));
+      else console.log(formatTable(CONNECTION_COLUMNS, connections.map((o) => ({ ...o.connection, name: o.name, provider: o.provider, updated_at: new Date(o.updated_at) }))));
       return 0;
     }
     if (action === 'drop') {
