@@ -255,7 +255,10 @@ begin
     -- for an admin who can read them all); stored by name, so every run reads the current one
     select n.provider, n.params into named
       from cdb_connectors.connections as n where n.owner = current_user and n.name = c ->> 'connection';
-    if not found then
+    if not found and c ->> 'connection' ~ '://' then
+      -- a URL is no name, and it may hold a password: never echo it back into the error
+      problems := problems || 'The connection parameter must be a JSON object or the name of one of your connections (cdb_connector_create_connection), not a URL'::text;
+    elsif not found then
       problems := problems || format('No connection named %s: create it with cdb_connector_create_connection(name, connection), or list yours in cdb_connectors.connections', c -> 'connection');
     elsif cat.provider is not null and named.provider <> cat.provider then
       problems := problems || format('The connection %s is a %s connection, not %s', c -> 'connection', named.provider, cat.provider);

@@ -63,6 +63,14 @@ export async function planIncrementalRead(
         ? `The ${what} column ${name} has type ${skipped.remoteType}, which is not imported; choose another column or cast it with sql_query.`
         : `The ${what} column ${name} is not a column of the source (its columns: ${plan.columns.map((c) => c.remoteName).slice(0, 20).join(', ')}).`);
     }
+    // the window's bounds and the diff's key ranges are compared in the remote's type while the
+    // mark and the local keys are in the local one: a user cast between them would misorder rows
+    const userCast = plan.columns[i]!.userCast;
+    if (userCast && plan.columns[i]!.localType !== userCast.builtInType) {
+      throw new ConnectorError('INVALID_PARAMETERS',
+        `The ${what} column ${plan.columns[i]!.remoteName} is retyped to ${plan.columns[i]!.localType} by the cast rule ${userCast.label}: `
+        + `a ${what} column of an incremental sync keeps its built-in type (${userCast.builtInType}). Drop that rule for this column, or choose another ${what}.`);
+    }
     return i;
   };
   const keyNames = mode === 'merge' ? (params.primary_key ?? plan.uniqueKey) : [];

@@ -6,6 +6,7 @@
  *     numeric's range), an invalid geometry (a WKT column cast to geometry) — completes with the
  *     warning rejected_rows; every good row is there (compared with the remote, row for row), its
  *     cartodb_id still 1..n; each reject row is checked field by field;
+ *   - an impossible date and a number beyond bigint, reaching types the user's cast rules chose;
  *   - the limits: max_rejects and max_reject_ratio fail with 1512, no table, the rejects kept;
  *   - "on_error": "fail" (and no on_error) fails as before, rejecting nothing;
  *   - a replace sync that rejects on every run; a merge sync whose table alice gave a NOT NULL:
@@ -105,6 +106,29 @@ describe('an import with bad rows', () => {
     ]);
     // alice reads her rejects herself
     expect((await alice.query('select count(*)::int as n from cdb_connectors.rejects where import_id = $1', [status.id])).rows[0].n).toBe(3);
+  });
+});
+
+describe('values the cast rules send to a type that refuses them', () => {
+  it('an impossible date and a number beyond bigint are rejected with 22008 and 22003; the other rows exact', async () => {
+    await my.exec(`create table readings (id int primary key, day varchar(10), n decimal(30,0));
+      insert into readings select seq, concat('2024-01-', lpad(seq, 2, '0')), seq * 1000 from seq_1_to_20;
+      update readings set day = '2024-02-30' where id = 5;
+      update readings set day = '0000-00-00' where id = 9;
+      update readings set n = 10000000000000000000000000 where id = 12;`);
+    const status = await importAndWait(db, { connector: { provider: 'mysql', connection: my.connection(), table: 'readings', on_error: 'reject',
+      casts: [{ column: 'day', to: 'date' }, { column: 'n', to: 'bigint' }] } }, { url: db.urlAs(alice.name) });
+    expect(status, status.error_message ?? '').toMatchObject({ state: 'complete', rows_fetched: 20, rows_imported: 17 });
+    const rejects = await rejectsOf(status.id);
+    expect(rejects.map(({ row_number, column_name, error_code, remote_value }) => ({ row_number, column_name, error_code, remote_value }))).toEqual([
+      { row_number: 5, column_name: 'day', error_code: '22008', remote_value: '2024-02-30' },
+      { row_number: 9, column_name: 'day', error_code: '22008', remote_value: '0000-00-00' },
+      { row_number: 12, column_name: 'n', error_code: '22003', remote_value: '10000000000000000000000000' },
+    ]);
+    const types = await db.query(`select format_type(atttypid, atttypmod) as t from pg_attribute where attrelid = 'public.readings'::regclass and attname in ('day', 'n') order by attname`);
+    expect(types.rows.map((r) => r.t)).toEqual(['date', 'bigint']);
+    expect(await localRows(db, 'select id, day::text, n::text from readings'))
+      .toEqual(await mysqlRows(my, 'select id, day, cast(n as char) from readings where id not in (5, 9, 12)'));
   });
 });
 

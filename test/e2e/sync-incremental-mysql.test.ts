@@ -287,6 +287,20 @@ describe('validation', () => {
     const dup = await runSyncNow(db, dupKey.id);
     expect(dup).toMatchObject({ state: 'failure', error_code: 1502, error_message: expect.stringMatching(/primary key \(name\) is not unique in the source/) });
   });
+
+  it('a cast rule that retypes the cursor or the key fails the first run with 1502 naming the rule; on other columns it is fine', async () => {
+    await my.exec(`create table cast_src (id int primary key, seen datetime(3) not null, qty int);
+      insert into cast_src values (1, '2024-01-01 10:00:00', 5)`);
+    const base = { table: 'cast_src', mode: 'merge', cursor: 'seen' };
+    const onCursor = await sync({ ...base, import_as: 'cast_c', casts: [{ column: 'seen', to: 'text' }] });
+    expect(onCursor).toMatchObject({ state: 'failure', error_code: 1502,
+      error_message: expect.stringMatching(/The cursor column seen is retyped to text by the cast rule casts\[1\].*keeps its built-in type \(timestamp\(3\)/) });
+    const onKey = await sync({ ...base, import_as: 'cast_k', casts: [{ column: 'id', to: 'numeric' }] });
+    expect(onKey).toMatchObject({ state: 'failure', error_code: 1502, error_message: expect.stringMatching(/The primary key column id is retyped to numeric by the cast rule casts\[1\]/) });
+    const elsewhere = await sync({ ...base, import_as: 'cast_o', casts: [{ column: 'qty', to: 'bigint' }] });
+    expect(elsewhere.state).toBe('success');
+    expect((await db.query('select id, qty, pg_typeof(qty)::text as t from cast_o')).rows).toEqual([{ id: 1, qty: '5', t: 'bigint' }]);
+  });
 });
 
 describe('past max_rows and name clashes (issue 22 §3, §4)', () => {

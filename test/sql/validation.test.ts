@@ -73,7 +73,7 @@ const BAD: BadCase[] = [
   { name: 'case twins in connection', json: mysql({}, { Server: 'other' }), messages: ['Duplicate connection parameters (keys are case-insensitive): Server, server'] },
   // connection
   { name: 'connection missing', json: j({ connector: { provider: 'mysql', table: 't' } }), messages: ['Missing required parameters connection'] },
-  { name: 'connection is a string', json: mysql({ connection: 'mysql://u:p@h/d' }), messages: ['The connection parameter must be a JSON object'] },
+  { name: 'connection is a string', json: mysql({ connection: 'mysql://u:p@h/d' }), messages: ['The connection parameter must be a JSON object or the name of one of your connections (cdb_connector_create_connection), not a URL'] },
   { name: 'connection is an array', json: mysql({ connection: [] }), messages: ['The connection parameter must be a JSON object'] },
   { name: 'mysql without server and username', json: mysql({}, { server: undefined, username: null }), messages: ['Missing required connection parameters server,username'] },
   { name: 'mysql without password', json: mysql({}, { password: undefined }), messages: ['Missing required connection parameters password'] },

@@ -32,7 +32,7 @@ create table if not exists cdb_connectors.rejects (
 create index if not exists rejects_import on cdb_connectors.rejects (import_id, row_number);
 create index if not exists rejects_sync on cdb_connectors.rejects (sync_id, created_at) where sync_id is not null;
 
-comment on table cdb_connectors.rejects is 'Rows left out by imports and sync runs with "on_error": "reject" (SPEC §14): one row per rejected row, with its position, column, SQLSTATE, message and remote value. Each role sees its own; cdb_connector_admin members see all.';
+comment on table cdb_connectors.rejects is 'Rows left out by imports and sync runs with "on_error": "reject" (docs/rejected-rows.md): one row per rejected row, with its position, column, SQLSTATE, message and remote value. Each role sees its own; cdb_connector_admin members see all.';
 comment on column cdb_connectors.rejects.import_id is 'The job (cdb_connectors.imports.id) that rejected the row.';
 comment on column cdb_connectors.rejects.sync_id is 'The synchronization of a sync run; NULL for a one-off import.';
 comment on column cdb_connectors.rejects.row_number is '1-based position of the row in the run''s read from the remote.';
