@@ -240,10 +240,10 @@ export function fieldColumn(f: FieldPacket, charsets: Map<number, CharsetInfo>):
   return column(`type ${type}`, `unknown type ${type}`);
 }
 
-function text(v: unknown): string {
+export function text(v: unknown): string {
   return Buffer.isBuffer(v) ? v.toString('utf8') : String(v ?? '');
 }
 
-function num(v: unknown): number | undefined {
+export function num(v: unknown): number | undefined {
   return v === null || v === undefined ? undefined : Number(v);
 }
