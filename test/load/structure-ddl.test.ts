@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planStructure, type LoadedTable, type StructurePlan } from '../../src/load/structure-ddl.js';
 import { mysqlProvider } from '../../src/providers/mysql/index.js';
 import type { TableStructure } from '../../src/rows/structure.js';
+import { applyStructure } from '../../src/load/apply-structure.js';
 import { createTargetDb, type TargetDb } from '../helpers/target.js';
+import { roleFactory, type RoleFactory } from '../sql/helpers.js';
 import { createTestDb, runMariaDb, sessionOptions, type MysqlTestDb } from '../providers/mysql/server.js';
 import { postgresProvider } from '../../src/providers/postgres/index.js';
 import { localRemoteFactory, remoteRequest, remoteSql, type RemotePostgres } from '../providers/postgres/remote.js';
@@ -18,11 +20,13 @@ import { localRemoteFactory, remoteRequest, remoteSql, type RemotePostgres } fro
 let my: MysqlTestDb;
 let db: TargetDb;
 let structures: TableStructure[];
+let roles: RoleFactory;
 
 const TABLES = ['customers', 'orders', 'employees', 'a', 'b', 'places', 'nokey', 'parents', 'children'];
 
 beforeAll(async () => {
   [my, db] = await Promise.all([createTestDb(runMariaDb()), createTargetDb({ postgis: true })]);
+  roles = roleFactory(db);
   await my.exec(`
     create table customers (id int primary key, email varchar(100) not null, name varchar(200) not null, bio text,
       unique key email_uq (email), key name_prefix (name(10)), fulltext key bio_ft (bio)) engine=InnoDB;
@@ -47,7 +51,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([my?.drop(), db?.drop()]);
+  await Promise.all([my?.drop(), roles?.cleanup()]);
 });
 
 const of = (table: string) => structures.find((s) => s.table === table)!;
@@ -225,5 +229,65 @@ describe('readStructure on PostgreSQL', () => {
       'The index stores_open is not reproduced: it is partial (WHERE (opened IS NOT NULL)), which the connector does not translate.',
       'The index stores_tags is not reproduced: its method gin has no PostgreSQL counterpart the connector maps.',
     ]);
+  });
+});
+
+describe('applyStructure', () => {
+  const ALL = { primaryKeys: true, indexes: true, notNull: true, foreignKeys: true };
+  const table = (name: string, keys: string[], extra: Partial<TableStructure> = {}): TableStructure => ({
+    table: name, notNull: [], foreignKeys: [], ...extra,
+    indexes: [{ name: 'PRIMARY', unique: true, primary: true, kind: 'btree', columns: keys.map((k) => ({ name: k, descending: false })) }],
+  });
+  const loadedAs = (schema: string, names: string[]) => new Map(names.map((t) => [t, { schema, table: t, columns: new Map(['id', 'ref'].map((c) => [c, { name: c, type: 'integer' }])) }]));
+
+  async function inTransaction<T>(fn: (client: import('pg').PoolClient) => Promise<T>): Promise<T> {
+    const client = await db.pool.connect();
+    try {
+      await client.query('begin');
+      const result = await fn(client);
+      await client.query('commit');
+      return result;
+    } catch (err) {
+      await client.query('rollback');
+      throw err;
+    } finally {
+      client.release(true);
+    }
+  }
+
+  it('turns what the data refuses into warnings and applies the rest, as the owner', async () => {
+    const carol = await roles.create('carol');
+    await db.query(`create schema dw authorization "${carol.name}"`);
+    await carol.query(`create table dw.good (id integer, ref integer); insert into dw.good values (1, null), (2, 1);
+      create table dw.dups (id integer, ref integer); insert into dw.dups values (1, 5), (1, 6);
+      create table dw.orphans (id integer, ref integer); insert into dw.orphans values (1, 99);`);
+    const structures = [
+      table('good', ['id'], { foreignKeys: [{ name: 'good_self', columns: ['ref'], refSchema: 'x', refTable: 'good', refColumns: ['id'], onDelete: 'CASCADE', onUpdate: 'NO ACTION' }] }),
+      table('dups', ['id']),
+      table('orphans', ['id'], { foreignKeys: [{ name: 'orphans_good', columns: ['ref'], refSchema: 'x', refTable: 'good', refColumns: ['id'], onDelete: 'NO ACTION', onUpdate: 'NO ACTION' }] }),
+    ];
+    const plan = planStructure(structures, loadedAs('dw', ['good', 'dups', 'orphans']), ALL);
+    const result = await inTransaction((client) => applyStructure(client, carol.name, plan));
+    expect(result.applied.map((s) => s.what)).toEqual(['primary key (id)', 'primary key (id)', 'foreign key good_self (ref) → good (id)']);
+    expect(result.warnings).toEqual([
+      { table: 'dups', message: 'The primary key (id) was not created: could not create unique index "dups_pkey" (Key (id)=(1) is duplicated.).' },
+      { table: 'orphans', message: expect.stringMatching(/^The foreign key orphans_good \(ref\) → good \(id\) was not created: insert or update on table "orphans" violates foreign key constraint "orphans_good" \(Key \(ref\)=\(99\) is not present in table "good"\.\)\.$/) },
+    ]);
+    const { rows } = await db.query(`select conrelid::regclass::text as t, contype, pg_get_userbyid(c.relowner) as owner from pg_constraint
+      join pg_class c on c.oid = conrelid where connamespace = 'dw'::regnamespace order by conrelid::regclass::text collate "C", contype`);
+    expect(rows).toEqual([
+      { t: 'dw.good', contype: 'f', owner: carol.name },
+      { t: 'dw.good', contype: 'p', owner: carol.name },
+      { t: 'dw.orphans', contype: 'p', owner: carol.name },
+    ]);
+  });
+
+  it('never with more than the owner\'s rights: another role\'s table fails the run (42501), nothing applied', async () => {
+    const dave = await roles.create('dave');
+    await db.query(`create schema other; create table other.theirs (id integer, ref integer)`);
+    const plan = planStructure([table('theirs', ['id'])], loadedAs('other', ['theirs']), ALL);
+    const err = await inTransaction((client) => applyStructure(client, dave.name, plan)).catch((e: { code?: string }) => e);
+    expect(err).toMatchObject({ code: '42501' });
+    expect((await db.query(`select count(*)::int as n from pg_constraint where conrelid = 'other.theirs'::regclass`)).rows[0].n).toBe(0);
   });
 });
