@@ -4,10 +4,12 @@
  */
 import fs from 'node:fs';
 import pg from 'pg';
+import { FINISHED, progressLine, RateWindow } from './cli-progress.js';
 import { quoteIdent } from './db/sql.js';
 
 const POLL_MS = 250;
-const FINISHED = new Set(['complete', 'failure', 'cancelled']);
+/** Not a terminal (a log, CI): besides each change of state, a progress line this often while importing. */
+const PLAIN_PROGRESS_MS = 10_000;
 /** Like cdb_connector_wait: a sidecar being started registers within this. */
 const NO_SIDECAR_MS = 3000;
 
@@ -72,7 +74,7 @@ export function formatTable(columns: string[], rows: Array<Record<string, unknow
 }
 
 const WORKER_COLUMNS = ['id', 'host', 'pid', 'version', 'running_jobs', 'alive', 'last_seen_at'];
-const IMPORT_COLUMNS = ['id', 'state', 'provider', 'table_name', 'rows_fetched', 'error_code', 'created_at', 'finished_at'];
+const IMPORT_COLUMNS = ['id', 'state', 'provider', 'table_name', 'rows_fetched', 'rows_estimated', 'error_code', 'created_at', 'finished_at'];
 
 export async function printStatus(url: string, limit: number, opts: { json?: boolean } = {}): Promise<void> {
   await withClient(url, async (c) => {
@@ -81,7 +83,7 @@ export async function printStatus(url: string, limit: number, opts: { json?: boo
       `select ${IMPORT_COLUMNS.join(', ')} from cdb_connectors.imports order by created_at desc limit $1`, [limit]);
     // bigint counts arrive as strings: numbers for scripts and for the table's alignment
     const numbers = (rows: Array<Record<string, unknown>>) => rows.map((r) => Object.fromEntries(Object.entries(r)
-      .map(([k, v]) => [k, typeof v === 'string' && ['running_jobs', 'rows_fetched'].includes(k) ? Number(v) : v])));
+      .map(([k, v]) => [k, typeof v === 'string' && ['running_jobs', 'rows_fetched', 'rows_estimated'].includes(k) ? Number(v) : v])));
     const w = numbers(workers.rows);
     const i = numbers(imports.rows);
     if (opts.json) {
@@ -97,34 +99,7 @@ export async function printStatus(url: string, limit: number, opts: { json?: boo
   });
 }
 
-const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-
-function duration(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
-}
-
-/**
- * One frame of `import --wait`'s progress: state, rows so far, rows/s and elapsed time. Without
- * a known total (`total` undefined or 0) there is no bar to fill — a spinner and counters only,
- * never a bar that looks full before anything was fetched.
- */
-export function progressLine(p: { frame: number; state: string; rows: number; elapsedMs: number; total?: number; note?: string }): string {
-  const rate = p.elapsedMs > 0 ? Math.round(p.rows / (p.elapsedMs / 1000)) : 0;
-  const parts = [`${FINISHED.has(p.state) ? ' ' : SPINNER[p.frame % SPINNER.length]} ${p.state}`, `${p.rows.toLocaleString('en-US')} rows`];
-  if (p.total !== undefined && p.total > 0) {
-    const share = Math.min(1, p.rows / p.total);
-    const width = 20;
-    const done = Math.round(share * width);
-    parts[1] = `[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${p.rows.toLocaleString('en-US')} of ~${p.total.toLocaleString('en-US')} rows (${Math.floor(share * 100)}%)`;
-  }
-  if (p.rows > 0) parts.push(`${rate.toLocaleString('en-US')} rows/s`);
-  parts.push(duration(p.elapsedMs));
-  if (p.note) parts.push(p.note);
-  return parts.join(' · ');
-}
-
-interface Status { state: string; rows_fetched: number; [key: string]: unknown }
+interface Status { state: string; rows_fetched: number; rows_estimated?: number | null; [key: string]: unknown }
 
 export async function runImportCommand(url: string, json: string | undefined, wait: boolean): Promise<number> {
   const text = json === undefined || json === '-' ? fs.readFileSync(0, 'utf8') : json;
@@ -139,21 +114,31 @@ export async function runImportCommand(url: string, json: string | undefined, wa
     const out = process.stderr;
     const tty = out.isTTY === true;
     const started = Date.now();
+    const rate = new RateWindow();
     let frame = 0;
     let lastState: string | undefined;
+    let lastPlainAt = 0;
     let noSidecarSince: number | undefined;
     let notedNoSidecar = false;
     for (;;) {
       const s = (await c.query<{ s: Status; alive: boolean }>(
         'select cdb_connector_import_status($1) as s, exists (select from cdb_connectors.workers where alive) as alive', [id])).rows[0]!;
       const status = s.s;
+      const now = Date.now();
       const finished = FINISHED.has(status.state);
-      noSidecarSince = s.alive || finished ? undefined : noSidecarSince ?? Date.now();
-      const note = noSidecarSince !== undefined && Date.now() - noSidecarSince >= NO_SIDECAR_MS
+      noSidecarSince = s.alive || finished ? undefined : noSidecarSince ?? now;
+      const note = noSidecarSince !== undefined && now - noSidecarSince >= NO_SIDECAR_MS
         ? 'no connector sidecar is running: waiting until one starts' : undefined;
-      const line = progressLine({ frame: frame++, state: status.state, rows: Number(status.rows_fetched) || 0, elapsedMs: Date.now() - started, note });
+      const rows = Number(status.rows_fetched) || 0;
+      if (status.state === 'importing') rate.add(now, rows);
+      const estimate = status.rows_estimated === null || status.rows_estimated === undefined ? null : Number(status.rows_estimated);
+      const rowsPerSecond = rate.rowsPerSecond();
+      const line = progressLine({ frame: frame++, state: status.state, rows, estimate, elapsedMs: now - started, note, ...(rowsPerSecond !== undefined ? { rowsPerSecond } : {}) });
       if (tty) out.write(`\r\x1b[2K${line}`);
-      else if (status.state !== lastState || (note !== undefined && !notedNoSidecar)) out.write(`${line}\n`); // a log: one line per change
+      else if (status.state !== lastState || (note !== undefined && !notedNoSidecar) || (status.state === 'importing' && now - lastPlainAt >= PLAIN_PROGRESS_MS)) {
+        out.write(`${line}\n`); // a log: one line per change, and one now and then while importing
+        lastPlainAt = now;
+      }
       lastState = status.state;
       notedNoSidecar ||= note !== undefined;
       if (finished) {

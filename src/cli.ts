@@ -237,7 +237,7 @@ program.command('start').description('migrate and run; starts an embedded Postgr
     await embedded?.server.stop();
   }, { embedded: embedded !== undefined }, { signals: ['SIGTERM', 'SIGINT', 'SIGHUP'], parentExit: true, announce: true });
   embedded?.files.writeRunningFile(cfg.dataDir, { port: embedded.server.port, ...endpoints });
-  console.log(startBanner(embedded ? url : redactUrl(url), endpoints, embedded && { dataDir: path.resolve(cfg.dataDir), port: embedded.server.port }));
+  console.log(startBanner(embedded ? url : redactUrl(url), endpoints, embedded && { dataDir: path.resolve(cfg.dataDir), port: embedded.server.port, description: embedded.server.description }));
 });
 
 /**
@@ -259,11 +259,14 @@ async function startEmbeddedOrExplain(dataDir: string, log: Logger): Promise<{ s
 }
 
 /** What `start` prints once everything serves: how to connect, the URLs that are on, how to stop. */
-function startBanner(psqlUrl: string, endpoints: Endpoints, embedded?: { dataDir: string; port: number }): string {
+function startBanner(psqlUrl: string, endpoints: Endpoints, embedded?: { dataDir: string; port: number; description: string }): string {
   const lines = [`connector-bridge ${VERSION} is running. Connect with:`, '', `  psql "${psqlUrl}"`, ''];
   if (endpoints.httpUrl) lines.push(`  HTTP API:  ${endpoints.httpUrl}  (OpenAPI: ${endpoints.httpUrl}/openapi.json)`);
   if (endpoints.metricsUrl) lines.push(`  metrics:   ${endpoints.metricsUrl}  (health: ${endpoints.metricsUrl.replace(/\/metrics$/, '/healthz')})`);
-  if (embedded) lines.push(`  data:      ${embedded.dataDir} (embedded PostgreSQL on 127.0.0.1:${embedded.port}; docs/operations.md says how to reset it)`);
+  if (embedded) {
+    lines.push(`  data:      ${embedded.dataDir} (embedded PostgreSQL on 127.0.0.1:${embedded.port}; docs/operations.md says how to reset it)`,
+      `  server:    ${embedded.description}`);
+  }
   lines.push(`  stop:      Ctrl-C (or kill ${process.pid}); npx connector-bridge status shows sidecars and imports`, '');
   return `\n${lines.join('\n')}`;
 }

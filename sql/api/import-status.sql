@@ -1,6 +1,6 @@
 -- :api_schema.cdb_connector_import_status(item_queue_id uuid) → jsonb: the import's status in
 -- the shape of CARTO's import status (SPEC §3): id, item_queue_id, state, success, table_name,
--- target_schema, rows_fetched, rows_imported, columns_imported, rows_inserted, rows_updated,
+-- target_schema, rows_fetched, rows_estimated (from remote statistics, NULL = unknown), rows_imported, columns_imported, rows_inserted, rows_updated,
 -- rows_deleted, rows_unchanged (incremental sync runs), truncated (stopped at max_rows), warnings, error_code,
 -- get_error_text {title, what_about} (NULL without error), error_message, sync_id, attempt,
 -- created_at, started_at, finished_at, updated_at, provider, params (password "***").
@@ -20,7 +20,7 @@ begin
   select jsonb_build_object(
     'id', i.id, 'item_queue_id', i.id, 'state', i.state, 'success', i.state = 'complete',
     'table_name', i.table_name, 'target_schema', i.target_schema,
-    'rows_fetched', i.rows_fetched, 'rows_imported', i.rows_imported, 'columns_imported', i.columns_imported,
+    'rows_fetched', i.rows_fetched, 'rows_estimated', i.rows_estimated, 'rows_imported', i.rows_imported, 'columns_imported', i.columns_imported,
     'truncated', i.truncated, 'rows_inserted', i.rows_inserted, 'rows_updated', i.rows_updated, 'rows_deleted', i.rows_deleted, 'rows_unchanged', i.rows_unchanged,
     'warnings', i.warnings, 'error_code', i.error_code,
     'get_error_text', case

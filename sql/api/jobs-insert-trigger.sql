@@ -112,6 +112,7 @@ begin
   new.state := 'enqueued';
   new.table_name := null;
   new.rows_fetched := 0;
+  new.rows_estimated := null;
   new.rows_imported := null;
   new.truncated := null;
   new.rows_inserted := null;

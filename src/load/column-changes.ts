@@ -43,7 +43,8 @@ export interface ColumnComparison {
  * `previous` is null for a sync whose last run predates schema_changes (migration 0022): then a
  * full refresh takes the table's columns as last run's (before 0022 a replace sync could hold no
  * other column: 2013), and an incremental sync only those the remote still sends (it may hold
- * user-added columns and `_deleted_at`, so it sees no drops on that one run).
+ * user-added columns and `_deleted_at`, so it sees no drops on that one run). A column whose type
+ * differs is loaded into the table's type on that run (ownerTyped), never taken for a retype.
  */
 export function compareColumns(
   table: readonly TableColumn[], staged: readonly TableColumn[], previous: readonly TableColumn[] | null,
@@ -59,7 +60,10 @@ export function compareColumns(
       if (last.has(column.name)) out.ownerDropped.push(column.name);
       else out.changes.push({ kind: 'add', column: column.name, oldType: null, newType: column.type });
     } else if (localType !== column.type) {
-      if (last.get(column.name) === column.type) out.ownerTyped.push({ name: column.name, type: localType });
+      // without last run's columns a type difference cannot be told from a new release mapping the
+      // same remote type differently (PostgreSQL arrays were text before issue 22 §11): the table
+      // keeps its type for this one run, as a type the owner chose; later runs compare as usual
+      if (previous === null || last.get(column.name) === column.type) out.ownerTyped.push({ name: column.name, type: localType });
       else out.changes.push({ kind: widensInPlace(localType, column.type) ? 'widen' : 'retype', column: column.name, oldType: localType, newType: column.type });
     }
   }

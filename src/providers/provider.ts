@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { ConnectorError } from '../errors.js';
 import type { SourcePlan, TargetCapabilities } from '../rows/plan.js';
 import type { BinaryCopySink, RowSink } from '../rows/sink.js';
+import type { TableStructure } from '../rows/structure.js';
 import type { UserCast } from '../rows/user-casts.js';
 import type { WarningCounter } from '../rows/warnings.js';
 
@@ -78,6 +79,18 @@ export function requireSource(request: SourceRequest): SourceObject {
   return request.source;
 }
 
+/**
+ * A row count as a remote's statistics give it (a number, a bigint's text, a float like
+ * PostgreSQL's reltuples), for estimateRows: a whole number of rows, or null when it says nothing:
+ * NULL, negative ("never analysed"), and 0, which an empty table and one whose statistics were
+ * never gathered both report (taken as unknown, a read may then be ordered: on an empty table
+ * that costs nothing).
+ */
+export function rowsFromStatistics(value: unknown): number | null {
+  const n = typeof value === 'number' ? value : typeof value === 'string' || typeof value === 'bigint' ? Number(value) : NaN;
+  return Number.isFinite(n) && n >= 1 ? Math.round(n) : null;
+}
+
 export interface SessionOptions {
   connectTimeoutMs: number;
   /** Upper bound for one remote statement, including the whole streamed SELECT. */
@@ -122,6 +135,13 @@ export interface ReadWindow {
    * negative. No ORDER BY is needed. At most a few hundred ranges, ascending, not overlapping.
    */
   keyRanges?: { column: string; ranges: ReadonlyArray<{ from: string; to: string }> };
+  /**
+   * Rows in ascending order of these plan columns (remoteNames: the plan's `uniqueKey`), so a
+   * read cut at `limit` keeps the first rows in key order (issue 22 §3). Only given for a read
+   * without `cursor` or `keyRanges`, and only when the read may be cut: the sort costs the remote.
+   * Comparisons are the remote's own (its collation for text keys).
+   */
+  order?: readonly string[];
 }
 
 /**
@@ -190,8 +210,20 @@ export interface SourceSession {
    * without it make merges without a cursor read the whole table every run.
    */
   hashBuckets?(plan: SourcePlan, buckets: KeyBuckets, opts: { signal: AbortSignal }): Promise<BucketHash[]>;
+  /**
+   * Optional: how many rows a full read of `plan` would return, from the remote's statistics
+   * (catalog row counts, never a COUNT(*) of the table): approximate, maybe stale. null when the
+   * remote keeps none for the source (a view, a sql_query, a table never analysed). For progress
+   * (rows_estimated) and to tell whether a read may be cut at max_rows.
+   */
+  estimateRows?(plan: SourcePlan, opts: { signal: AbortSignal }): Promise<number | null>;
   /** Up to `limit` tables and views visible to the user, schema-qualified. */
   listTables(limit: number): Promise<RemoteTable[]>;
+  /**
+   * Optional (whole-database runs, SPEC §15): NOT NULL columns, indexes and foreign keys of
+   * `tables` in the session's schema, from the catalog. A table the schema lacks comes back empty.
+   */
+  readStructure?(tables: readonly string[]): Promise<TableStructure[]>;
   /** Releases the connection(s); safe to call twice and after errors. */
   close(): Promise<void>;
 }

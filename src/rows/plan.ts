@@ -66,4 +66,15 @@ export interface SourcePlan {
    * plan's local types (postgres → postgres): the load then takes `streamBinaryCopy`.
    */
   binaryCopy?: boolean;
+  /**
+   * What describe already knows the import changes, e.g. PostgreSQL enums imported as text
+   * (`enum_as_text`): added to the job's warnings after `skipped_columns`.
+   */
+  warnings?: PlanWarning[];
+}
+
+/** A warning of the job's status (`{code, message}`, SPEC §3) that describe produces. */
+export interface PlanWarning {
+  code: string;
+  message: string;
 }

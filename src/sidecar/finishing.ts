@@ -12,7 +12,8 @@ import type { JobRow } from './job.js';
 import { currentSyncTable, syncRunSteps, type Finishing } from './sync-run.js';
 import { recordSyncRunSuccess } from './sync-store.js';
 
-const IMPORT: Finishing = {
+/** An import's failure is its job's alone. */
+const IMPORT = (pool: pg.Pool): Finishing => ({
   started: async () => undefined,
   syncedTableOid: async () => null,
   incremental: undefined,
@@ -20,14 +21,14 @@ const IMPORT: Finishing = {
   beginLoad: (client, plan) => writeStrategy('new-table').begin(client, plan),
   runWarnings: () => [],
   runCounts: () => undefined,
-  failed: async () => undefined,
-};
+  failed: async (recordJob) => { await recordJob(pool); },
+});
 
 export type { Finishing, ReadPlan } from './sync-run.js';
 
 export function finishingFor(pool: pg.Pool, job: JobRow): Finishing {
   const syncId = job.sync_id;
-  if (!syncId) return IMPORT;
+  if (!syncId) return IMPORT(pool);
   const mode = incrementalMode(job.params);
   return mode ? incrementalFinishing(pool, job, syncId, mode) : replaceFinishing(pool, job, syncId);
 }

@@ -130,6 +130,11 @@ export async function tickJob(db: pg.Pool, jobId: string, workerId: string, rows
   return { owned: rows.length === 1, cancelRequested: rows[0]?.cancel_requested ?? false };
 }
 
+/** The read's row estimate (issue 22 §7), once after describe; NULL stays "unknown". */
+export async function recordRowsEstimated(db: pg.Pool, jobId: string, workerId: string, rows: number): Promise<void> {
+  await db.query(`update cdb_connectors.jobs set rows_estimated = $3 where id = $1 and worker_id = $2 and state = 'importing'`, [jobId, workerId, rows]);
+}
+
 /**
  * Which of `jobIds` (the jobs this worker runs) the database says to stop: still ours, importing,
  * cancel_requested. A cancel NOTIFY only prompts this read; it is never trusted by itself.
@@ -181,7 +186,7 @@ export async function markComplete(client: pg.ClientBase, jobId: string, workerI
   if (rowCount !== 1) throw new LeaseLostError(jobId);
 }
 
-export async function markFailed(db: pg.Pool, jobId: string, workerId: string, state: 'failure' | 'cancelled', code: number, message: string, warnings: Warning[]): Promise<boolean> {
+export async function markFailed(db: pg.Pool | pg.ClientBase, jobId: string, workerId: string, state: 'failure' | 'cancelled', code: number, message: string, warnings: Warning[]): Promise<boolean> {
   const { rowCount } = await db.query(
     `update cdb_connectors.jobs
         set state = $3, error_code = $4, error_message = $5, warnings = $6::jsonb, finished_at = now(), updated_at = now(), lease_expires_at = null

@@ -24,7 +24,7 @@ import { PreviewSink } from './preview-sink.js';
 import type { Answer, ClaimedRequest } from './request-store.js';
 import type { Settings } from './settings.js';
 import { untilAborted } from './until-aborted.js';
-import { skippedColumnsWarning, WarningCounts } from './warnings.js';
+import { planWarnings, WarningCounts } from './warnings.js';
 
 export interface AnswerDeps {
   pool: pg.Pool;
@@ -138,7 +138,7 @@ function explain(plan: SourcePlan, carto: Cartodbfy, settings: Settings, casts: 
       })),
     ],
     carto: { columns: cartoPlan ? [...CARTO_COLUMN_NAMES] : [], note: carto.note() },
-    warnings: [...skippedColumnsWarning(plan.skipped), ...carto.warnings(), ...unusedCastsWarning(plan, casts)],
+    warnings: [...planWarnings(plan), ...carto.warnings(), ...unusedCastsWarning(plan, casts)],
   };
 }
 

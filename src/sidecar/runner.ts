@@ -23,11 +23,12 @@ import { finishingFor, type Finishing } from './finishing.js';
 import { LeaseLostError, loadApplicationName, type JobRow } from './job.js';
 import { appendLog, handBack, markComplete, markFailed, nameLoadConnection, recordBackendPid, terminatePreviousLoad, type Warning } from './job-store.js';
 import { checkedRequest, openSource } from './open-source.js';
+import { estimateRead } from './row-estimate.js';
 import { readSettings, type Settings } from './settings.js';
 import { startTicker, type Ticker } from './ticker.js';
 import { rejectLogFor } from './reject-store.js';
 import type { RejectLog } from '../load/reject-log.js';
-import { rejectedRowsWarning, rowLimitWarning, skippedColumnsWarning, WarningCounts } from './warnings.js';
+import { planWarnings, rejectedRowsWarning, rowLimitWarning, WarningCounts } from './warnings.js';
 
 export interface RunnerDeps {
   pool: pg.Pool;
@@ -80,7 +81,8 @@ export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortCon
     session = await connectSession(opened.provider, request, settings, { log, signal, target: capabilitiesOf(target) });
     plan = await session.describe();
     const columns = carto.columnsFor(plan, localColumns(plan, settings), settings.maxIdentifierLength);
-    const read = await finishing.planRead(plan, columns, settings, session, signal);
+    const read = await estimateRead({ pool: deps.pool, jobId: job.id, workerId: deps.workerId, log, signal }, session, plan,
+      await finishing.planRead(plan, columns, settings, session, signal));
 
     loadClient = await openLoadConnection(deps, job);
     // PostgreSQL sources whose columns keep their exact types skip row decoding: binary COPY bytes
@@ -177,7 +179,7 @@ function collectWarnings(plan: SourcePlan, load: CopySession, columns: LocalColu
     load.sink.encoder.nulBytesRemoved.forEach((n, i) => { if (n > 0) counts.count('nul_bytes_removed', columns[i]!.name, n); });
   }
   return [
-    ...skippedColumnsWarning(plan.skipped),
+    ...planWarnings(plan),
     ...counts.toWarnings(),
     ...(load.truncated && !extra.some((w) => w.code === 'row_limit') ? [rowLimitWarning(maxRows)] : []),
     ...extra,
@@ -198,11 +200,10 @@ async function finishWithError(deps: RunnerDeps, job: JobRow, log: Logger, throw
   const error = toConnectorError(target);
   const message = redactSecrets(error.message, [password]);
   const state = error.errorName === 'CANCELLED' ? 'cancelled' : 'failure';
-  const warnings = [...(plan ? skippedColumnsWarning(plan.skipped) : []), ...counts.toWarnings()];
+  const warnings = [...(plan ? planWarnings(plan) : []), ...counts.toWarnings()];
   log.warn({ error_code: error.code, error: message }, `import ${state}`);
-  await markFailed(deps.pool, job.id, deps.workerId, state, error.code, message, warnings)
+  await finishing.failed((db) => markFailed(db, job.id, deps.workerId, state, error.code, message, warnings))
     .catch((err) => log.error({ err }, 'could not record the failure; the lease will expire and the job re-run'));
-  await finishing.failed().catch((err) => log.warn({ err }, 'could not settle the sync run; the scheduler will'));
   await appendLog(deps.pool, job.id, 'error', `${error.code}: ${message}`).catch(() => undefined);
   return { state, errorCode: error.code };
 }

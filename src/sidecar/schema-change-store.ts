@@ -13,7 +13,6 @@
  * Users decide with cdb_connector_schema_change_approve / _reject (sql/api/schema-change-*.sql).
  */
 import type pg from 'pg';
-import { withTransaction } from '../db/sql.js';
 import type { ChangeDecision, SchemaChangePlan, SchemaStop } from '../load/schema-policy.js';
 import type { ColumnsRecord } from '../load/table-evolution.js';
 import type { TableColumn } from '../load/target-catalog.js';
@@ -62,25 +61,23 @@ export async function recordRunColumns(client: pg.ClientBase, syncId: string, jo
   await client.query('update cdb_connectors.syncs set remote_columns = $2::jsonb where id = $1', [syncId, JSON.stringify(record.remote)]);
 }
 
-/** After the run's job was recorded as failed: its changes, the settled run, and the pause. */
-export async function recordSchemaStop(pool: pg.Pool, syncId: string, jobId: string, stop: SchemaStop): Promise<void> {
+/**
+ * In the transaction that records the run's job as failed (sync-run.ts): its changes, the
+ * settled run, and the pause, so no reader ever sees the sync `failure` on its way to `paused`.
+ */
+export async function recordSchemaStop(client: pg.ClientBase, syncId: string, jobId: string, stop: SchemaStop): Promise<void> {
   const rows = stop.changes.filter((w) => w.record)
     .map((w) => ({ kind: w.change.kind, column_name: w.change.column, old_type: w.change.oldType, new_type: w.change.newType, reason: w.reason }));
-  const client = await pool.connect();
-  try {
-    await withTransaction(client, async () => {
-      await client.query(
-        `insert into cdb_connectors.schema_changes (sync_id, owner, job_id, kind, column_name, old_type, new_type, action, reason)
-         select s.id, s.owner, $2, x.kind, x.column_name, x.old_type, x.new_type, $4, x.reason
-           from cdb_connectors.syncs as s, jsonb_to_recordset($3::jsonb) as x(${CHANGE_COLUMNS})
-          where s.id = $1`, [syncId, jobId, JSON.stringify(rows), stop.action]);
-      await client.query('select cdb_connectors.settle_sync_run($1)', [syncId]);
-      await client.query(
-        `update cdb_connectors.syncs as s set state = 'paused'
-          where s.id = $1 and s.state = 'failure'
-            and exists (select from cdb_connectors.schema_changes as c where c.sync_id = s.id and c.action = 'pending')`, [syncId]);
-    });
-  } finally {
-    client.release();
-  }
+  await client.query(
+    `insert into cdb_connectors.schema_changes (sync_id, owner, job_id, kind, column_name, old_type, new_type, action, reason)
+     select s.id, s.owner, $2, x.kind, x.column_name, x.old_type, x.new_type, $4, x.reason
+       from cdb_connectors.syncs as s, jsonb_to_recordset($3::jsonb) as x(${CHANGE_COLUMNS})
+      where s.id = $1`, [syncId, jobId, JSON.stringify(rows), stop.action]);
+  // settle_sync_run skips a sync row another session holds (a scheduler tick): wait for it instead
+  await client.query('select from cdb_connectors.syncs where id = $1 for update', [syncId]);
+  await client.query('select cdb_connectors.settle_sync_run($1)', [syncId]);
+  await client.query(
+    `update cdb_connectors.syncs as s set state = 'paused'
+      where s.id = $1 and s.state = 'failure'
+        and exists (select from cdb_connectors.schema_changes as c where c.sync_id = s.id and c.action = 'pending')`, [syncId]);
 }

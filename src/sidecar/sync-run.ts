@@ -4,6 +4,7 @@
  * is the one of append and merge syncs.
  */
 import type pg from 'pg';
+import { withTransaction } from '../db/sql.js';
 import { ConnectorError } from '../errors.js';
 import type { ReadWindow, SourceSession } from '../providers/provider.js';
 import type { SourcePlan } from '../rows/plan.js';
@@ -42,8 +43,11 @@ export interface Finishing {
   runWarnings(truncated: boolean, settings: Settings): Warning[];
   /** What an append or merge run did to its table, once it committed (for the job log); undefined for other jobs. */
   runCounts(): RunCounts | undefined;
-  /** The job was recorded as failed or cancelled (a sync schedules its retry or next run). */
-  failed(): Promise<void>;
+  /**
+   * Records the job as failed or cancelled with `recordJob`, and what this kind of run does about
+   * it (a sync schedules its retry or next run, or pauses), in one transaction.
+   */
+  failed(recordJob: (db: pg.Pool | pg.ClientBase) => Promise<unknown>): Promise<void>;
 }
 
 /** The sync row, or CANCELLED when it was removed (cdb_connector_unsync) as the run started. */
@@ -69,7 +73,18 @@ export function syncRunSteps(pool: pg.Pool, job: JobRow, syncId: string): SyncRu
   return {
     started: () => markSyncRunStarted(pool, syncId, job.id),
     syncedTableOid: async () => (await readSyncTable(pool, syncId))?.tableOid ?? null,
-    failed: () => (stop ? recordSchemaStop(pool, syncId, job.id, stop) : settleSyncRun(pool, syncId)),
+    async failed(recordJob) {
+      const client = await pool.connect();
+      try {
+        await withTransaction(client, async () => {
+          await recordJob(client);
+          if (stop) await recordSchemaStop(client, syncId, job.id, stop);
+          else await settleSyncRun(client, syncId);
+        });
+      } finally {
+        client.release();
+      }
+    },
     async schemaChanges() {
       return {
         syncId, policy: job.params.on_schema_change ?? 'evolve', ...(await readSchemaChangeState(pool, syncId)),

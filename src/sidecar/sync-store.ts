@@ -116,7 +116,7 @@ export async function storeDiffState(client: pg.ClientBase, syncId: string, stat
 }
 
 /** After the run's job was recorded as failed or cancelled: failure state, retry or next interval. */
-export async function settleSyncRun(db: pg.Pool, syncId: string): Promise<void> {
+export async function settleSyncRun(db: pg.Pool | pg.ClientBase, syncId: string): Promise<void> {
   await db.query('select cdb_connectors.settle_sync_run($1)', [syncId]);
 }
 

@@ -3,7 +3,7 @@
  * one entry per code, naming the columns and counts, so a user sees at a glance what changed.
  */
 import type { RejectLog } from '../load/reject-log.js';
-import type { SkippedColumn } from '../rows/plan.js';
+import type { SkippedColumn, SourcePlan } from '../rows/plan.js';
 import type { Warning } from './job-store.js';
 
 const EXPLANATIONS: Record<string, string> = {
@@ -33,6 +33,11 @@ export class WarningCounts {
     }
     return out;
   }
+}
+
+/** What describe learned that the user should know: the skipped columns, then the provider's own plan warnings. */
+export function planWarnings(plan: SourcePlan): Warning[] {
+  return [...skippedColumnsWarning(plan.skipped), ...(plan.warnings ?? [])];
 }
 
 export function skippedColumnsWarning(skipped: readonly SkippedColumn[]): Warning[] {

@@ -7,7 +7,6 @@
  *   - a role without cdb_connector_user gets PostgreSQL's refusal plus a HINT with the GRANT;
  *   - `npm ci` on the Node this runs on prints no EBADENGINE warning (cookie@2 wanted Node ≥ 22).
  */
-import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -17,30 +16,17 @@ import { httpOrigin, loadConfig } from '../../src/config.js';
 import { prettyLine } from '../../src/log.js';
 import { createTargetDb, type TargetDb } from '../helpers/target.js';
 import { freePort } from '../servers/free-port.js';
+import { CLI, ROOT, runCli, runCommand, type CliRun } from '../helpers/cli.js';
 import { mysqlRequest, withAlice, type RoleFactory, type TestRole } from '../sql/helpers.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const CLI = path.join(ROOT, 'src', 'cli.ts');
 /** How long `run` lives in the pseudo-terminal before timeout(1) sends it SIGTERM. */
 const TTY_RUN_SECONDS = 6;
 
-interface Run { code: number | null; stdout: string; stderr: string }
+type Run = CliRun;
 
-function cli(args: string[], env: NodeJS.ProcessEnv, stdin = ''): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, env: { LOG_LEVEL: 'warn', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
-
-const sh = (cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> => new Promise((resolve) => {
-  execFile(cmd, args, { ...opts, timeout: 120_000 }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
-});
+/** The CLI with exactly `env` (LOG_LEVEL warn unless given). */
+const cli = (args: string[], env: NodeJS.ProcessEnv, stdin = ''): Promise<Run> => runCli(args, { LOG_LEVEL: 'warn', ...env }, stdin, { exactEnv: true });
+const sh = runCommand;
 
 const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
 const plain = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').replace(/\r/g, '');

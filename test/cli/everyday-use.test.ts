@@ -8,7 +8,7 @@
  *   - `import --wait` in a terminal (a pseudo-terminal from script(1)) shows counters while the
  *     total is unknown, never a bar that is full from the first frame.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,29 +17,16 @@ import { createMysqlDb, type MysqlDb } from '../helpers/mysql.js';
 import { startSidecar, type TestSidecar } from '../helpers/sidecar.js';
 import { createTargetDb, type TargetDb } from '../helpers/target.js';
 import { freePort } from '../servers/free-port.js';
+import { CLI, ROOT, runCli, runCommand, type CliRun } from '../helpers/cli.js';
 
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
-const CLI = path.join(ROOT, 'src', 'cli.ts');
 const START_TIMEOUT_MS = 90_000;
 const { DATABASE_URL: _ignored, ...WITHOUT_URL } = process.env;
 
-interface Run { code: number | null; stdout: string; stderr: string }
+type Run = CliRun;
 
-function cli(args: string[], env: NodeJS.ProcessEnv, stdin = ''): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, env: { LOG_LEVEL: 'silent', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
-
-const sh = (cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> => new Promise((resolve) => {
-  execFile(cmd, args, { ...opts, timeout: 120_000 }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
-});
+/** The CLI with exactly `env` (LOG_LEVEL silent unless given). */
+const cli = (args: string[], env: NodeJS.ProcessEnv, stdin = ''): Promise<Run> => runCli(args, { LOG_LEVEL: 'silent', ...env }, stdin, { exactEnv: true });
+const sh = runCommand;
 
 let my: MysqlDb;
 

@@ -16,6 +16,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDataDir } from '../helpers/start.js';
 import { freePort } from '../servers/free-port.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -34,12 +35,6 @@ function cli(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
     child.stderr.on('data', (d) => { stderr += d; });
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
-}
-
-function tempDataDir(prefix: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  fs.chmodSync(dir, 0o755); // the embedded server may run as the postgres OS user
-  return dir;
 }
 
 /** An address of this machine that is not loopback, if it has one. */

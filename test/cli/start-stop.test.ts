@@ -40,13 +40,14 @@ interface Started {
   postmasterPid: number;
 }
 
-async function start(via: 'npm' | 'node'): Promise<Started> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgcb-stop-'));
+/** `ownGroup`: the process group of its own a terminal gives a command (Ctrl-C signals the whole group). */
+async function start(via: 'npm' | 'node', opts: { dataDir?: string; ownGroup?: boolean } = {}): Promise<Started> {
+  const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'pgcb-stop-'));
   fs.chmodSync(dataDir, 0o755); // the embedded server may run as the postgres OS user
   const port = await freePort();
   const env = { ...WITHOUT_URL, PGPORT: String(port), LOG_LEVEL: 'warn' };
   const [cmd, ...args] = via === 'npm' ? ['npm', 'start', '--', '--data-dir', dataDir] : [...startScript(), '--data-dir', dataDir];
-  const child = spawn(cmd!, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd!, args, { cwd: ROOT, env, detached: opts.ownGroup === true, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => { out += d; });
   child.stderr!.on('data', (d) => { out += d; });
@@ -140,6 +141,30 @@ describe('stopping npm start', () => {
       }
     }, 150_000);
   }
+
+  it('Ctrl-C in the terminal (SIGINT to the whole process group): the sidecar still reaches PostgreSQL to hand back, then it stops', async () => {
+    let s: Started | undefined;
+    let again: Started | undefined;
+    try {
+      s = await start('npm', { ownGroup: true });
+      process.kill(-s.child.pid!, 'SIGINT');
+      await expectStoppedCleanly(s);
+      // the stopped sidecar removed its own row: it was stopped before PostgreSQL (PostgreSQL in
+      // the terminal's group too would have shut down at once, leaving the row to its lease)
+      again = await start('node', { dataDir: s.dataDir });
+      const status = await new Promise<string>((resolve) => {
+        let out = '';
+        const c = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), 'status', '--json', '--data-dir', s!.dataDir],
+          { cwd: ROOT, env: WITHOUT_URL, stdio: ['ignore', 'pipe', 'inherit'] });
+        c.stdout.on('data', (d) => { out += d; });
+        c.on('exit', () => resolve(out));
+      });
+      expect((JSON.parse(status) as { workers: Array<{ pid: number }> }).workers.map((w) => w.pid)).toEqual([again.nodePid]);
+    } finally {
+      cleanup(again);
+      cleanup(s);
+    }
+  }, 150_000);
 
   it('npm killed outright (SIGKILL): the orphaned start stops cleanly by itself', async () => {
     let s: Started | undefined;

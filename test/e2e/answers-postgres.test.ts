@@ -62,7 +62,7 @@ describeAnswers<RemotePostgres>({
         { name: 'created', local_name: 'created', remote_type: 'timestamp(3) without time zone', local_type: 'timestamp(3) without time zone' },
         { name: 'doc', local_name: 'doc', remote_type: 'jsonb', local_type: 'jsonb' },
         { name: 'photo', local_name: 'photo', remote_type: 'bytea', local_type: 'bytea' },
-        { name: 'tags', local_name: 'tags', remote_type: 'text[]', local_type: 'text' },
+        { name: 'tags', local_name: 'tags', remote_type: 'text[]', local_type: 'text[]' },
         ...(remote.hasPostgis ? [{ name: 'shape', local_name: null, remote_type: 'geometry(Point,4326)', local_type: 'skipped' }] : []),
       ],
       rows: [

@@ -89,7 +89,7 @@ describe('cast rules on PostgreSQL sources', () => {
     const status = await importAndWait(db, pgRequest({ import_as: 'pg_plain' }));
     expect(status.state, status.error_message ?? '').toBe('complete');
     expect(await copyPath(status)).toBe('binary');
-    expect(await types('pg_plain')).toMatchObject({ ok: 'smallint', tags: 'text' });
+    expect(await types('pg_plain')).toMatchObject({ ok: 'smallint', tags: 'integer[]' });
   });
 });
 

@@ -138,16 +138,18 @@ describe('cdb_connector_explain', () => {
     expect(answer.columns.every((c) => (c.skipped ? c.reason !== null : c.rule !== null))).toBe(true);
   });
 
-  it('the postgres provider: exact types, arrays and user types as text, each with its rule; equal to a real import', async () => {
+  it('the postgres provider: exact types also for arrays and xml, enums as text, each with its rule; equal to a real import', async () => {
     const answer = await explain(alice.url, pgConnector({ table: 'pg_mixed' }));
     expect(answer.columns.every((c) => !c.skipped && c.rule)).toBe(true);
     const rules = Object.fromEntries(answer.columns.map((c) => [c.name, c.rule]));
     expect(rules).toMatchObject({
-      n: 'numeric(p,s) kept', plain: 'numeric without (or with negative-scale) modifiers → numeric', arr: 'arrays → text',
-      m: 'money → numeric', e: 'enums, composites, ranges, pseudo-types → text', x: 'everything else → text', ts: 'built-in types kept exactly',
+      n: 'numeric(p,s) kept', plain: 'numeric without (or with negative-scale) modifiers → numeric', arr: 'arrays of kept types kept',
+      ints: 'arrays of kept types kept', m: 'money → numeric', e: 'enums → text', x: 'built-in types kept exactly', ts: 'built-in types kept exactly',
     });
+    expect(answer.warnings).toContainEqual({ code: 'enum_as_text', message: 'Enum columns were imported as text; the target does not check that values are among the enum\'s labels: e (mood)' });
     const status = await importAndWait(db, pgConnector({ table: 'pg_mixed', import_as: 'pg_imported' }), { url: alice.url });
     expect(status.state).toBe('complete');
+    expect(status.warnings.map((w) => w.code)).toContain('enum_as_text');
     expect(await explainedAttributes('pg_explained', answer.columns)).toEqual(await attributes('pg_imported'));
   });
 

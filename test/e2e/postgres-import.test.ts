@@ -4,7 +4,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localRemoteFactory, remoteSql, type RemotePostgres } from '../providers/postgres/remote.js';
+import { localRemoteFactory, remoteConnector, remoteSql, type RemotePostgres } from '../providers/postgres/remote.js';
 import { importAndWait, startSidecar, type TestSidecar } from '../helpers/sidecar.js';
 import { createTargetDb, type TargetDb } from '../helpers/target.js';
 
@@ -38,9 +38,7 @@ afterAll(async () => {
   await Promise.all([db?.drop(), remote?.stop()]);
 });
 
-const connector = (extra: Record<string, unknown>) => ({
-  connector: { provider: 'postgres', connection: { server: remote.host, port: remote.port, database: 'postgres', username: 'postgres', sslmode: 'disable' }, ...extra },
-});
+const connector = (extra: Record<string, unknown>) => remoteConnector(remote, extra);
 
 const SELECT_EDGE = `select id, n::text, nn::text, big::text, f::text, r::text, ts::text, tz::text, t::text, txt, vc, encode(b, 'hex') as b, u::text, j::text, flag, d::text from edge order by id`;
 
@@ -70,11 +68,11 @@ describe('PostgreSQL import end to end', () => {
     expect(expected[0].nn).toBe('NaN');
   });
 
-  it('imports arrays and enums as text through the text path', async () => {
+  it('keeps arrays as arrays and imports enums as text (issue 22 §11: docs/providers/postgres.md)', async () => {
     const s = await importAndWait(db, connector({ table: 'arrays' }));
     expect(s.state, s.error_message ?? '').toBe('complete');
-    const { rows } = await db.query("select tags, m, pg_typeof(tags)::text as t from arrays");
-    expect(rows).toEqual([{ tags: '{a,"b c"}', m: 'happy', t: 'text' }]);
+    const { rows } = await db.query("select tags, m, pg_typeof(tags)::text as t, pg_typeof(m)::text as mt from arrays");
+    expect(rows).toEqual([{ tags: ['a', 'b c'], m: 'happy', t: 'text[]', mt: 'text' }]);
     const log = await db.query('select message from cdb_connectors.import_log where job_id = $1', [s.id]);
     expect(log.rows.map((r) => r.message).join('\n')).toMatch(/\((binary|text) COPY\)/);
   });

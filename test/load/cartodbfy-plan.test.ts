@@ -42,6 +42,11 @@ describe('the_geom source, first match wins', () => {
     expect(planCartoTable(plan([['shape', 'geometry(Point,3857)'], ['geom', 'text']]), 63).geometry).toMatchObject({ kind: 'spatial', column: 'shape', geography: false });
   });
 
+  it('an array column (kept from a PostgreSQL source) is never a source: geometry[], text[] the_geom, numeric[] lat/lon', () => {
+    expect(planCartoTable(plan([['shapes', 'geometry(Point,4326)[]'], ['geom', 'text']]), 63).geometry).toMatchObject({ kind: 'text', column: 'geom' });
+    expect(planCartoTable(plan([['the_geom', 'text[]'], ['lat', 'numeric[]'], ['lon', 'double precision[]']]), 63).geometry).toBeUndefined();
+  });
+
   it('then text/JSON/bytea columns by name, in CARTO\'s order', () => {
     expect(planCartoTable(plan([['geojson', 'jsonb'], ['wkt', 'character varying(200)']]), 63).geometry).toEqual({ kind: 'text', column: 'wkt', remoteName: 'wkt' });
     expect(planCartoTable(plan([['geojson', 'jsonb']]), 63).geometry).toEqual({ kind: 'text', column: 'geojson', remoteName: 'geojson' });

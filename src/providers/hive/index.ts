@@ -21,6 +21,7 @@ import { hashBucketsStatement, readBucketHashes } from './buckets.js';
 import { bindPlan, bindPositions, layoutOf, listTables, normaliseQuery, planOf, tableSelect, type BoundColumn, type ResultLayout } from './catalog.js';
 import { HiveConnection, type CallGuard } from './connection.js';
 import { classifyHiveError, type ErrorContext } from './errors.js';
+import { estimateHiveRows } from './estimate.js';
 import { HiveOperation } from './operation.js';
 import { streamOperation } from './rows.js';
 import { windowStatement } from './window.js';
@@ -123,6 +124,15 @@ class HiveSourceSession implements SourceSession {
       const statement = hashBucketsStatement(plan, requireSource(this.request), this.schema, buckets);
       const op = await HiveOperation.execute(this.conn, statement, guard);
       return await readBucketHashes(op, guard, this.opts.fetchRows);
+    } catch (err) {
+      throw classifyHiveError(err, this.ctx);
+    }
+  }
+
+  /** describe()'s pending operation stays open: HiveServer2 runs several operations per session. */
+  async estimateRows(_plan: SourcePlan, opts: { signal: AbortSignal }): Promise<number | null> {
+    try {
+      return await estimateHiveRows(this.conn, this.schema, requireSource(this.request), this.statementGuard(opts.signal));
     } catch (err) {
       throw classifyHiveError(err, this.ctx);
     }

@@ -9,14 +9,17 @@ import { ConnectorError } from '../../errors.js';
 import { codecFor } from '../../rows/encoding.js';
 import type { RowSink } from '../../rows/sink.js';
 import type { SourcePlan } from '../../rows/plan.js';
+import type { TableStructure } from '../../rows/structure.js';
 import { requireSource, type BucketHash, type KeyBuckets, type Provider, type RemoteTable, type SessionOptions, type SourceObject, type SourceRequest, type SourceSession, type StreamOptions } from '../provider.js';
 import { describeQuery, describeTable, listTables, loadCharsets, type CharsetInfo } from './catalog.js';
 import { resultsCharset } from './charsets.js';
 import { openConnection, type MysqlConnection } from './connection.js';
 import { bucketSource, hashBucketsSql, runHashBuckets } from './diff.js';
+import { estimateMysqlRows } from './estimate.js';
 import { streamSelect } from './rows.js';
+import { readStructure } from './structure.js';
 import { buildQuerySelect, buildTableSelect, normaliseQuery, QUERY_ALIAS, tableRef, type SelectClauses } from './sql-text.js';
-import { cursorClauses, keyRangesClause, windowColumns } from './window.js';
+import { cursorClauses, keyOrder, keyRangesClause, windowColumns } from './window.js';
 
 export const MYSQL_DEFAULT_PORT = 3306;
 
@@ -64,7 +67,8 @@ class MysqlSession implements SourceSession {
     const cursor: SelectClauses = window?.cursor ? cursorClauses(plan, window.cursor, qualifier) : {};
     const keys = window?.keyRanges ? keyRangesClause(plan, window.keyRanges, qualifier) : undefined;
     const where = [cursor.where, keys].filter((w): w is string => w !== undefined).join(' AND ');
-    const clauses = { ...cursor, ...(where ? { where } : {}) };
+    const order = window?.order && !window.cursor ? { orderBy: keyOrder(plan, window.order, qualifier) } : {};
+    const clauses = { ...cursor, ...order, ...(where ? { where } : {}) };
     const select = source.kind === 'query'
       ? buildQuerySelect(normaliseQuery(source.sql), read.columns, opts.limit, clauses)
       : buildTableSelect(this.schema, source.table, read.columns, opts.limit, clauses);
@@ -78,8 +82,16 @@ class MysqlSession implements SourceSession {
     return runHashBuckets(await this.connection(), sql, opts.signal, this.opts.log);
   }
 
+  async estimateRows(_plan: SourcePlan, opts: { signal: AbortSignal }): Promise<number | null> {
+    return estimateMysqlRows(await this.connection(), this.schema, requireSource(this.request), opts.signal);
+  }
+
   async listTables(limit: number): Promise<RemoteTable[]> {
     return listTables(await this.connection(), this.schema, limit);
+  }
+
+  async readStructure(tables: readonly string[]): Promise<TableStructure[]> {
+    return readStructure(await this.connection(), this.schema, tables);
   }
 
   async close(): Promise<void> {

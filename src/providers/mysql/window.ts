@@ -72,6 +72,11 @@ export function cursorClauses(plan: SourcePlan, cursor: WindowCursor, qualifier:
   return { where: cursor.includeNulls ? `(${bound} OR ${ref} IS NULL)` : bound, orderBy };
 }
 
+/** `ORDER BY` of ReadWindow.order: the key's columns, bare (its index serves the sort), ascending. */
+export function keyOrder(plan: SourcePlan, order: readonly string[], qualifier: string): string {
+  return order.map((name) => `${qualifier}.${quoteIdent(planColumn(plan, name, 'key').remoteName)} ASC`).join(', ');
+}
+
 /**
  * `((key >= CAST('from' AS DECIMAL(65,0)) AND key < CAST('to' AS DECIMAL(65,0))) OR …)`, the
  * ranges sorted and adjacent or overlapping ones merged (a diff run over many changed neighbouring

@@ -13,11 +13,11 @@
  * expressions or not valid (a failed CREATE INDEX CONCURRENTLY) guarantees nothing for all rows.
  */
 import { ConnectorError } from '../../errors.js';
-import type { ColumnPlan, SkippedColumn, SourcePlan, TargetCapabilities } from '../../rows/plan.js';
+import type { ColumnPlan, PlanWarning, SkippedColumn, SourcePlan, TargetCapabilities } from '../../rows/plan.js';
 import { changedByUserCast, type UserCast } from '../../rows/user-casts.js';
 import type { RemoteTable } from '../provider.js';
 import { binaryCopyAllowed } from './binary-types.js';
-import { decideCast, type CastContext, type RemoteColumn } from './cast-rules.js';
+import { decideCast, type CastContext, type ElementType, type RemoteColumn } from './cast-rules.js';
 import type { PgConnection } from './connection.js';
 import { describeQuerySql, type DescribedSource, type SelectedColumn } from './sql-text.js';
 import { cursorTypeOf } from './window.js';
@@ -54,19 +54,37 @@ const uniqueKeysSql = (keyCount: string) => `with keys as (
   group by keys.indexrelid, keys.indisprimary, keys.key_count, ic.relname
   having bool_and(keys.attnotnull)
   order by keys.indisprimary desc, keys.key_count, ic.relname`;
-/** Domains (also nested) are followed to their base type; the deepest step wins. */
+/**
+ * Domains (also nested) are followed to their base type; the deepest step wins. An array's
+ * element type (a true array: the element's typarray is the array type, unlike int2vector or
+ * point) is followed through domains the same way: the column's typmod applies to the element,
+ * a domain's own typmod replaces it.
+ */
 const TYPES_SQL = `with recursive cols as (
     select ord, type_oid, typmod from unnest($1::oid[], $2::int4[]) with ordinality as u(type_oid, typmod, ord)
   ), base(ord, type_oid, typmod, depth) as (
     select ord, type_oid, typmod, 0 from cols
     union all
     select b.ord, t.typbasetype, t.typtypmod, b.depth + 1 from base b join pg_catalog.pg_type t on t.oid = b.type_oid where t.typtype = 'd'
+  ), top as (
+    select distinct on (ord) ord, type_oid, typmod, depth from base order by ord, depth desc
+  ), elem(ord, type_oid, typmod, depth) as (
+    select top.ord, t.typelem, top.typmod, 0 from top join pg_catalog.pg_type t on t.oid = top.type_oid
+    join pg_catalog.pg_type e on e.oid = t.typelem and e.typarray = t.oid
+    union all
+    select e.ord, t.typbasetype, t.typtypmod, e.depth + 1 from elem e join pg_catalog.pg_type t on t.oid = e.type_oid where t.typtype = 'd'
+  ), elem_top as (
+    select distinct on (ord) ord, type_oid, typmod, depth from elem order by ord, depth desc
   )
-  select distinct on (b.ord) b.ord, pg_catalog.format_type(c.type_oid, c.typmod) as remote_type, t.typname, n.nspname,
-    t.typtype, t.typcategory, pg_catalog.format_type(b.type_oid, b.typmod) as base_type, b.typmod
-  from base b join cols c using (ord) join pg_catalog.pg_type t on t.oid = b.type_oid
+  select b.ord, pg_catalog.format_type(c.type_oid, c.typmod) as remote_type, t.typname, n.nspname,
+    t.typtype, t.typcategory, pg_catalog.format_type(b.type_oid, b.typmod) as base_type, b.typmod, b.depth > 0 as is_domain,
+    et.typname as elem_typname, en.nspname as elem_nspname, et.typtype as elem_typtype, et.typcategory as elem_typcategory,
+    pg_catalog.format_type(eb.type_oid, eb.typmod) as elem_base_type, eb.typmod as elem_typmod, eb.depth > 0 as elem_domain
+  from top b join cols c on c.ord = b.ord join pg_catalog.pg_type t on t.oid = b.type_oid
   join pg_catalog.pg_namespace n on n.oid = t.typnamespace
-  order by b.ord, b.depth desc`;
+  left join elem_top eb on eb.ord = b.ord left join pg_catalog.pg_type et on et.oid = eb.type_oid
+  left join pg_catalog.pg_namespace en on en.oid = et.typnamespace
+  order by b.ord`;
 const TABLES_SQL = `select n.nspname, c.relname, c.relkind from pg_catalog.pg_class c
   join pg_catalog.pg_namespace n on n.oid = c.relnamespace
   where c.relkind in ${READABLE_RELKINDS} and n.nspname <> 'information_schema' and n.nspname !~ '^pg_'
@@ -84,6 +102,14 @@ interface TypeRow {
   typcategory: string;
   base_type: string;
   typmod: number;
+  is_domain: boolean;
+  elem_typname: string | null;
+  elem_nspname: string | null;
+  elem_typtype: string | null;
+  elem_typcategory: string | null;
+  elem_base_type: string | null;
+  elem_typmod: number | null;
+  elem_domain: boolean | null;
 }
 
 export async function describeTable(conn: PgConnection, schema: string, table: string, target: TargetCapabilities | undefined, casts?: readonly UserCast[]): Promise<Described> {
@@ -91,7 +117,7 @@ export async function describeTable(conn: PgConnection, schema: string, table: s
   if (!relation) throw await tableNotFound(conn, schema, table);
   const attributes = (await conn.query<{ attname: string; type_oid: string; atttypmod: number }>(ATTRIBUTES_SQL, [relation.oid])).rows;
   const remote = await remoteColumns(conn, attributes.map((a) => ({ name: a.attname, typeOid: a.type_oid, typmod: a.atttypmod })));
-  const described = planColumns(conn, remote, { targetPostgis: target?.postgis ?? false, ...(casts ? { casts } : {}) }, target, { kind: 'table', schema: relation.nspname, name: relation.relname });
+  const described = planColumns(conn, remote, castContext(target, casts), target, { kind: 'table', schema: relation.nspname, name: relation.relname });
   await addKeys(conn, relation.oid, described.plan);
   return described;
 }
@@ -114,7 +140,7 @@ export async function describeQuery(conn: PgConnection, sql: string, target: Tar
     throw new ConnectorError('SOURCE_QUERY_FAILED', 'The sql_query returns no columns; it must be a SELECT (or VALUES, TABLE, WITH … SELECT)');
   }
   const remote = await remoteColumns(conn, result.fields.map((f) => ({ name: f.name, typeOid: String(f.dataTypeID), typmod: f.dataTypeModifier })));
-  return planColumns(conn, remote, { targetPostgis: target?.postgis ?? false, ...(casts ? { casts } : {}) }, target, { kind: 'query', sql, width: result.fields.length });
+  return planColumns(conn, remote, castContext(target, casts), target, { kind: 'query', sql, width: result.fields.length });
 }
 
 export async function listTables(conn: PgConnection, schema: string | undefined, limit: number): Promise<RemoteTable[]> {
@@ -134,15 +160,29 @@ async function remoteColumns(conn: PgConnection, columns: Array<{ name: string; 
     if (!t) throw new ConnectorError('CONNECTOR_ERROR', `The remote server has no type with OID ${c.typeOid} (column "${c.name}")`);
     return {
       name: c.name, remoteType: t.remote_type, typeName: t.typname, typeSchema: t.nspname, typtype: t.typtype,
-      category: t.typcategory, baseType: t.base_type, typmod: t.typmod,
+      category: t.typcategory, baseType: t.base_type, typmod: t.typmod, ...(t.is_domain ? { domain: true } : {}),
+      ...(t.elem_typname !== null ? { element: elementOf(t) } : {}),
     };
   });
+}
+
+function castContext(target: TargetCapabilities | undefined, casts: readonly UserCast[] | undefined): CastContext {
+  return { targetPostgis: target?.postgis ?? false, ...(target ? { targetVersionNum: target.serverVersionNum } : {}), ...(casts ? { casts } : {}) };
+}
+
+function elementOf(t: TypeRow): ElementType {
+  return {
+    typeName: t.elem_typname!, typeSchema: t.elem_nspname!, typtype: t.elem_typtype!, category: t.elem_typcategory!,
+    baseType: t.elem_base_type!, typmod: t.elem_typmod!, domain: t.elem_domain === true,
+  };
 }
 
 function planColumns(conn: PgConnection, remote: RemoteColumn[], ctx: CastContext, target: TargetCapabilities | undefined, source: DescribedSource): Described {
   const columns: ColumnPlan[] = [];
   const skipped: SkippedColumn[] = [];
   const selected: SelectedColumn[] = [];
+  /** The RemoteColumn of each plan column, in the plan's order. */
+  const planned: RemoteColumn[] = [];
   remote.forEach((column, i) => {
     const decided = decideCast(column, ctx);
     if ('reason' in decided) {
@@ -152,6 +192,7 @@ function planColumns(conn: PgConnection, remote: RemoteColumn[], ctx: CastContex
     const { cast } = decided;
     const { userCast } = cast;
     columns.push({ remoteName: column.name, remoteType: column.remoteType, localType: cast.localType, rule: decided.rule, ...(userCast ? { userCast } : {}) });
+    planned.push(column);
     const cursorType = cursorTypeOf(column);
     selected.push({
       name: column.name, position: i + 1, ...(cast.selectCast ? { selectCast: cast.selectCast } : {}), ...(cursorType ? { cursorType } : {}),
@@ -159,10 +200,28 @@ function planColumns(conn: PgConnection, remote: RemoteColumn[], ctx: CastContex
     });
   });
   const plan: SourcePlan = { columns, skipped };
+  const warnings = typeWarnings(planned, columns);
+  if (warnings.length > 0) plan.warnings = warnings;
   // Binary COPY sends each value in its remote type's binary form: exact only when the local type
   // is that same type, so a plan a user cast changed takes the text path (PostgreSQL parses the text).
   if (columns.length > 0 && !columns.some(changedByUserCast) && binaryCopyAllowed(columns, conn.server, target)) plan.binaryCopy = true;
   return { plan, source, selected };
+}
+
+/**
+ * What the local column no longer checks: an enum (or array of one) imported as text accepts any
+ * string; a domain imported as its base type loses its CHECK constraints and NOT NULL.
+ */
+function typeWarnings(planned: readonly RemoteColumn[], columns: readonly ColumnPlan[]): PlanWarning[] {
+  const named = (keep: (c: RemoteColumn, i: number) => boolean, label: (c: RemoteColumn, i: number) => string) =>
+    planned.flatMap((c, i) => (keep(c, i) ? [label(c, i)] : []));
+  // a user cast that gave an enum column another type chose it; the built-in rules make it text
+  const enums = named((c, i) => (c.typtype === 'e' || c.element?.typtype === 'e') && columns[i]!.localType === 'text', (c) => `${c.name} (${c.remoteType})`);
+  const domains = named((c) => c.domain === true || c.element?.domain === true, (c, i) => `${c.name} (${c.remoteType} → ${columns[i]!.localType})`);
+  return [
+    ...(enums.length ? [{ code: 'enum_as_text', message: `Enum columns were imported as text; the target does not check that values are among the enum's labels: ${enums.join(', ')}` }] : []),
+    ...(domains.length ? [{ code: 'domain_as_base_type', message: `Domain columns were imported as their base type, without the domain's CHECK and NOT NULL constraints: ${domains.join(', ')}` }] : []),
+  ];
 }
 
 async function tableNotFound(conn: PgConnection, schema: string, table: string): Promise<ConnectorError> {

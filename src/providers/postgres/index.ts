@@ -11,11 +11,14 @@
 import { ConnectorError } from '../../errors.js';
 import type { BinaryCopySink, RowSink } from '../../rows/sink.js';
 import type { SourcePlan } from '../../rows/plan.js';
+import type { TableStructure } from '../../rows/structure.js';
 import { requireSource, type BucketHash, type KeyBuckets, type Provider, type RemoteTable, type SessionOptions, type SourceRequest, type SourceSession, type StreamOptions } from '../provider.js';
 import { hashBucketsStatement, toBucketHashes, type BucketRow } from './buckets.js';
 import { describeQuery, describeTable, listTables, type Described } from './catalog.js';
 import { openConnection, type PgConnection } from './connection.js';
+import { estimatePostgresRows } from './estimate.js';
 import { copyOut } from './rows.js';
+import { readStructure } from './structure.js';
 import { canPushLimit, normaliseQuery } from './sql-text.js';
 import { cancellableQuery } from './statement.js';
 import { TextRowConsumer } from './text-rows.js';
@@ -57,8 +60,17 @@ class PostgresSession implements SourceSession {
     return toBucketHashes(await cancellableQuery<BucketRow>(conn, text, values, { signal: opts.signal, log: this.opts.log }));
   }
 
+  async estimateRows(plan: SourcePlan, opts: { signal: AbortSignal }): Promise<number | null> {
+    const { source } = await this.describedFor(plan);
+    return estimatePostgresRows(await this.connection(), source, { signal: opts.signal, log: this.opts.log });
+  }
+
   async listTables(limit: number): Promise<RemoteTable[]> {
     return listTables(await this.connection(), this.request.schema, limit);
+  }
+
+  async readStructure(tables: readonly string[]): Promise<TableStructure[]> {
+    return readStructure(await this.connection(), this.request.schema || POSTGRES_DEFAULT_SCHEMA, tables);
   }
 
   async close(): Promise<void> {

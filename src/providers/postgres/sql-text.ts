@@ -51,10 +51,11 @@ export interface KeyRangeClause {
   ranges: ReadonlyArray<{ from?: string; to?: string }>;
 }
 
-/** What narrows a read: both may be given, and a row must then pass both. */
+/** What narrows a read: both may be given, and a row must then pass both. `order`: the key of a read that may be cut (ReadWindow.order), when there is no cursor. */
 export interface SelectFilter {
   cursor?: CursorClause;
   keyRanges?: KeyRangeClause;
+  order?: readonly SelectedColumn[];
 }
 
 const qi = (name: string): string => pg.escapeIdentifier(name);
@@ -88,7 +89,8 @@ export function buildSelect(source: DescribedSource, columns: readonly SelectedC
     ...(keyRanges ? [keyRangesCondition(columnRef(source, keyRanges.column), keyRanges)] : []),
   ];
   const where = conditions.length > 0 ? ` where ${conditions.join(' and ')}` : '';
-  const order = cursor ? ` order by ${columnRef(source, cursor.column)}` : '';
+  const orderBy = cursor ? [cursor.column] : filter.order ?? [];
+  const order = orderBy.length > 0 ? ` order by ${orderBy.map((c) => columnRef(source, c)).join(', ')}` : '';
   return `select ${list} from ${fromSql(source)}${where}${order}${canPushLimit(limit) ? ` limit ${limit}` : ''}`;
 }
 

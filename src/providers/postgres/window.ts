@@ -68,6 +68,7 @@ export function windowedCopySql(plan: SourcePlan, described: DescribedColumns, l
     const column = diffKeyColumn(plan, described, window.keyRanges.column);
     filter.keyRanges = { column, ranges: keyRangeBounds(column.cursorType!, window.keyRanges.ranges) };
   }
+  if (window?.order && !window.cursor) filter.order = window.order.map((name) => described.selected[planIndex(plan, name, 'key column')]!);
   return { sql: copyToSql(buildSelect(described.source, columns, limit, filter), format), columnCount: columns.length };
 }
 

@@ -20,6 +20,7 @@ import { decideCast, type CastRule, type RemoteColumn } from './cast-rules.js';
 import { describeQueryColumns, describeTableColumns, listRemoteTables, quoteName, type RemoteKey } from './catalog.js';
 import { openConnection, type SqlServerConnection } from './connection.js';
 import { bucketHashStatement, keyRangesCondition } from './diff.js';
+import { estimateSqlServerRows } from './estimate.js';
 import { streamSelect, type SelectPlan } from './rows.js';
 import { BOUND_PARAMETER, cursorClauses } from './window.js';
 
@@ -126,6 +127,10 @@ class SqlServerSession implements SourceSession {
     return answer.sort((a, b) => (BigInt(a.bucket) < BigInt(b.bucket) ? -1 : 1));
   }
 
+  estimateRows(_plan: SourcePlan, opts: { signal: AbortSignal }): Promise<number | null> {
+    return estimateSqlServerRows(this.sc, this.schema, requireSource(this.request), opts.signal, this.opts.statementTimeoutMs);
+  }
+
   /** A plan built elsewhere (e.g. restored): describe again and keep the plan's columns, in its order. */
   private async restore(plan: SourcePlan): Promise<Prepared> {
     const fresh = await this.describe();
@@ -158,6 +163,9 @@ class SqlServerSession implements SourceSession {
       if (c.where) conditions.push(c.where);
       orderBy = ` ORDER BY ${c.orderBy}`;
       if (c.boundValue !== undefined) params.push({ name: BOUND_PARAMETER, value: c.boundValue });
+    }
+    if (window?.order && !window.cursor) {
+      orderBy = ` ORDER BY ${window.order.map((name) => `${ref(planColumn(prepared.kept, name, 'key').column)} ASC`).join(', ')}`;
     }
     if (window?.keyRanges) {
       const key = planColumn(prepared.kept, window.keyRanges.column, 'key').column;

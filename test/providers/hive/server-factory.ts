@@ -10,7 +10,7 @@ import pino from 'pino';
 import { inject } from 'vitest';
 import type { SessionOptions, SourceObject, SourceRequest } from '../../../src/providers/provider.js';
 import { adminQuery } from '../../helpers/one-shot-sql.js';
-import { runHiveQL } from '../../servers/hive/fixtures.js';
+import { queryHiveQL, runHiveQL } from '../../servers/hive/fixtures.js';
 import { startHiveServer, type ServerHooks, type ServerStats } from '../../servers/hive/index.js';
 
 export interface HiveTestServer {
@@ -79,4 +79,45 @@ export function tableSource(table: string): { source: SourceObject } {
 /** `source` of a request that runs a HiveQL query. */
 export function querySource(sql: string): { source: SourceObject } {
   return { source: { kind: 'query', sql } };
+}
+
+/** A remote value of a test table: a number or text, written as the column's type needs it. */
+export type RemoteValue = string | number | null;
+
+/**
+ * The test tables of an e2e file on a HiveServer2 (`server()` is read when used, after beforeAll):
+ * the connector's connection, a table dropped and created again with columns typed as Hive spells
+ * them in lower case (`int`, `bigint`, `varchar(n)`, `decimal(p,s)`, …) or `text` (STRING), every
+ * value but an INT or a string written as a CAST of its exact text, and its rows read back with
+ * every column CAST AS STRING (Hive's text).
+ */
+export function hiveTables(server: () => HiveTestServer) {
+  const type = (t: string) => (t === 'text' ? 'STRING' : t.toUpperCase());
+  const name = (n: string) => `\`${n.replace(/`/g, '``')}\``;
+  const literal = (t: string, v: RemoteValue) => {
+    if (v === null) return 'NULL';
+    if (t === 'int') return String(v);
+    if (!/^(varchar|char|text)/.test(t)) return `CAST('${v}' AS ${type(t)})`;
+    return `'${String(v).replace(/[\\']/g, (c) => `\\${c}`)}'`;
+  };
+  const endpoint = () => { const s = server(); return { host: s.host, port: s.port, user: s.user, password: s.password }; };
+  return {
+    provider: 'hive' as const,
+    connection: () => {
+      const s = server();
+      return { server: s.host, port: s.port, database: 'default', ...(s.user !== undefined ? { username: s.user, password: s.password } : {}) };
+    },
+    /** DROP TABLE IF EXISTS, CREATE TABLE `columns` (name → type), INSERT `rows` (in this order: a scan reads them so). */
+    async recreate(table: string, columns: Record<string, string>, rows: RemoteValue[][]): Promise<void> {
+      const types = Object.values(columns);
+      const ddl = Object.entries(columns).map(([n, t]) => `${name(n)} ${type(t)}`).join(', ');
+      const values = rows.map((r) => `(${r.map((v, i) => literal(types[i]!, v)).join(', ')})`).join(', ');
+      await server().loadFixture(`DROP TABLE IF EXISTS ${table}; CREATE TABLE ${table} (${ddl});${rows.length ? ` INSERT INTO ${table} VALUES ${values};` : ''}`);
+    },
+    /** `SELECT <each of columns AS STRING> FROM table WHERE where`, the rows as they came. */
+    async rows(table: string, columns: string[], where = '1 = 1'): Promise<Array<Array<string | null>>> {
+      const rows = await queryHiveQL(endpoint(), `SELECT ${columns.map((c) => `CAST(${name(c)} AS STRING)`).join(', ')} FROM ${table} WHERE ${where}`);
+      return rows.map((r) => Object.values(r).map((v) => (v === null || v === undefined ? null : String(v))));
+    },
+  };
 }

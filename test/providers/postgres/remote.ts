@@ -96,6 +96,11 @@ export function remoteRequest(remote: RemotePostgres, o: RequestOverrides): Sour
   };
 }
 
+/** The `connector` params of an import from the remote's `postgres` database as its superuser. */
+export function remoteConnector(remote: RemotePostgres, extra: Record<string, unknown>): { connector: Record<string, unknown> } {
+  return { connector: { provider: 'postgres', connection: { server: remote.host, port: remote.port, database: 'postgres', username: 'postgres', sslmode: 'disable' }, ...extra } };
+}
+
 /** Runs SQL as the remote superuser (fixtures); returns the rows. */
 export async function remoteSql<R extends pg.QueryResultRow = Record<string, unknown>>(remote: RemotePostgres, text: string, values: unknown[] = [], database = 'postgres'): Promise<R[]> {
   return queryOnce<R>(remote.adminUrl(database), text, values);

@@ -109,6 +109,12 @@ export class Catalog {
     return { db, name, kind: t.rows[0]!.kind, columns: cols.rows.map((r) => ({ name: r.col, type: parseHiveTypeText(r.hive_type), comment: r.comment })) };
   }
 
+  /** The rows of a managed table now (what Hive's numRows statistic says after INSERT). */
+  async rowCount(db: string, name: string): Promise<number> {
+    const r = await this.pool.query<{ n: string }>(`select count(*) as n from ${pgIdent(db)}.${pgIdent(name)}`);
+    return Number(r.rows[0]!.n);
+  }
+
   async requireTable(db: string, name: string): Promise<CatalogTable> {
     const table = await this.table(db, name);
     if (!table) throw tableNotFound(name);

@@ -96,7 +96,28 @@ async function show(catalog: Catalog, session: SessionState, ts: TokenStream): P
     const table = await catalog.requireTable(db, name);
     return { kind: 'rows', columns: [{ name: 'field', type: STRING }], rows: table.columns.map((c) => [c.name]) };
   }
+  if (ts.acceptWord('tblproperties')) return tableProperties(catalog, session, ts);
   throw ts.error('unsupported SHOW statement');
+}
+
+/**
+ * `SHOW TBLPROPERTIES t('numRows')`: as Hive 3 answers with statistics gathered on INSERT
+ * (hive.stats.autogather, on by default), the row count of a managed table as one value; any other
+ * property, or a view, gets Hive's sentence instead of an error. Without a key: that one property.
+ */
+async function tableProperties(catalog: Catalog, session: SessionState, ts: TokenStream): Promise<StatementResult> {
+  const { db = session.db, name } = ts.qualifiedName();
+  const table = await catalog.requireTable(db, name);
+  let key: string | undefined;
+  if (ts.acceptOp('(')) {
+    key = ts.next().text;
+    ts.expectOp(')');
+  }
+  const value = table.kind === 'MANAGED_TABLE' && (key === undefined || key.toLowerCase() === 'numrows')
+    ? String((await catalog.rowCount(db, name))) : undefined;
+  const columns: ResultColumn[] = key === undefined ? [{ name: 'prpt_name', type: STRING }, { name: 'prpt_value', type: STRING }] : [{ name: 'prpt_value', type: STRING }];
+  if (key === undefined) return { kind: 'rows', columns, rows: value === undefined ? [] : [['numRows', value]] };
+  return { kind: 'rows', columns, rows: [[value ?? `Table ${db}.${name} does not have property: ${key}`]] };
 }
 
 async function describe(catalog: Catalog, session: SessionState, ts: TokenStream): Promise<StatementResult> {

@@ -56,6 +56,12 @@ create or replace view tds_information_schema.columns as
          c.data_type, c.char_max_length as character_maximum_length, c.numeric_precision, c.numeric_scale, c.datetime_precision,
          case when c.collation_name is not null then 'iso_1' end as character_set_name, c.collation_name
   from tds_sys.columns c join tds_sys.objects o using (object_oid);
+create or replace function tds_sys.row_count(rel oid) returns bigint language plpgsql stable as
+  $$ declare n bigint; begin execute format('select count(*) from %s', rel::regclass) into n; return n; end $$;
+-- sys.partitions: one heap partition (index_id 0) per table, its rows counted (SQL Server keeps them current)
+create or replace view tds_sys.partitions as
+  select o.object_oid::int as object_id, 0 as index_id, 1 as partition_number, tds_sys.row_count(o.object_oid) as rows
+  from tds_sys.objects o where o.object_type = 'BASE TABLE';
 drop view if exists tds_information_schema.key_column_usage;
 drop view if exists tds_information_schema.table_constraints;
 create view tds_information_schema.table_constraints as

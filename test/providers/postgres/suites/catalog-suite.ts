@@ -133,7 +133,7 @@ export function catalogSuite(factory: RemoteFactory): void {
       const { plan, rows } = await collectRows(s);
       expect(plan.columns.map((c) => [c.remoteName, c.remoteType, c.localType])).toEqual([
         ['id', 'integer', 'integer'], ['id', 'bigint', 'bigint'], ['Label', 'character varying(3)', 'character varying(3)'],
-        ['days', 'integer', 'integer'], ['arr', 'integer[]', 'text'],
+        ['days', 'integer', 'integer'], ['arr', 'integer[]', 'integer[]'],
       ]);
       expect(rows).toEqual([['1', '2', 'x', '0', '{1,2}']]);
       const semicolons = await session({ sqlQuery: 'select 1 as one ;\n ; ' });

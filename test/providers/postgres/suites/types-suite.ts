@@ -43,11 +43,11 @@ const COLUMNS: Array<[string, string, string]> = [
   ['bits', 'bit(4)', 'bit(4)'],
   ['vbits', 'varbit(8)', 'bit varying(8)'],
   ['m', 'money', 'numeric'],
-  ['arr', 'int[]', 'text'],
+  ['arr', 'int[]', 'integer[]'],
   ['e', 'mood', 'text'],
   ['dom', 'posint', 'integer'],
   ['comp', 'pair', 'text'],
-  ['rng', 'int4range', 'text'],
+  ['rng', 'int4range', 'int4range'],
   ['nm', 'name', 'text'],
 ];
 const NAMES = COLUMNS.map((c) => c[0]);
@@ -144,11 +144,12 @@ export function typesSuite(factory: RemoteFactory): void {
       await Promise.all([remote?.stop(), target?.drop()]);
     });
 
-    it('keeps the source types exactly; arrays, enums, composites, ranges and name become text, money numeric, a domain its base type', async () => {
+    it('keeps the source types exactly, also arrays and ranges; enums, composites and name become text, money numeric, a domain its base type', async () => {
       const plan = await session.describe();
       expect(plan.columns.map((c) => [c.remoteName, c.localType])).toEqual(COLUMNS.map(([n, , local]) => [n, local]));
       expect(plan.columns.find((c) => c.remoteName === 'dom')!.remoteType).toBe('posint');
       expect(plan.skipped).toEqual([]);
+      expect(plan.warnings?.map((w) => w.code)).toEqual(['enum_as_text', 'domain_as_base_type']);
       expect(plan.primaryKey).toBe('id');
       // Intervals from PostgreSQL 17 (infinite values) only go binary into a 17+ target.
       expect(plan.binaryCopy).toBe(remoteVersion < 170000 || capabilities.serverVersionNum >= 170000);
