@@ -116,7 +116,7 @@ async function main(): Promise<void> {
     const rejects = flows.includes('rejects') ? await measureRejects(targetUrl, maria.port, { rows: ROWS, runs: RUNS }) : undefined;
     const machine = await describeMachine({ targetUrl, mysqlPort: maria.port });
     printMachine(machine, tooling, t0);
-    if (rows.length > 0) print(rows, latency);
+    if (rows.length > 0 || latency) print(rows, latency);
     if (incremental) printIncremental(incremental);
     if (rejects) printRejects(rejects);
     const out = {
