@@ -206,7 +206,9 @@ function print(rows: Row[], latency: LatencyResult | undefined): void {
   for (const r of rows) if (r.ratioToPipe) console.log(['ratio', r.flow, r.tool, ...[r.ratioToPipe.median, r.ratioToPipe.min, r.ratioToPipe.max].map((x) => x.toFixed(3))].join('\t'));
   if (latency) {
     console.log(['latency', 'notify_to_claimed_ms', latency.p50Ms.toFixed(1), latency.p99Ms.toFixed(1)].join('\t'));
+    console.log(['latency', 'notify_to_claimed_ms_busy', latency.busy.p50Ms.toFixed(1), latency.busy.p99Ms.toFixed(1)].join('\t'));
     console.log(`\nNOTIFY → claimed over ${latency.jobs} sequential jobs: p50 ${latency.p50Ms.toFixed(1)} ms, p99 ${latency.p99Ms.toFixed(1)} ms`);
+    console.log(`the same while a ${ROWS.toLocaleString('en')}-row import runs on the sidecar, ${latency.busy.jobs} jobs: p50 ${latency.busy.p50Ms.toFixed(1)} ms, p99 ${latency.busy.p99Ms.toFixed(1)} ms`);
     console.log(`${latency.burst.jobs} concurrent small imports: all complete ${latency.burst.allComplete}, wall ${latency.burst.wallSeconds.toFixed(2)} s, longest queue wait ${latency.burst.maxQueueWaitSeconds.toFixed(2)} s`);
   }
 }
