@@ -104,7 +104,8 @@ async function preview(session: SourceSession, settings: Settings, rows: number,
       ...plan.skipped.map((c) => ({ name: c.remoteName, local_name: null, remote_type: c.remoteType, local_type: SKIPPED })),
     ],
     rows: sink.rows,
-    warnings: warnings.toWarnings(),
+    // what the plan alone tells (skipped columns, enums as text…), then what the rows showed
+    warnings: [...planWarnings(plan), ...warnings.toWarnings()],
   };
 }
 

@@ -44,7 +44,7 @@ describeAnswers<HiveTestServer>({
       ],
       rows: [1, 2, 3, 4, 5].map((id) => EDGE_EXPECTED[id]!),
       unordered: true,
-      warnings: ['timestamp_rounded'],
+      warnings: ['skipped_columns', 'timestamp_rounded'],
     },
     missingTable: { table: 'nope' },
   }),

@@ -68,7 +68,7 @@ describeAnswers<MysqlRemote>({
         ['1', 'Zürich 東京', '1234567890.25', '2024-01-31 10:00:00.125', '\\x00ff10', null],
         ['2', null, '-0.01', '1999-12-31 23:59:59.000', null, 'a\tb'],
       ],
-      warnings: [],
+      warnings: ['skipped_columns'],
     },
     missingTable: { table: 'no_such_table' },
   }),

@@ -56,7 +56,7 @@ describeAnswers<SqlServerUnderTest>({
         ['1', 'Zürich 東京 😀', '12345678901234.5678', '2020-01-02 03:04:05.123457', 't', '6f9619ff-8b86-d011-b42d-00c04fc964ff', '\\x00ff10'],
         ['2', null, '-0.0001', '2021-06-07 08:09:10', 'f', null, null],
       ],
-      warnings: ['timestamp_rounded'],
+      warnings: ['skipped_columns', 'timestamp_rounded'],
     },
     missingTable: { table: 'nope' },
   }),
