@@ -122,10 +122,10 @@ export function planStructure(structures: readonly TableStructure[], loaded: Rea
       const local = loaded.get(s.table);
       if (!local) continue;
       for (const fk of s.foreignKeys) {
-        const referenced = loaded.get(fk.refTable);
+        // the run's tables are one remote schema's: a same-named table of another schema is not one of them
+        const referenced = fk.refSchema === s.schema ? loaded.get(fk.refTable) : undefined;
         const label = `The foreign key ${fk.name} (${fk.columns.join(', ')}) → ${fk.refTable} (${fk.refColumns.join(', ')})`;
-        const sameSchema = structures.some((t) => t.table === fk.refTable);
-        if (!referenced || !sameSchema) {
+        if (!referenced) {
           warn(s.table, `${label} is not reproduced: ${fk.refSchema}.${fk.refTable} is not part of this run.`);
           continue;
         }

@@ -49,6 +49,8 @@ export interface RemoteForeignKey {
 }
 
 export interface TableStructure {
+  /** The remote schema the table is in: a foreign key to another schema's table is not one of the run's. */
+  schema: string;
   table: string;
   /** Columns declared NOT NULL, in the remote's column order. */
   notNull: string[];

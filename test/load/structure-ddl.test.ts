@@ -71,8 +71,8 @@ describe('readStructure on MariaDB', () => {
       ['name_prefix', false, 'btree', [10]],
     ]);
     expect(of('places').indexes.find((i) => i.name === 'pt_idx')?.kind).toBe('spatial');
-    expect(of('nokey')).toEqual({ table: 'nokey', notNull: [], indexes: [], foreignKeys: [] });
-    expect(of('not_there')).toEqual({ table: 'not_there', notNull: [], indexes: [], foreignKeys: [] });
+    expect(of('nokey')).toEqual({ schema: my.name, table: 'nokey', notNull: [], indexes: [], foreignKeys: [] });
+    expect(of('not_there')).toEqual({ schema: my.name, table: 'not_there', notNull: [], indexes: [], foreignKeys: [] });
   });
 
   it('reads foreign keys with their columns, the referenced table and columns, and both actions', () => {
@@ -165,7 +165,7 @@ describe('the plan, applied to PostgreSQL', () => {
   });
 
   it('quotes hostile names: an index name with a quote and a semicolon stays a name', () => {
-    const hostile: TableStructure = { table: 't', notNull: [], foreignKeys: [], indexes: [{ name: 'x"; drop table t; --', unique: false, primary: false, kind: 'btree', columns: [{ name: 'c', descending: false }] }] };
+    const hostile: TableStructure = { schema: 's', table: 't', notNull: [], foreignKeys: [], indexes: [{ name: 'x"; drop table t; --', unique: false, primary: false, kind: 'btree', columns: [{ name: 'c', descending: false }] }] };
     const loaded = new Map([['t', { schema: 'we"ird', table: 't"t', columns: new Map([['c', { name: 'c"c', type: 'integer' }]]) }]]);
     const sql = planStructure([hostile], loaded, { primaryKeys: true, indexes: true, notNull: true, foreignKeys: true }).tables.get('t')![0]!.sql;
     expect(sql).toBe('CREATE INDEX "t_t_x___drop_table_t____" ON "we""ird"."t""t" ("c""c")');
@@ -235,7 +235,7 @@ describe('readStructure on PostgreSQL', () => {
 describe('applyStructure', () => {
   const ALL = { primaryKeys: true, indexes: true, notNull: true, foreignKeys: true };
   const table = (name: string, keys: string[], extra: Partial<TableStructure> = {}): TableStructure => ({
-    table: name, notNull: [], foreignKeys: [], ...extra,
+    schema: 'x', table: name, notNull: [], foreignKeys: [], ...extra,
     indexes: [{ name: 'PRIMARY', unique: true, primary: true, kind: 'btree', columns: keys.map((k) => ({ name: k, descending: false })) }],
   });
   const loadedAs = (schema: string, names: string[]) => new Map(names.map((t) => [t, { schema, table: t, columns: new Map(['id', 'ref'].map((c) => [c, { name: c, type: 'integer' }])) }]));
@@ -280,6 +280,13 @@ describe('applyStructure', () => {
       { t: 'dw.good', contype: 'p', owner: carol.name },
       { t: 'dw.orphans', contype: 'p', owner: carol.name },
     ]);
+  });
+
+  it('a foreign key to a same-named table of another remote schema is not taken for the run\'s table', () => {
+    const other = table('orphans', ['id'], { foreignKeys: [{ name: 'to_other', columns: ['ref'], refSchema: 'y', refTable: 'good', refColumns: ['id'], onDelete: 'NO ACTION', onUpdate: 'NO ACTION' }] });
+    const plan = planStructure([table('good', ['id']), other], loadedAs('dw2', ['good', 'orphans']), ALL);
+    expect(plan.foreignKeys).toEqual([]);
+    expect(plan.warnings).toEqual([{ table: 'orphans', message: 'The foreign key to_other (ref) → good (id) is not reproduced: y.good is not part of this run.' }]);
   });
 
   it('never with more than the owner\'s rights: another role\'s table fails the run (42501), nothing applied', async () => {

@@ -36,7 +36,7 @@ export async function readStructure(conn: MysqlConnection, schema: string, table
   const notNull = await conn.execute(NOT_NULL_SQL, [schema]);
   const indexes = await conn.execute(INDEXES_SQL, [schema]);
   const foreignKeys = await conn.execute(FOREIGN_KEYS_SQL, [schema]);
-  const byTable = new Map(tables.map((t) => [t, { table: t, notNull: [], indexes: [], foreignKeys: [] } as TableStructure]));
+  const byTable = new Map(tables.map((t) => [t, { schema, table: t, notNull: [], indexes: [], foreignKeys: [] } as TableStructure]));
   for (const r of notNull) byTable.get(text(r[0]))?.notNull.push(text(r[1]));
   for (const [table, index] of groupRows(indexes, 2, indexOf)) byTable.get(table)?.indexes.push(index);
   for (const [table, fk] of groupRows(foreignKeys, 2, foreignKeyOf)) byTable.get(table)?.foreignKeys.push(fk);

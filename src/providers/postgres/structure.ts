@@ -70,7 +70,7 @@ export async function readStructure(conn: PgConnection, schema: string, tables: 
   const notNull = await conn.query<{ relname: string; attname: string }>(NOT_NULL_SQL, params);
   const indexes = await conn.query<IndexRow>(INDEXES_SQL, params);
   const foreignKeys = await conn.query<ForeignKeyRow>(FOREIGN_KEYS_SQL, params);
-  const byTable = new Map(tables.map((t) => [t, { table: t, notNull: [], indexes: [], foreignKeys: [] } as TableStructure]));
+  const byTable = new Map(tables.map((t) => [t, { schema, table: t, notNull: [], indexes: [], foreignKeys: [] } as TableStructure]));
   for (const r of notNull.rows) byTable.get(r.relname)?.notNull.push(r.attname);
   for (const r of indexes.rows) byTable.get(r.table)?.indexes.push(indexOf(r));
   for (const r of foreignKeys.rows) byTable.get(r.table)?.foreignKeys.push(foreignKeyOf(r));
