@@ -6,7 +6,8 @@
 --   * NEW.provider, NEW.requested_name (import_as, else table) are derived from it.
 --   * Bookkeeping columns are forced (state 'enqueued', counters 0, no error, no lease, …), so a
 --     user cannot enqueue a job in another state. owner is forced to current_user for roles under
---     RLS; privileged inserters (table owner, superuser) may set owner and sync_id.
+--     RLS; privileged inserters (table owner, superuser) may set owner, sync_id and run_id (the
+--     sidecar enqueues the children of a whole-database run so: sql/schema/database-runs.sql).
 --   * A run of a sync table: sync_id comes from pending_sync_setting (set by syncs_after_insert
 --     and the scheduler, both acting as the owner) or from a privileged inserter; the sync must
 --     belong to the job's owner and have exactly the job's parameters and target schema (22023).
@@ -45,6 +46,7 @@ begin
   if new.owner is null or limited then
     new.owner := current_user;
     new.sync_id := null;
+    new.run_id := null;
   end if;
   pending_sync := nullif(current_setting(cdb_connectors.pending_sync_setting(new.id), true), '');
   if pending_sync is not null then
@@ -113,6 +115,7 @@ begin
   new.table_name := null;
   new.rows_fetched := 0;
   new.rows_estimated := null;
+  new.remote_columns := null;
   new.rows_imported := null;
   new.truncated := null;
   new.rows_inserted := null;

@@ -31,7 +31,7 @@ begin
     n := (v #>> '{}')::numeric;
   end if;
   case new.name
-    when 'max_rows', 'max_listed_tables', 'max_concurrent_jobs_per_role', 'max_queued_jobs_per_role', 'fetch_rows' then
+    when 'max_rows', 'max_listed_tables', 'max_concurrent_jobs_per_role', 'max_queued_jobs_per_role', 'fetch_rows', 'max_tables_per_run' then
       if n is null or n < 1 then rule := 'an integer of at least 1'; end if;
     when 'max_columns' then
       if n is null or n < 1 or n > max_table_columns then

@@ -217,6 +217,11 @@ export interface SourceSession {
    * (rows_estimated) and to tell whether a read may be cut at max_rows.
    */
   estimateRows?(plan: SourcePlan, opts: { signal: AbortSignal }): Promise<number | null>;
+  /**
+   * Optional (whole-database runs, SPEC §15): row estimates of `tables` in the session's schema
+   * from the catalog, in one statement (never a COUNT); a table without statistics is absent.
+   */
+  estimateTables?(tables: readonly string[], opts: { signal: AbortSignal }): Promise<Map<string, number>>;
   /** Up to `limit` tables and views visible to the user, schema-qualified. */
   listTables(limit: number): Promise<RemoteTable[]>;
   /**

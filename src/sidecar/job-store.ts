@@ -34,6 +34,10 @@ with settings as (
           or (j.state = 'importing' and j.lease_expires_at < now()))
      and not j.cancel_requested
      and coalesce((select n from running r where r.owner = j.owner), 0) < (select per_role from settings)
+     -- a whole-database run's tables: at most its concurrency at a time, across sidecars (SPEC §15)
+     and (j.run_id is null
+          or (select count(*) from cdb_connectors.jobs c where c.run_id = j.run_id and c.state = 'importing' and c.lease_expires_at >= now())
+             < (select (d.options ->> 'concurrency')::int from cdb_connectors.database_runs d where d.id = j.run_id))
    order by j.created_at
    limit 1
    for update of j skip locked
@@ -45,7 +49,7 @@ update cdb_connectors.jobs j
        error_code = null, error_message = null, updated_at = now()
   from candidate c
  where j.id = c.id
-returning j.id, j.sync_id, j.provider, j.params, j.requested_name, j.target_schema, j.owner, j.attempt, c.previous_worker_id`;
+returning j.id, j.sync_id, j.run_id, j.provider, j.params, j.requested_name, j.target_schema, j.owner, j.attempt, c.previous_worker_id`;
 
 /** A job asked to stop whose sidecar died is finished as cancelled rather than re-run. */
 const REAP_CANCELLED_SQL = `
@@ -128,6 +132,11 @@ export async function tickJob(db: pg.Pool, jobId: string, workerId: string, rows
     [jobId, workerId, rowsFetched, leaseSeconds],
   );
   return { owned: rows.length === 1, cancelRequested: rows[0]?.cancel_requested ?? false };
+}
+
+/** A run's table (SPEC §15): the remote names of the local columns, in order, for its structure. */
+export async function recordRemoteColumns(db: pg.Pool, jobId: string, workerId: string, names: string[]): Promise<void> {
+  await db.query(`update cdb_connectors.jobs set remote_columns = $3 where id = $1 and worker_id = $2 and state = 'importing'`, [jobId, workerId, names]);
 }
 
 /** The read's row estimate (issue 22 §7), once after describe; NULL stays "unknown". */

@@ -7,6 +7,8 @@ import { userCastsOf } from './request-casts.js';
 export interface JobRow {
   id: string;
   sync_id: string | null;
+  /** The whole-database run this job is a table of (SPEC §15). */
+  run_id: string | null;
   provider: ProviderName;
   /** Normalised `connector` object (SQL API), password replaced by "***". */
   params: ConnectorParams;

@@ -14,11 +14,12 @@ import { withCheckedAddress } from './allowed-hosts.js';
 import { isNamedConnection, toSourceRequest, type ConnectionFields, type ConnectorParams } from './job.js';
 import { readNamedConnection, readSecret } from './job-store.js';
 import { readRequestSecret } from './request-store.js';
+import { readRunSecret } from './run-store.js';
 import type { Settings } from './settings.js';
 
-/** A job or a request, by id: where its password is stored. */
+/** A job, a request or a whole-database run, by id: where its password is stored. */
 export interface SourceOrigin {
-  kind: 'job' | 'request';
+  kind: 'job' | 'request' | 'run';
   id: string;
   /** The role that asked: a named connection is one of its own. */
   owner: string;
@@ -50,7 +51,7 @@ export async function openSource(origin: SourceOrigin, settings: Settings, db: p
     const named = await readNamedConnection(db, origin.owner, connection.name);
     if (!named) {
       throw new ConnectorError('INVALID_PARAMETERS',
-        `The connection "${connection.name}" no longer exists (it was dropped after this ${origin.kind === 'job' ? 'import or sync' : 'request'} was made). Create it again with cdb_connector_create_connection.`);
+        `The connection "${connection.name}" no longer exists (it was dropped after this ${origin.kind === 'job' ? 'import or sync' : origin.kind === 'run' ? 'run' : 'request'} was made). Create it again with cdb_connector_create_connection.`);
     }
     if (named.provider !== origin.provider) {
       throw new ConnectorError('INVALID_PARAMETERS',
@@ -58,7 +59,8 @@ export async function openSource(origin: SourceOrigin, settings: Settings, db: p
     }
     return { provider: await getProvider(origin.provider), params: { ...origin.params, connection: named.params }, password: named.password };
   }
-  const password = origin.kind === 'job' ? await readSecret(db, origin.id) : await readRequestSecret(db, origin.id);
+  const password = origin.kind === 'job' ? await readSecret(db, origin.id)
+    : origin.kind === 'run' ? await readRunSecret(db, origin.id) : await readRequestSecret(db, origin.id);
   return { provider: await getProvider(origin.provider), params: { ...origin.params, connection }, password };
 }
 

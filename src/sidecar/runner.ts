@@ -21,7 +21,7 @@ import type { IncrementalLoad, RunCounts } from '../load/strategies/incremental-
 import { connectSession } from './connect-session.js';
 import { finishingFor, type Finishing } from './finishing.js';
 import { LeaseLostError, loadApplicationName, type JobRow } from './job.js';
-import { appendLog, handBack, markComplete, markFailed, nameLoadConnection, recordBackendPid, terminatePreviousLoad, type Warning } from './job-store.js';
+import { appendLog, handBack, markComplete, markFailed, nameLoadConnection, recordBackendPid, recordRemoteColumns, terminatePreviousLoad, type Warning } from './job-store.js';
 import { checkedRequest, openSource } from './open-source.js';
 import { estimateRead } from './row-estimate.js';
 import { readSettings, type Settings } from './settings.js';
@@ -75,12 +75,16 @@ export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortCon
     const target = await readTargetFacts(deps.pool);
     const carto = finishing.incremental
       ? Cartodbfy.plain(target, `${finishing.incremental} sync tables are plain tables`)
-      : await Cartodbfy.decide(deps.pool, target, settings.cartodbfy, await finishing.syncedTableOid());
+      // a whole-database run's table keeps the remote's shape (its sync's later runs find it plain)
+      : job.run_id !== null
+        ? Cartodbfy.plain(target, 'the tables of a whole-database run keep the remote structure')
+        : await Cartodbfy.decide(deps.pool, target, settings.cartodbfy, await finishing.syncedTableOid());
     const request = await checkedRequest(origin, opened, settings, deps.pool);
     await appendLog(deps.pool, job.id, 'info', `Connecting to ${job.provider} server ${request.connection.server}:${request.connection.port}`);
     session = await connectSession(opened.provider, request, settings, { log, signal, target: capabilitiesOf(target) });
     plan = await session.describe();
     const columns = carto.columnsFor(plan, localColumns(plan, settings), settings.maxIdentifierLength);
+    if (job.run_id !== null) await recordRemoteColumns(deps.pool, job.id, deps.workerId, plan.columns.map((c) => c.remoteName));
     const read = await estimateRead({ pool: deps.pool, jobId: job.id, workerId: deps.workerId, log, signal }, session, plan,
       await finishing.planRead(plan, columns, settings, session, signal));
 

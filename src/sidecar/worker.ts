@@ -16,6 +16,7 @@ import { startListener, type Listener } from './listener.js';
 import { runJob, ShutdownError, type JobOutcome } from './runner.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
 import { RequestRunner } from './requests.js';
+import { RunCoordinator } from './database-runs.js';
 import { readSettings } from './settings.js';
 import { registerSidecar, removeSidecar, touchSidecar } from './sidecar-store.js';
 import { cancelledByUser } from './ticker.js';
@@ -54,6 +55,8 @@ export class Sidecar extends EventEmitter<SidecarEvents> {
   private scheduler: Scheduler | undefined;
   /** Answers-now requests (check / list tables / preview, issue 10): outside the job slots, see requests.ts. */
   private requests: RequestRunner | undefined;
+  /** Whole-database runs (SPEC §15): listing and publishing; their tables are ordinary jobs. */
+  private runs: RunCoordinator | undefined;
   private readonly running = new Map<string, { job: JobRow; controller: AbortController; done: Promise<JobOutcome> }>();
   private stopping = false;
   /** Claims jobs until all slots are busy or the queue is empty. Re-entrant calls coalesce. */
@@ -91,23 +94,24 @@ export class Sidecar extends EventEmitter<SidecarEvents> {
   async start(): Promise<void> {
     await this.registerWorker();
     this.requests = new RequestRunner({ pool: this.pool, workerId: this.workerId, log: this.opts.log });
+    this.runs = new RunCoordinator({ pool: this.pool, workerId: this.workerId, log: this.opts.log });
     this.listener = await startListener(this.opts.databaseUrl, {
       onHint: (kind) => {
         if (kind === 'cancel') this.abortCancelled();
         else if (kind === 'sync_now') this.scheduler?.poke();
         else if (kind === 'request') this.requests?.poke();
-        else this.fill();
+        else { this.fill(); this.runs?.poke(); }
       },
       onConnected: () => {
         this.requests?.poke();
         this.abortCancelled(); // a cancel hint may have been missed while disconnected
-        void this.reclaimOrphans().finally(() => this.fill());
+        void this.reclaimOrphans().finally(() => { this.fill(); this.runs?.poke(); });
       },
     }, this.opts.log);
     this.scheduler = startScheduler({
       pool: this.pool, log: this.opts.log, tickMs: this.opts.schedulerTickMs ?? SIDECAR_DEFAULTS.schedulerTickMs, onEnqueued: () => this.fill(),
     });
-    this.timers.push(setInterval(() => this.fill(), this.opts.pollIntervalMs));
+    this.timers.push(setInterval(() => { this.fill(); this.runs?.poke(); }, this.opts.pollIntervalMs));
     this.timers.push(setInterval(() => this.requests?.tick(), this.opts.pollIntervalMs));
     this.timers.push(setInterval(() => void this.heartbeat(), WORKER_HEARTBEAT_MS));
     for (const t of this.timers) t.unref();
@@ -145,6 +149,7 @@ export class Sidecar extends EventEmitter<SidecarEvents> {
         this.running.delete(job.id);
         this.emit('finished', job, outcome);
         this.fill();
+        if (job.run_id !== null) this.runs?.poke();
         return outcome;
       });
     this.running.set(job.id, { job, controller, done });
@@ -186,6 +191,7 @@ export class Sidecar extends EventEmitter<SidecarEvents> {
     await this.scheduler?.stop();
     await this.listener?.close();
     await this.requests?.stop();
+    await this.runs?.stop();
     const all = Promise.all([...this.running.values()].map((r) => r.done));
     const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);
     if (timedOut) {

@@ -29,11 +29,11 @@ async function objects(url: string, apiSchema = 'public') {
 }
 
 const EXPECTED = {
-  functions: ['cdb_connector_alter_connection', 'cdb_connector_cancel', 'cdb_connector_check', 'cdb_connector_columns', 'cdb_connector_create_api_key', 'cdb_connector_create_connection', 'cdb_connector_drop_connection', 'cdb_connector_explain', 'cdb_connector_import', 'cdb_connector_import_status', 'cdb_connector_list_tables',
+  functions: ['cdb_connector_alter_connection', 'cdb_connector_cancel', 'cdb_connector_cancel_run', 'cdb_connector_check', 'cdb_connector_columns', 'cdb_connector_create_api_key', 'cdb_connector_create_connection', 'cdb_connector_drop_connection', 'cdb_connector_explain', 'cdb_connector_import', 'cdb_connector_import_database', 'cdb_connector_import_status', 'cdb_connector_list_tables',
     'cdb_connector_preview', 'cdb_connector_providers', 'cdb_connector_request', 'cdb_connector_request_result',
-    'cdb_connector_revoke_api_key', 'cdb_connector_sample', 'cdb_connector_schema_change_approve', 'cdb_connector_schema_change_reject', 'cdb_connector_set_interval', 'cdb_connector_sync', 'cdb_connector_sync_now', 'cdb_connector_sync_reset', 'cdb_connector_tables', 'cdb_connector_unsync', 'cdb_connector_wait', 'cdb_connector_warnings'],
-  views: ['import_log', 'imports', 'sync_state', 'synchronizations', 'workers'],
-  rls: ['api_keys', 'connection_secrets', 'connections', 'job_log', 'job_secrets', 'jobs', 'rejects', 'request_secrets', 'requests', 'schema_changes', 'sync_secrets', 'syncs'],
+    'cdb_connector_revoke_api_key', 'cdb_connector_run_summary', 'cdb_connector_sample', 'cdb_connector_schema_change_approve', 'cdb_connector_schema_change_reject', 'cdb_connector_set_interval', 'cdb_connector_sync', 'cdb_connector_sync_now', 'cdb_connector_sync_reset', 'cdb_connector_tables', 'cdb_connector_unsync', 'cdb_connector_wait', 'cdb_connector_warnings'],
+  views: ['import_log', 'imports', 'runs', 'sync_state', 'synchronizations', 'workers'],
+  rls: ['api_keys', 'connection_secrets', 'connections', 'database_runs', 'job_log', 'job_secrets', 'jobs', 'rejects', 'request_secrets', 'requests', 'run_secrets', 'schema_changes', 'sync_secrets', 'syncs'],
 };
 /** Every migration file, in order: a release adds files, never edits or renames one. */
 const ALL_MIGRATIONS = fs.readdirSync(new URL('../../migrations/', import.meta.url)).filter((f) => /^\d{4}_.*\.js$/.test(f)).map((f) => f.replace(/\.js$/, '')).sort();

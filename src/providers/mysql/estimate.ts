@@ -18,3 +18,18 @@ export async function estimateMysqlRows(conn: MysqlConnection, schema: string, s
   const rows = await conn.execute(TABLE_ROWS_SQL, [schema, source.table]);
   return rowsFromStatistics(rows[0]?.[0]);
 }
+
+const SCHEMA_TABLE_ROWS_SQL = `SELECT TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES
+  WHERE TABLE_SCHEMA = ? AND TABLE_TYPE <> 'VIEW'`;
+
+/** Every table's TABLE_ROWS of the schema in one statement (whole-database runs); the asked ones kept. */
+export async function estimateMysqlTables(conn: MysqlConnection, schema: string, tables: readonly string[]): Promise<Map<string, number>> {
+  const wanted = new Set(tables);
+  const out = new Map<string, number>();
+  for (const row of await conn.execute(SCHEMA_TABLE_ROWS_SQL, [schema])) {
+    const name = String(row[0]);
+    const rows = rowsFromStatistics(row[1]);
+    if (wanted.has(name) && rows !== null) out.set(name, rows);
+  }
+  return out;
+}

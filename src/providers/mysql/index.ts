@@ -15,7 +15,7 @@ import { describeQuery, describeTable, listTables, loadCharsets, type CharsetInf
 import { resultsCharset } from './charsets.js';
 import { openConnection, type MysqlConnection } from './connection.js';
 import { bucketSource, hashBucketsSql, runHashBuckets } from './diff.js';
-import { estimateMysqlRows } from './estimate.js';
+import { estimateMysqlRows, estimateMysqlTables } from './estimate.js';
 import { streamSelect } from './rows.js';
 import { readStructure } from './structure.js';
 import { buildQuerySelect, buildTableSelect, normaliseQuery, QUERY_ALIAS, tableRef, type SelectClauses } from './sql-text.js';
@@ -84,6 +84,10 @@ class MysqlSession implements SourceSession {
 
   async estimateRows(_plan: SourcePlan, opts: { signal: AbortSignal }): Promise<number | null> {
     return estimateMysqlRows(await this.connection(), this.schema, requireSource(this.request), opts.signal);
+  }
+
+  async estimateTables(tables: readonly string[]): Promise<Map<string, number>> {
+    return estimateMysqlTables(await this.connection(), this.schema, tables);
   }
 
   async listTables(limit: number): Promise<RemoteTable[]> {

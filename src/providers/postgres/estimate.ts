@@ -33,3 +33,24 @@ export async function estimatePostgresRows(conn: PgConnection, source: Described
     conn, `explain (format json) select 1 from ${fromSql(source)}`, [], opts);
   return rowsFromStatistics(rows[0]?.['QUERY PLAN']?.[0]?.Plan?.['Plan Rows']);
 }
+
+/**
+ * The tables' estimates in one statement (whole-database runs): reltuples scaled to the current
+ * size as above, for the tables themselves (a partitioned parent's partitions are not summed here).
+ */
+const SCHEMA_RELTUPLES_SQL = `select c.relname::pg_catalog.text as name,
+    (case when c.reltuples < 0 then null
+          when c.relpages > 0 and c.relkind in ('r', 'm') then c.reltuples / c.relpages
+            * (pg_catalog.pg_relation_size(c.oid) / pg_catalog.current_setting('block_size')::pg_catalog.float8)
+          else c.reltuples end)::pg_catalog.float8 as rows
+  from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+ where n.nspname = $1 and c.relname = any ($2::pg_catalog.text[])`;
+
+export async function estimatePostgresTables(conn: PgConnection, schema: string, tables: readonly string[], opts: StatementOptions): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const row of await cancellableQuery<{ name: string; rows: number | null }>(conn, SCHEMA_RELTUPLES_SQL, [schema, [...tables]], opts)) {
+    const rows = rowsFromStatistics(row.rows);
+    if (rows !== null) out.set(row.name, rows);
+  }
+  return out;
+}

@@ -16,7 +16,7 @@ import { requireSource, type BucketHash, type KeyBuckets, type Provider, type Re
 import { hashBucketsStatement, toBucketHashes, type BucketRow } from './buckets.js';
 import { describeQuery, describeTable, listTables, type Described } from './catalog.js';
 import { openConnection, type PgConnection } from './connection.js';
-import { estimatePostgresRows } from './estimate.js';
+import { estimatePostgresRows, estimatePostgresTables } from './estimate.js';
 import { copyOut } from './rows.js';
 import { readStructure } from './structure.js';
 import { canPushLimit, normaliseQuery } from './sql-text.js';
@@ -63,6 +63,10 @@ class PostgresSession implements SourceSession {
   async estimateRows(plan: SourcePlan, opts: { signal: AbortSignal }): Promise<number | null> {
     const { source } = await this.describedFor(plan);
     return estimatePostgresRows(await this.connection(), source, { signal: opts.signal, log: this.opts.log });
+  }
+
+  async estimateTables(tables: readonly string[], opts: { signal: AbortSignal }): Promise<Map<string, number>> {
+    return estimatePostgresTables(await this.connection(), this.request.schema || POSTGRES_DEFAULT_SCHEMA, tables, { signal: opts.signal, log: this.opts.log });
   }
 
   async listTables(limit: number): Promise<RemoteTable[]> {

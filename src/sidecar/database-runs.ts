@@ -1,0 +1,158 @@
+/**
+ * Drives whole-database runs (SPEC §15) from the sidecar: lists the runs waiting to be listed
+ * (run-listing.ts), stops the other tables of an atomic run once one failed, and publishes the
+ * runs whose tables all finished (run-publishing.ts). Woken like the job claim — a NOTIFY, the poll
+ * tick, a finished child — and coalesced: one pass at a time, one more after it when asked.
+ * The tables themselves are ordinary jobs, claimed by the worker with the run's concurrency as
+ * one more limit (job-store.ts).
+ */
+import type { Logger } from 'pino';
+import type pg from 'pg';
+import { classifyTargetError, TargetUnavailableError } from '../db/target-errors.js';
+import { ranOwnerCode, runAsOwner } from '../load/owner-frame.js';
+import { qi } from '../load/ddl.js';
+import { coalesce, type Coalesced } from './coalesce.js';
+import { enqueueChildren, listingFailure, listRun } from './run-listing.js';
+import { publishRun } from './run-publishing.js';
+import { lockListingRun, lockPublishableRun, lockRunIn, markListed, markRunFinished, type RunRow } from './run-store.js';
+import { readSettings } from './settings.js';
+import { ShutdownError } from './runner.js';
+
+export interface RunCoordinatorDeps {
+  pool: pg.Pool;
+  workerId: string;
+  log: Logger;
+}
+
+/**
+ * An atomic run with a failed table can publish nothing: its queued and running tables are
+ * cancelled at once instead of loading for nothing (the jobs' update trigger finishes queued ones).
+ */
+const STOP_DOOMED_SQL = `
+update cdb_connectors.jobs j set cancel_requested = true
+  from cdb_connectors.database_runs r
+ where j.run_id = r.id and r.state = 'importing' and (r.options ->> 'atomic')::boolean
+   and j.state in ('enqueued', 'importing') and not j.cancel_requested
+   and exists (select from cdb_connectors.jobs f where f.run_id = r.id and f.state = 'failure')`;
+
+export class RunCoordinator {
+  private stopping = false;
+  private readonly controller = new AbortController();
+  readonly poke: Coalesced = coalesce(() => this.pass(), {
+    active: () => !this.stopping,
+    onError: (err) => this.deps.log.warn({ err }, 'driving whole-database runs failed; will retry on the next poll'),
+  });
+
+  constructor(private readonly deps: RunCoordinatorDeps) {}
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.controller.abort(new ShutdownError());
+    await this.poke.current?.catch(() => undefined);
+  }
+
+  private async pass(): Promise<void> {
+    await this.deps.pool.query(STOP_DOOMED_SQL);
+    while (!this.stopping && (await this.withClient((c) => this.listOne(c)) || await this.withClient((c) => this.publishOne(c)))) { /* next run */ }
+  }
+
+  /** A connection on which the owner's code may have run is closed, never pooled again. */
+  private async withClient(step: (client: pg.PoolClient) => Promise<boolean>): Promise<boolean> {
+    const client = await this.deps.pool.connect();
+    let broken = false;
+    try {
+      return await step(client);
+    } catch (err) {
+      broken = true;
+      throw err;
+    } finally {
+      client.release(broken || ranOwnerCode(client));
+    }
+  }
+
+  private async listOne(client: pg.PoolClient): Promise<boolean> {
+    await client.query('begin');
+    const run = await lockListingRun(client);
+    if (!run) {
+      await client.query('commit');
+      return false;
+    }
+    const log = this.deps.log.child({ run_id: run.id });
+    const settings = await readSettings(client);
+    if (run.cancel_requested) {
+      await this.endEarly(client, run, { errorCode: 1509, errorMessage: 'The run was cancelled with cdb_connector_cancel_run before its tables were listed.' }, 'cancelled');
+      await client.query('commit');
+      return true;
+    }
+    try {
+      const { listed, password } = await listRun({ pool: this.deps.pool, log }, run, settings, this.controller.signal);
+      await enqueueChildren(client, run, listed, password);
+      await markListed(client, run.id, this.deps.workerId, listed);
+      await client.query('commit');
+      log.info({ tables: listed.tables.length }, 'whole-database run listed');
+    } catch (err) {
+      await client.query('rollback');
+      if (err instanceof ShutdownError || classifyTargetError(err) instanceof TargetUnavailableError) throw err;
+      log.warn({ err }, 'listing a whole-database run failed');
+      await this.failListing(client, run.id, err);
+    }
+    return true;
+  }
+
+  /** The listing's failure, in a transaction of its own (the listing's was rolled back). */
+  private async failListing(client: pg.PoolClient, runId: string, err: unknown): Promise<void> {
+    await client.query('begin');
+    const run = await lockRunIn(client, runId, 'listing');
+    if (run) await this.endEarly(client, run, listingFailure(err), 'failure');
+    await client.query('commit');
+  }
+
+  private async endEarly(client: pg.PoolClient, run: RunRow, error: { errorCode: number; errorMessage: string }, state: 'failure' | 'cancelled'): Promise<void> {
+    if (run.staging_schema) {
+      await runAsOwner(client, run.owner, [`drop schema if exists ${qi(run.staging_schema)} cascade`]);
+      await client.query('reset role');
+    }
+    await markRunFinished(client, run.id, this.deps.workerId, { state, ...error, warnings: run.warnings });
+  }
+
+  private async publishOne(client: pg.PoolClient): Promise<boolean> {
+    await client.query('begin');
+    try {
+      const run = await lockPublishableRun(client);
+      if (!run) {
+        await client.query('commit');
+        return false;
+      }
+      const settings = await readSettings(client);
+      const end = await publishRun(client, run, settings.maxIdentifierLength);
+      await markRunFinished(client, run.id, this.deps.workerId, end);
+      await client.query('commit');
+      this.deps.log.info({ run_id: run.id, state: end.state }, 'whole-database run finished');
+      return true;
+    } catch (err) {
+      await client.query('rollback').catch(() => undefined);
+      if (err instanceof ShutdownError || classifyTargetError(err) instanceof TargetUnavailableError) throw err;
+      this.deps.log.error({ err }, 'publishing a whole-database run failed');
+      await this.failPublishing(client, err);
+      return true;
+    }
+  }
+
+  /**
+   * Publishing failed for a reason that would fail it again (the owner dropped its staging schema,
+   * lost CREATE on the target…): the run ends as a failure instead of being retried at every poll.
+   * Its staged tables stay in the staging schema for the owner to inspect or drop.
+   */
+  private async failPublishing(client: pg.PoolClient, err: unknown): Promise<void> {
+    await client.query('begin');
+    const run = await lockPublishableRun(client);
+    if (run) {
+      const { errorCode, errorMessage } = listingFailure(err);
+      await markRunFinished(client, run.id, this.deps.workerId, {
+        state: 'failure', errorCode, warnings: run.warnings,
+        errorMessage: `Publishing the run's tables failed, so none was published: ${errorMessage}${run.staging_schema ? ` The loaded tables stay in schema ${run.staging_schema}.` : ''}`,
+      });
+    }
+    await client.query('commit');
+  }
+}
