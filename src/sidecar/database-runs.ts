@@ -117,8 +117,10 @@ export class RunCoordinator {
 
   private async publishOne(client: pg.PoolClient): Promise<boolean> {
     await client.query('begin');
+    let runId: string | undefined;
     try {
       const run = await lockPublishableRun(client);
+      runId = run?.id;
       if (!run) {
         await client.query('commit');
         return false;
@@ -132,8 +134,9 @@ export class RunCoordinator {
     } catch (err) {
       await client.query('rollback').catch(() => undefined);
       if (err instanceof ShutdownError || classifyTargetError(err) instanceof TargetUnavailableError) throw err;
-      this.deps.log.error({ err }, 'publishing a whole-database run failed');
-      await this.failPublishing(client, err);
+      if (runId === undefined) throw err;
+      this.deps.log.error({ err, run_id: runId }, 'publishing a whole-database run failed');
+      await this.failPublishing(client, runId, err);
       return true;
     }
   }
@@ -143,9 +146,9 @@ export class RunCoordinator {
    * lost CREATE on the target…): the run ends as a failure instead of being retried at every poll.
    * Its staged tables stay in the staging schema for the owner to inspect or drop.
    */
-  private async failPublishing(client: pg.PoolClient, err: unknown): Promise<void> {
+  private async failPublishing(client: pg.PoolClient, runId: string, err: unknown): Promise<void> {
     await client.query('begin');
-    const run = await lockPublishableRun(client);
+    const run = await lockRunIn(client, runId, 'importing');
     if (run) {
       const { errorCode, errorMessage } = listingFailure(err);
       await markRunFinished(client, run.id, this.deps.workerId, {

@@ -29,6 +29,8 @@ import { untilAborted } from './until-aborted.js';
 
 /** Tables asked of the remote's listing at most: far above max_tables_per_run, so a selection sees them all. */
 const LISTING_LIMIT = 100_000;
+/** Providers whose schema names ignore case (Hive always; SQL Server under its default collations). */
+const CASE_INSENSITIVE_SCHEMAS = new Set(['hive', 'sqlserver']);
 /** Names quoted back in a warning or an error at most. */
 const NAMES_SHOWN = 20;
 
@@ -59,7 +61,11 @@ export async function listRun(deps: ListingDeps, run: RunRow, settings: Settings
 
 async function listSchema(db: pg.Pool, session: SourceSession, run: RunRow, settings: Settings, signal: AbortSignal): Promise<Listed> {
   const schema = run.params.schema;
-  const all = (await session.listTables(LISTING_LIMIT)).filter((t) => schema === undefined || t.schema === schema);
+  // the listing may answer more than the schema (Hive's GetTables reads it as a pattern: `_` matches
+  // any character); Hive and SQL Server names ignore case, as their one-table imports do
+  const sameName = CASE_INSENSITIVE_SCHEMAS.has(run.provider)
+    ? (s: string) => s.toLowerCase() === schema!.toLowerCase() : (s: string) => s === schema;
+  const all = (await session.listTables(LISTING_LIMIT)).filter((t) => schema === undefined || sameName(t.schema));
   const { include, exclude } = run.options;
   const names = (kind: string) => all.filter((t) => t.kind === kind).map((t) => t.name);
   const tables = await selectTables(db, names('table'), { include, exclude });
