@@ -7,11 +7,11 @@ import pg from 'pg';
 import { FINISHED, progressLine, RateWindow } from './cli-progress.js';
 import { quoteIdent } from './db/sql.js';
 
-const POLL_MS = 250;
+export const POLL_MS = 250;
 /** Not a terminal (a log, CI): besides each change of state, a progress line this often while importing. */
-const PLAIN_PROGRESS_MS = 10_000;
+export const PLAIN_PROGRESS_MS = 10_000;
 /** Like cdb_connector_wait: a sidecar being started registers within this. */
-const NO_SIDECAR_MS = 3000;
+export const NO_SIDECAR_MS = 3000;
 
 /**
  * What PostgreSQL answers a role outside cdb_connector_user: it checks EXECUTE and USAGE before
@@ -31,7 +31,7 @@ async function grantHint(c: pg.Client): Promise<string | undefined> {
   return `role ${role} is not a member of cdb_connector_user, the role that may use the connector API: an administrator runs GRANT cdb_connector_user TO ${quoteIdent(role)};`;
 }
 
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url, application_name: 'connector-bridge cli' });
   // NOTICEs of the SQL API (e.g. "no connector sidecar is running …") reach the user as in psql
   client.on('notice', (n) => process.stderr.write(`NOTICE:  ${n.message}\n`));
@@ -46,6 +46,11 @@ async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Pro
   } finally {
     await client.end();
   }
+}
+
+/** A SQL error as psql prints it: `ERROR:`, then `DETAIL:` and `HINT:` when there are. */
+export function sqlErrorText(err: pg.DatabaseError): string {
+  return `ERROR: ${err.message}${err.detail ? `\nDETAIL: ${err.detail}` : ''}${err.hint ? `\nHINT: ${err.hint}` : ''}`;
 }
 
 /** A value as one table cell: timestamps to the second (UTC), booleans yes/no, NULL empty. */

@@ -5,7 +5,7 @@
  * bar that looks full before anything was fetched.
  */
 
-const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+export const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 export const FINISHED = new Set(['complete', 'failure', 'cancelled']);
 /**
  * The rate is measured over this window: the sidecar publishes rows_fetched once a second
@@ -45,7 +45,8 @@ export function compactCount(n: number): string {
   return `${Math.round(n / 1_000_000)}M`;
 }
 
-const count = (n: number): string => n.toLocaleString('en-US');
+/** `1,234,567`. */
+export const count = (n: number): string => n.toLocaleString('en-US');
 
 /**
  * One frame: `⠹ importing · 1,234,567 / ~2,000,000 rows · 61% · 312k rows/s · ETA 0:02 · 0:04`.

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `connector-bridge`: migrate, run, start (embedded default), status, import (docs/cli.md).
+ * `connector-bridge`: migrate, run, start (embedded default), status, import, import-database (docs/cli.md).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -287,6 +287,16 @@ program.command('import').description("enqueue an import: connector-bridge impor
     await asClient((url) => runImportCommand(url, json, Boolean(opts.wait)));
   });
 
+program.command('import-database').description("import every table of a remote schema: connector-bridge import-database '<json>' (or JSON on stdin)")
+  .argument('[json]', 'the request, e.g. {"connector": {"provider": …, "connection": {…}, "include": [...]}}; omit or "-" to read stdin')
+  .option('--target-schema <name>', 'where the tables appear (created when missing; default the first schema of the search_path)')
+  .option('--wait', 'follow the run, showing progress, then print its summary; exit 0 when complete, 1 otherwise')
+  .option('--json', 'print the answer (and with --wait the run and its summary) as JSON, for scripts')
+  .action(async (json: string | undefined, opts: { targetSchema?: string; wait?: boolean; json?: boolean }) => {
+    const { runImportDatabaseCommand } = await import('./cli-import-database.js');
+    await asClient((url) => runImportDatabaseCommand(url, json, { targetSchema: opts.targetSchema, wait: opts.wait === true, json: opts.json === true }));
+  });
+
 const connection = program.command('connection').description('named connections (docs/named-connections.md): the password given once, imports name the connection');
 connection.command('create').description('store a connection: JSON {"provider", "server", "database", "username", "password", …} on stdin (never in the statement text or `ps`)')
   .argument('<name>', 'the name imports use as "connection": "<name>"')
@@ -325,8 +335,7 @@ program.command('rotate-secrets-key').description('seal stored passwords with a 
       : `${result.onOtherKeys} password(s) were stored with an older key while this ran: run the command again before removing older keys.`);
   });
 
-program.parseAsync().catch((err: unknown) => {
-  console.error(err instanceof pg.DatabaseError
-    ? `ERROR: ${err.message}${err.detail ? `\nDETAIL: ${err.detail}` : ''}${err.hint ? `\nHINT: ${err.hint}` : ''}` : err);
+program.parseAsync().catch(async (err: unknown) => {
+  console.error(err instanceof pg.DatabaseError ? (await import('./cli-commands.js')).sqlErrorText(err) : err);
   process.exit(1);
 });

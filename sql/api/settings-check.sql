@@ -33,6 +33,8 @@ begin
   case new.name
     when 'max_rows', 'max_listed_tables', 'max_concurrent_jobs_per_role', 'max_queued_jobs_per_role', 'fetch_rows', 'max_tables_per_run' then
       if n is null or n < 1 then rule := 'an integer of at least 1'; end if;
+    when 'table_read_streams' then
+      if n is null or n < 1 or n > 8 then rule := 'an integer from 1 to 8'; end if;
     when 'max_columns' then
       if n is null or n < 1 or n > max_table_columns then
         rule := format('an integer of at least 1 and at most %s, PostgreSQL''s limit of columns in a table', max_table_columns);

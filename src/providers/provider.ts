@@ -222,6 +222,13 @@ export interface SourceSession {
    * from the catalog, in one statement (never a COUNT); a table without statistics is absent.
    */
   estimateTables?(tables: readonly string[], opts: { signal: AbortSignal }): Promise<Map<string, number>>;
+  /**
+   * Optional (parallel reads of one table, SPEC §15): the smallest and largest value of `column`
+   * (a plan column's remoteName) as integers in plain digits, from the remote's index (MIN/MAX),
+   * for a read split into key ranges (ReadWindow.keyRanges). null when the column is not an
+   * integer column, or the table is empty.
+   */
+  keyBounds?(plan: SourcePlan, column: string, opts: { signal: AbortSignal }): Promise<{ min: string; max: string } | null>;
   /** Up to `limit` tables and views visible to the user, schema-qualified. */
   listTables(limit: number): Promise<RemoteTable[]>;
   /**

@@ -33,7 +33,7 @@ export async function estimateRead(ctx: EstimateContext, session: SourceSession,
   const estimate = readsEverything(read.window) ? await remoteEstimate(ctx, session, plan) : null;
   const key = read.window === undefined && mayBeCut(estimate, read.maxRows) ? orderKey(plan) : undefined;
   await record(ctx, estimate, read.maxRows, key).catch((err) => ctx.log.warn({ err }, 'could not record the row estimate'));
-  return key ? { ...read, window: { order: key } } : read;
+  return key ? { ...read, estimate, window: { order: key } } : { ...read, estimate };
 }
 
 /** rows_estimated and the job log's lines; progress only, so a failure here fails nothing. */

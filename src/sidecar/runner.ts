@@ -24,6 +24,7 @@ import { LeaseLostError, loadApplicationName, type JobRow } from './job.js';
 import { appendLog, handBack, markComplete, markFailed, nameLoadConnection, recordBackendPid, recordRemoteColumns, terminatePreviousLoad, type Warning } from './job-store.js';
 import { checkedRequest, openSource } from './open-source.js';
 import { estimateRead } from './row-estimate.js';
+import { planParallelRead, streamRanges } from './parallel-read.js';
 import { readSettings, type Settings } from './settings.js';
 import { startTicker, type Ticker } from './ticker.js';
 import { rejectLogFor } from './reject-store.js';
@@ -108,8 +109,19 @@ export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortCon
     const onCopyError = (err: Error) => controller.abort(classifyTargetError(err));
     load.stream.on('error', onCopyError);
 
-    if (!noRead) {
-      await streamInto(session, plan, load, { limit: read.maxRows + 1, warnings: counts, signal, ...(read.window ? { window: read.window } : {}) });
+    const streamOptions: StreamOptions = { limit: read.maxRows + 1, warnings: counts, signal, ...(read.window ? { window: read.window } : {}) };
+    const parallel = noRead ? undefined : await planParallelRead({
+      session, plan, streams: settings.tableReadStreams, fetchRows: settings.fetchRows, estimate: read.estimate ?? null,
+      plainTextRead: load.sink.format === 'text' && read.window === undefined, signal,
+    });
+    if (parallel) {
+      await appendLog(deps.pool, job.id, 'info', `Reading in ${parallel.ranges.length} streams by ranges of ${parallel.column} (setting table_read_streams)`);
+      const open = () => connectSession(opened.provider, request, settings, { log, signal, target: capabilitiesOf(target) });
+      await streamRanges(session, open, parallel,
+        (s, range) => streamInto(s, plan!, load!, { ...streamOptions, window: { keyRanges: { column: parallel.column, ranges: [range] } } }),
+        (err) => controller.abort(err));
+    } else if (!noRead) {
+      await streamInto(session, plan, load, streamOptions);
     }
     const rows = await load.endCopy();
     if (load.keySet && read.keyWindow) {

@@ -26,6 +26,8 @@ export interface ReadPlan {
   maxRows: number;
   /** Remote key columns for the key-set read that follows the main one (merge with deletes). */
   keyWindow?: ReadWindow;
+  /** The remote's row estimate for a read of everything (row-estimate.ts); absent or null = unknown. */
+  estimate?: number | null;
 }
 
 export interface Finishing {

@@ -18,8 +18,8 @@ import { bucketSource, hashBucketsSql, runHashBuckets } from './diff.js';
 import { estimateMysqlRows, estimateMysqlTables } from './estimate.js';
 import { streamSelect } from './rows.js';
 import { readStructure } from './structure.js';
-import { buildQuerySelect, buildTableSelect, normaliseQuery, QUERY_ALIAS, tableRef, type SelectClauses } from './sql-text.js';
-import { cursorClauses, keyOrder, keyRangesClause, windowColumns } from './window.js';
+import { buildQuerySelect, buildTableSelect, normaliseQuery, QUERY_ALIAS, quoteIdent, tableRef, type SelectClauses } from './sql-text.js';
+import { cursorClauses, isIntegerType, keyOrder, keyRangesClause, windowColumns } from './window.js';
 
 export const MYSQL_DEFAULT_PORT = 3306;
 
@@ -84,6 +84,17 @@ class MysqlSession implements SourceSession {
 
   async estimateRows(_plan: SourcePlan, opts: { signal: AbortSignal }): Promise<number | null> {
     return estimateMysqlRows(await this.connection(), this.schema, requireSource(this.request), opts.signal);
+  }
+
+  async keyBounds(plan: SourcePlan, column: string): Promise<{ min: string; max: string } | null> {
+    const source = requireSource(this.request);
+    const key = plan.columns.find((c) => c.remoteName === column);
+    if (source.kind !== 'table' || !key || !isIntegerType(key.remoteType)) return null;
+    const ref = quoteIdent(column);
+    const rows = await (await this.connection()).execute(
+      `SELECT CAST(MIN(${ref}) AS CHAR), CAST(MAX(${ref}) AS CHAR) FROM ${tableRef(this.schema, source.table)}`, []);
+    const [min, max] = rows[0] ?? [];
+    return min === null || min === undefined || max === null || max === undefined ? null : { min: String(min), max: String(max) };
   }
 
   async estimateTables(tables: readonly string[]): Promise<Map<string, number>> {

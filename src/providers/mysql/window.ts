@@ -183,3 +183,8 @@ function planColumn(plan: SourcePlan, name: string, role: 'read' | 'cursor' | 'k
 function badBound(column: ColumnPlan, from: string, why: string): ConnectorError {
   return new ConnectorError('INVALID_PARAMETERS', `Cursor bound "${from}" for column "${column.remoteName}" (MySQL ${column.remoteType}) cannot be compared exactly: ${why}`);
 }
+
+/** True for the integer types a read can be split on exactly (keyBounds, parallel reads). */
+export function isIntegerType(remoteType: string): boolean {
+  return INTEGER_TYPES.has(remoteDataType(remoteType)) && remoteDataType(remoteType) !== 'year';
+}
