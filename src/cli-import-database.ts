@@ -38,8 +38,9 @@ interface RunRow {
 interface JobRow { remote_table: string; state: string; rows: string; rows_estimated: string | null; error_code: number | null; error_message: string | null }
 
 /**
- * Why `text` is no JSON, without quoting it: V8's messages quote the text around the fault,
- * which may be the password (issue 20 item 4: the password given on stdin never reaches output).
+ * Why `text` is no JSON, without quoting it: V8's messages may quote the text, password and all
+ * (Node 20: `Unexpected token 's', "{"password": secret}" is not valid JSON`), and the password
+ * given on stdin must never reach the output (issue 20 item 4).
  */
 function jsonProblem(text: string): string | undefined {
   try {

@@ -104,6 +104,11 @@ describe('connector-bridge import-database', () => {
     expect(broken.code).toBe(2);
     expect(broken.stderr).toMatch(/^ERROR: The request is not valid JSON/);
     noPassword(broken);
+    // unquoted, the password is the token V8's own message would quote
+    const unquoted = await cli([], `{"connector": {"provider": "mysql", "connection": {"password": ${PASSWORD}}}}`);
+    expect(unquoted.code).toBe(2);
+    expect(unquoted.stderr).toMatch(/^ERROR: The request is not valid JSON/);
+    noPassword(unquoted);
     const invalid = await cli(['--wait'], request({ table: 'cities' }));
     expect(invalid.code).toBe(2);
     expect(invalid.stderr).toMatch(/^ERROR: Invalid parameters: table — a whole-database run imports every table/m);
