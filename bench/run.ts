@@ -8,7 +8,7 @@
  * round (ours / the C pipe of the same round), so a load spike that slows one round slows both
  * sides of its ratio. Writes bench/results/latest.json. Not a test: CI skips it.
  *
- *   npm run bench -- [--rows 1000000] [--runs 5] [--only mysql|postgres|incremental|rejects[,…]] [--big]   # --big: 10M rows, RSS check
+ *   npm run bench -- [--rows 1000000] [--runs 5] [--only mysql|postgres|incremental|rejects|streams[,…]] [--big]   # --big: 10M rows, RSS check
  *   npm run bench -- --quick     # 100k rows, 3 rounds, the import flows: a regression guard
  *
  * The lines starting with `ratio\t` (flow, tool, median, min, max) and `latency\t` are the stable
@@ -31,6 +31,7 @@ import { prepareMysql, preparePostgres } from './datasets.js';
 import { measureIncremental, printIncremental } from './incremental.js';
 import { measureLatency, type LatencyResult } from './latency.js';
 import { measureRejects, printRejects } from './rejects.js';
+import { measureReadStreams, printReadStreams } from './read-streams.js';
 import { describeMachine, ensureReferenceTools, type MachineLine } from './machine.js';
 import { ALL_TOOLS, cPipe, psqlBinaryPipe, sql, type BenchContext, type Measurement, type Tool } from './tools.js';
 
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
     const importFlows = flows.filter((f) => f === 'mysql' || f === 'postgres');
     console.log('generating datasets…');
     await Promise.all([
-      flows.includes('mysql') || flows.includes('rejects') ? prepareMysql(maria.port, ROWS) : undefined,
+      flows.includes('mysql') || flows.includes('rejects') || flows.includes('streams') ? prepareMysql(maria.port, ROWS) : undefined,
       flows.includes('postgres') ? preparePostgres(remote.url, ROWS) : undefined,
     ]);
     const mb = importFlows.length ? await datasetMegabytes(flows.includes('postgres') ? remote.url : undefined, maria.port) : 0;
@@ -114,18 +115,20 @@ async function main(): Promise<void> {
       ? await measureIncremental(targetUrl, maria.port, { rows: ROWS, runs: RUNS, changed: Number(args.changed) })
       : undefined;
     const rejects = flows.includes('rejects') ? await measureRejects(targetUrl, maria.port, { rows: ROWS, runs: RUNS }) : undefined;
+    const streams = flows.includes('streams') ? await measureReadStreams(targetUrl, maria.port, { rows: ROWS, runs: RUNS }) : undefined;
     const machine = await describeMachine({ targetUrl, mysqlPort: maria.port });
     printMachine(machine, tooling, t0);
     if (rows.length > 0 || latency) print(rows, latency);
     if (incremental) printIncremental(incremental);
     if (rejects) printRejects(rejects);
+    if (streams) printReadStreams(streams);
     const out = {
       at: new Date(t0).toISOString(), rows: ROWS, runs: RUNS, quick: args.quick, machine, tools: tooling,
-      results: rows, latency, incremental, rejects, totalSeconds: (Date.now() - t0) / 1000,
+      results: rows, latency, incremental, rejects, streams, totalSeconds: (Date.now() - t0) / 1000,
     };
     const dir = path.join(path.dirname(new URL(import.meta.url).pathname), 'results');
     fs.mkdirSync(dir, { recursive: true });
-    const file = args.big ? 'latest-big.json' : args.quick ? 'latest-quick.json' : importFlows.length > 0 ? 'latest.json' : flows.includes('incremental') ? 'latest-incremental.json' : 'latest-rejects.json';
+    const file = args.big ? 'latest-big.json' : args.quick ? 'latest-quick.json' : importFlows.length > 0 ? 'latest.json' : flows.includes('incremental') ? 'latest-incremental.json' : flows.includes('streams') ? 'latest-streams.json' : 'latest-rejects.json';
     fs.writeFileSync(path.join(dir, file), JSON.stringify(out, null, 2));
     console.log(`\nwritten to bench/results/${file} (${out.totalSeconds.toFixed(0)} s in all)`);
   } finally {

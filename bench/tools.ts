@@ -127,7 +127,7 @@ export const postgresFdw: Tool = {
 };
 
 /** A fresh sidecar process per measurement, so its peak RSS (VmHWM) belongs to this import alone. */
-export async function startSidecarProcess(targetUrl: string): Promise<ChildProcess> {
+export async function startSidecarProcess(targetUrl: string, env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
   const dist = path.join(ROOT, 'dist', 'cli.js');
   // e.g. BENCH_SIDECAR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the sidecar
   const extra = (process.env.BENCH_SIDECAR_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -136,7 +136,7 @@ export async function startSidecarProcess(targetUrl: string): Promise<ChildProce
   const args = [...extra, ...(fromSource ? ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), 'run', '--allow-superuser'] : [dist, 'run', '--allow-superuser'])];
   const child = spawn(process.execPath, args, {
     cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, DATABASE_URL: targetUrl, CONNECTOR_CONCURRENCY: '1', LOG_LEVEL: 'warn' },
+    env: { ...process.env, DATABASE_URL: targetUrl, CONNECTOR_CONCURRENCY: '1', LOG_LEVEL: 'warn', ...env },
   });
   for (let i = 0; i < 600; i++) {
     const { rows } = await sql(targetUrl, 'select count(*)::int as n from cdb_connectors.sidecars');
@@ -158,9 +158,9 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-export async function importThroughSidecar(targetUrl: string, connector: Record<string, unknown>, importAs: string): Promise<Measurement> {
+export async function importThroughSidecar(targetUrl: string, connector: Record<string, unknown>, importAs: string, env: NodeJS.ProcessEnv = {}): Promise<Measurement> {
   await sql(targetUrl, `drop table if exists ${importAs}; delete from cdb_connectors.jobs; delete from cdb_connectors.sidecars`);
-  const child = await startSidecarProcess(targetUrl);
+  const child = await startSidecarProcess(targetUrl, env);
   try {
     const { rows } = await sql(targetUrl, 'select cdb_connector_import($1::jsonb) as r', [JSON.stringify({ connector: { ...connector, import_as: importAs } })]);
     const id = rows[0].r.item_queue_id as string;
@@ -183,6 +183,15 @@ export const oursMysql: Tool = {
   }, 'ours_mysql'),
 };
 
+/** The same import with the rows encoded as binary COPY (CONNECTOR_BINARY_ROWS=on, issue 21 item 1). */
+export const oursMysqlBinary: Tool = {
+  name: 'pg-connector-bridge (mysql, binary COPY)', flow: 'mysql', reference: false,
+  unavailable: () => undefined,
+  run: (ctx) => importThroughSidecar(ctx.targetUrl, {
+    provider: 'mysql', connection: { server: '127.0.0.1', port: ctx.mysqlPort, database: DATABASE, username: 'root', password: '' }, table: TABLE,
+  }, 'ours_mysql_binary', { CONNECTOR_BINARY_ROWS: 'on' }),
+};
+
 export const oursPostgres: Tool = {
   name: 'pg-connector-bridge (postgres)', flow: 'postgres', reference: false,
   unavailable: () => (fs.existsSync(path.join(ROOT, 'src', 'providers', 'postgres', 'index.ts')) ? undefined : 'postgres provider not built yet'),
@@ -191,4 +200,4 @@ export const oursPostgres: Tool = {
   }, 'ours_pg'),
 };
 
-export const ALL_TOOLS: Tool[] = [cPipe, pgloader, mysqlFdw, oursMysql, psqlBinaryPipe, postgresFdw, oursPostgres];
+export const ALL_TOOLS: Tool[] = [cPipe, pgloader, mysqlFdw, oursMysql, oursMysqlBinary, psqlBinaryPipe, postgresFdw, oursPostgres];

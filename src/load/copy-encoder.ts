@@ -142,6 +142,11 @@ export class CopyTextEncoder implements RowSink, FieldSink {
     return drained(this.out);
   }
 
+  /** The COPY's last write: text COPY has no trailer. */
+  finish(): void {
+    this.flush();
+  }
+
   /** Writes what is buffered; returns the stream's backpressure answer. */
   flush(): boolean {
     if (this.pos === 0) return !this.out.writableNeedDrain;

@@ -15,15 +15,27 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { BinaryCopyForwarder } from './binary-copy-sink.js';
 import { BinaryRowFraming } from './binary-copy-rows.js';
 import { CopyTextEncoder } from './copy-encoder.js';
+import { CopyBinaryEncoder } from './binary-copy-encoder.js';
+import { binaryKindOf, type BinaryKind } from './binary-values.js';
 import { textRowFraming } from './copy-rows.js';
 import { copyFromSql, qualified, type LocalColumn } from './ddl.js';
 import { RejectingCopy } from './reject-batches.js';
 import type { RejectLog } from './reject-log.js';
 
-export type CopyFormat = 'text' | 'binary';
+/**
+ * text: rows encoded as COPY text; binary-rows: rows encoded as binary COPY (binary-copy-encoder.ts,
+ * every column with a binary writer); binary: binary COPY bytes forwarded from a PostgreSQL source.
+ */
+export type CopyFormat = 'text' | 'binary' | 'binary-rows';
+
+/** The rows a provider writes, in either encoding. */
+export type RowEncoder = CopyTextEncoder | CopyBinaryEncoder;
 
 /** The sink handed to the provider, by format. */
-export type CopySink = { format: 'text'; encoder: CopyTextEncoder } | { format: 'binary'; forwarder: BinaryCopyForwarder };
+export type CopySink = { format: 'text' | 'binary-rows'; encoder: RowEncoder } | { format: 'binary'; forwarder: BinaryCopyForwarder };
+
+/** The format of the COPY statement itself. */
+const wireFormat = (format: CopyFormat): 'text' | 'binary' => (format === 'text' ? 'text' : 'binary');
 
 export interface CopySession {
   sink: CopySink;
@@ -65,10 +77,12 @@ export interface CopyTarget {
 /** Starts the COPY on a client that is already inside the load transaction. */
 export function startCopy(client: pg.PoolClient, target: CopyTarget, hooks: CopyHooks = {}): CopySession {
   const stream = target.rejects ? rejectingCopy(client, target, target.rejects)
-    : client.query(copyFrom(copyFromSql(target.schema, target.table, target.columns, { freeze: true, format: target.format })));
+    : client.query(copyFrom(copyFromSql(target.schema, target.table, target.columns, { freeze: true, format: wireFormat(target.format) })));
   const sink: CopySink = target.format === 'binary'
     ? { format: 'binary', forwarder: new BinaryCopyForwarder(stream, { maxRows: target.maxRows }) }
-    : { format: 'text', encoder: new CopyTextEncoder(stream, { maxRows: target.maxRows, columnCount: target.columns.length }) };
+    : target.format === 'binary-rows'
+      ? { format: 'binary-rows', encoder: new CopyBinaryEncoder(stream, { maxRows: target.maxRows, kinds: binaryKindsOf(target.columns), names: target.columns.map((c) => c.name) }) }
+      : { format: 'text', encoder: new CopyTextEncoder(stream, { maxRows: target.maxRows, columnCount: target.columns.length }) };
   const counters = sink.format === 'binary' ? sink.forwarder : sink.encoder;
   let copyError: Error | undefined;
   stream.on('error', (err) => { copyError ??= err; });
@@ -80,7 +94,7 @@ export function startCopy(client: pg.PoolClient, target: CopyTarget, hooks: Copy
     get bytes() { return counters.bytes; },
     async endCopy() {
       if (sink.format === 'binary') sink.forwarder.finish();
-      else sink.encoder.flush();
+      else sink.encoder.finish();
       await new Promise<void>((resolve, reject) => {
         if (copyError) return reject(copyError);
         stream.once('finish', resolve);
@@ -102,12 +116,26 @@ export function startCopy(client: pg.PoolClient, target: CopyTarget, hooks: Copy
 function rejectingCopy(client: pg.PoolClient, target: CopyTarget, rejects: RejectLog): RejectingCopy {
   return new RejectingCopy(client, {
     table: qualified(target.schema, target.table),
-    copySql: copyFromSql(target.schema, target.table, target.columns, { freeze: false, format: target.format }),
+    copySql: copyFromSql(target.schema, target.table, target.columns, { freeze: false, format: wireFormat(target.format) }),
     columns: target.columns,
-    framing: target.format === 'binary' ? new BinaryRowFraming() : textRowFraming,
+    framing: target.format === 'text' ? textRowFraming : new BinaryRowFraming(),
     rejects,
     ...(target.rowNumberColumn ? { rowNumberColumn: target.rowNumberColumn } : {}),
   });
+}
+
+/** The binary writers of `columns`, or undefined when one has none (the COPY stays text). */
+export function binaryKindsOf(columns: readonly LocalColumn[]): BinaryKind[] {
+  return columns.map((c) => {
+    const kind = binaryKindOf(c.type);
+    if (!kind) throw new Error(`no binary writer for column ${c.name} (${c.type})`);
+    return kind;
+  });
+}
+
+/** True when every column has a binary writer (binary-values.ts). */
+export function binaryWritable(columns: readonly LocalColumn[]): boolean {
+  return columns.every((c) => binaryKindOf(c.type) !== undefined);
 }
 
 /** The `rejects` of a plan for a CopyTarget (absent stays absent: exactOptionalPropertyTypes). */

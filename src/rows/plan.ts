@@ -67,6 +67,13 @@ export interface SourcePlan {
    */
   binaryCopy?: boolean;
   /**
+   * True when every value the provider writes for a column without a user cast is in the
+   * canonical text form of its local type (digits with an optional `-` and `.`, `YYYY-MM-DD`,
+   * `YYYY-MM-DD HH:MM:SS[.ffffff]`, `HH:MM:SS[.ffffff]`, a double as printed by the remote): the
+   * load may then encode the rows as binary COPY (load/binary-values.ts). MySQL/MariaDB.
+   */
+  canonicalText?: boolean;
+  /**
    * What describe already knows the import changes, e.g. PostgreSQL enums imported as text
    * (`enum_as_text`): added to the job's warnings after `skipped_columns`.
    */

@@ -29,11 +29,17 @@ export interface RunCoordinatorDeps {
  * cancelled at once instead of loading for nothing (the jobs' update trigger finishes queued ones).
  */
 const STOP_DOOMED_SQL = `
-update cdb_connectors.jobs j set cancel_requested = true
+update cdb_connectors.jobs j
+   set cancel_requested = true,
+       state = case when j.state = 'enqueued' then 'cancelled' else j.state end,
+       error_code = case when j.state = 'enqueued' then 1509 else j.error_code end,
+       error_message = case when j.state = 'enqueued' then $1 else j.error_message end,
+       finished_at = case when j.state = 'enqueued' then now() else j.finished_at end
   from cdb_connectors.database_runs r
  where j.run_id = r.id and r.state = 'importing' and (r.options ->> 'atomic')::boolean
    and j.state in ('enqueued', 'importing') and not j.cancel_requested
    and exists (select from cdb_connectors.jobs f where f.run_id = r.id and f.state = 'failure')`;
+const DOOMED_MESSAGE = 'Not run: another table of its atomic whole-database run failed, so no table of the run is published.';
 
 export class RunCoordinator {
   private stopping = false;
@@ -52,7 +58,7 @@ export class RunCoordinator {
   }
 
   private async pass(): Promise<void> {
-    await this.deps.pool.query(STOP_DOOMED_SQL);
+    await this.deps.pool.query(STOP_DOOMED_SQL, [DOOMED_MESSAGE]);
     while (!this.stopping && (await this.withClient((c) => this.listOne(c)) || await this.withClient((c) => this.publishOne(c)))) { /* next run */ }
   }
 

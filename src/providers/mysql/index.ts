@@ -36,8 +36,11 @@ class MysqlSession implements SourceSession {
     const source = requireSource(this.request);
     const conn = await this.connection();
     const ctx = { targetPostgis: this.opts.target?.postgis ?? false, ...(this.request.casts ? { casts: this.request.casts } : {}) };
-    if (source.kind === 'query') return describeQuery(conn, normaliseQuery(source.sql), await this.charsetMap(conn), ctx);
-    return describeTable(conn, this.schema, source.table, ctx);
+    const plan = source.kind === 'query'
+      ? await describeQuery(conn, normaliseQuery(source.sql), await this.charsetMap(conn), ctx)
+      : await describeTable(conn, this.schema, source.table, ctx);
+    // the text protocol prints numbers, DECIMAL and DOUBLE canonically, and values.ts checks dates and times
+    return { ...plan, canonicalText: true };
   }
 
   async streamRows(plan: SourcePlan, sink: RowSink, opts: StreamOptions): Promise<void> {
