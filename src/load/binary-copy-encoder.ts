@@ -13,9 +13,8 @@ import type { Writable } from 'node:stream';
 import { ConnectorError } from '../errors.js';
 import type { CopyValue, FieldSink, RowSink } from '../rows/sink.js';
 import { BinaryValueError, isFloatText, numericWireBytes, parseClock, parseDate, parseDouble, parseInteger, parseTimestamp, write16, write32, writeInt64, writeNumeric, type BinaryKind } from './binary-values.js';
-import { drained } from './drained.js';
+import { ChunkedCopy } from './chunked-copy.js';
 
-const CHUNK_BYTES = 256 * 1024;
 const HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
 const TRAILER = Buffer.from([0xff, 0xff]);
 const NUL = 0x00;
@@ -30,26 +29,17 @@ export interface BinaryEncoderOptions {
   names: readonly string[];
 }
 
-export class CopyBinaryEncoder implements RowSink, FieldSink {
-  private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-  private pos = 0;
-  private field = 0;
-  private rowCount = 0;
-  private bytesOut = 0;
-  private probeSeen = false;
+export class CopyBinaryEncoder extends ChunkedCopy implements RowSink, FieldSink {
   private finished = false;
   readonly nulBytesRemoved: number[];
 
-  constructor(private readonly out: Writable, private readonly opts: BinaryEncoderOptions) {
+  constructor(out: Writable, private readonly opts: BinaryEncoderOptions) {
+    super(out, opts.maxRows);
     this.nulBytesRemoved = new Array<number>(opts.kinds.length).fill(0);
     HEADER.copy(this.chunk, 0);
     this.pos = HEADER.length;
   }
 
-  get full(): boolean { return this.probeSeen; }
-  get truncated(): boolean { return this.probeSeen; }
-  get rows(): number { return this.rowCount; }
-  get bytes(): number { return this.bytesOut + this.pos; }
   get fields(): FieldSink { return this; }
 
   write(row: CopyValue[]): boolean {
@@ -59,19 +49,14 @@ export class CopyBinaryEncoder implements RowSink, FieldSink {
   }
 
   beginRow(): boolean {
-    if (this.rowCount >= this.opts.maxRows) {
-      this.probeSeen = true;
-      return false;
-    }
+    if (!this.admitRow()) return false;
     this.ensure(2);
     write16(this.chunk, this.pos, this.opts.kinds.length);
     this.pos += 2;
-    this.field = 0;
     return true;
   }
 
   putNull(): void {
-    this.field++;
     this.ensure(4);
     write32(this.chunk, this.pos, -1);
     this.pos += 4;
@@ -86,7 +71,6 @@ export class CopyBinaryEncoder implements RowSink, FieldSink {
   }
 
   putBytes(buf: Buffer, start: number, end: number, column: number): void {
-    this.field++;
     const kind = this.opts.kinds[column]!;
     try {
       this.putField(kind, buf, start, end, column);
@@ -99,34 +83,18 @@ export class CopyBinaryEncoder implements RowSink, FieldSink {
   }
 
   endRow(): boolean {
-    this.rowCount++;
-    if (this.pos >= CHUNK_BYTES - 1024) return this.flush();
-    return true;
-  }
-
-  drained(): Promise<void> {
-    return drained(this.out);
+    return this.rowDone();
   }
 
   /** The COPY's last write: what is buffered, then the trailer. */
   finish(): void {
-    this.flush(true);
-  }
-
-  /** Writes what is buffered, with the trailer once `end` (the COPY's last write). */
-  flush(end = false): boolean {
-    if (end && !this.finished) {
+    if (!this.finished) {
       this.finished = true;
       this.ensure(TRAILER.length);
       TRAILER.copy(this.chunk, this.pos);
       this.pos += TRAILER.length;
     }
-    if (this.pos === 0) return !this.out.writableNeedDrain;
-    const data = this.chunk.subarray(0, this.pos);
-    this.bytesOut += this.pos;
-    this.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-    this.pos = 0;
-    return this.out.write(data);
+    this.flush();
   }
 
   private putField(kind: BinaryKind, buf: Buffer, start: number, end: number, column: number): void {
@@ -185,12 +153,6 @@ export class CopyBinaryEncoder implements RowSink, FieldSink {
     if (end > runStart) pos += end - runStart <= 16 ? copySmall(buf, c, pos, runStart, end) : buf.copy(c, pos, runStart, end);
     write32(c, lengthAt, pos - lengthAt - 4);
     this.pos = pos;
-  }
-
-  private ensure(bytes: number): void {
-    if (this.pos + bytes <= this.chunk.length) return;
-    this.flush();
-    if (bytes > this.chunk.length) this.chunk = Buffer.allocUnsafe(bytes);
   }
 }
 

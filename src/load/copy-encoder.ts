@@ -12,10 +12,8 @@
  */
 import type { Writable } from 'node:stream';
 import type { CopyValue, FieldSink, RowSink } from '../rows/sink.js';
-import { drained } from './drained.js';
+import { ChunkedCopy } from './chunked-copy.js';
 
-/** Flush threshold: big enough to amortise stream overhead, small enough for flat memory. */
-const CHUNK_BYTES = 256 * 1024;
 /** Worst case growth of one escaped byte (`\` + letter). */
 const ESCAPE_GROWTH = 2;
 /** Values up to this size are copied in the scanning loop instead of with Buffer.copy. */
@@ -47,32 +45,15 @@ export interface CopyEncoderOptions {
   columnCount: number;
 }
 
-export class CopyTextEncoder implements RowSink, FieldSink {
-  private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-  private pos = 0;
+export class CopyTextEncoder extends ChunkedCopy implements RowSink, FieldSink {
   /** Next field's index within the row being written through the field API. */
   private field = 0;
-  private rowCount = 0;
-  private bytesOut = 0;
-  private probeSeen = false;
   /** NUL bytes dropped, per column index. */
   readonly nulBytesRemoved: number[];
 
-  constructor(private readonly out: Writable, private readonly opts: CopyEncoderOptions) {
+  constructor(out: Writable, opts: CopyEncoderOptions) {
+    super(out, opts.maxRows);
     this.nulBytesRemoved = new Array<number>(opts.columnCount).fill(0);
-  }
-
-  get full(): boolean {
-    return this.probeSeen;
-  }
-
-  /** True when the source had more rows than maxRows (the probe row arrived). */
-  get truncated(): boolean {
-    return this.probeSeen;
-  }
-
-  get rows(): number {
-    return this.rowCount;
   }
 
   /** The field-level API (FieldSink) for sources that parse their wire rows themselves. */
@@ -80,16 +61,8 @@ export class CopyTextEncoder implements RowSink, FieldSink {
     return this;
   }
 
-  /** COPY bytes handed to the target so far (for metrics and the benchmark). */
-  get bytes(): number {
-    return this.bytesOut + this.pos;
-  }
-
   write(row: CopyValue[]): boolean {
-    if (this.rowCount >= this.opts.maxRows) {
-      this.probeSeen = true;
-      return false;
-    }
+    if (!this.admitRow()) return false;
     const n = row.length;
     for (let i = 0; i < n; i++) {
       if (i > 0) this.putByte(TAB);
@@ -99,16 +72,11 @@ export class CopyTextEncoder implements RowSink, FieldSink {
       else this.putEscapedRange(value, 0, value.length, i);
     }
     this.putByte(LF);
-    this.rowCount++;
-    if (this.pos >= CHUNK_BYTES - 1024) return this.flush();
-    return true;
+    return this.rowDone();
   }
 
   beginRow(): boolean {
-    if (this.rowCount >= this.opts.maxRows) {
-      this.probeSeen = true;
-      return false;
-    }
+    if (!this.admitRow()) return false;
     this.field = 0;
     return true;
   }
@@ -133,34 +101,12 @@ export class CopyTextEncoder implements RowSink, FieldSink {
 
   endRow(): boolean {
     this.putByte(LF);
-    this.rowCount++;
-    if (this.pos >= CHUNK_BYTES - 1024) return this.flush();
-    return true;
-  }
-
-  drained(): Promise<void> {
-    return drained(this.out);
+    return this.rowDone();
   }
 
   /** The COPY's last write: text COPY has no trailer. */
   finish(): void {
     this.flush();
-  }
-
-  /** Writes what is buffered; returns the stream's backpressure answer. */
-  flush(): boolean {
-    if (this.pos === 0) return !this.out.writableNeedDrain;
-    const data = this.chunk.subarray(0, this.pos);
-    this.bytesOut += this.pos;
-    this.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-    this.pos = 0;
-    return this.out.write(data);
-  }
-
-  private ensure(bytes: number): void {
-    if (this.pos + bytes <= this.chunk.length) return;
-    this.flush();
-    if (bytes > this.chunk.length) this.chunk = Buffer.allocUnsafe(bytes);
   }
 
   private putByte(byte: number): void {
