@@ -135,7 +135,8 @@ export async function startSidecarProcess(targetUrl: string, env: NodeJS.Process
   const fromSource = process.env.BENCH_SIDECAR_FROM_SOURCE === '1' || !fs.existsSync(dist);
   const args = [...extra, ...(fromSource ? ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), 'run', '--allow-superuser'] : [dist, 'run', '--allow-superuser'])];
   const child = spawn(process.execPath, args, {
-    cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'],
+    // BENCH_SIDECAR_STDOUT=1 shows what the sidecar prints on stdout (e.g. with --trace-gc in BENCH_SIDECAR_NODE_ARGS)
+    cwd: ROOT, stdio: ['ignore', process.env.BENCH_SIDECAR_STDOUT === '1' ? 'inherit' : 'ignore', 'inherit'],
     env: { ...process.env, DATABASE_URL: targetUrl, CONNECTOR_CONCURRENCY: '1', LOG_LEVEL: 'warn', ...env },
   });
   for (let i = 0; i < 600; i++) {
