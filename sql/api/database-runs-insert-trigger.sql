@@ -15,8 +15,10 @@
 --   * The target schema must exist (cdb_connector_import_database creates it) and the owner needs
 --     CREATE on it (42501). An atomic run gets its staging schema here, created by the caller and so
 --     owned by the caller (who needs CREATE on the database: 42501 with a hint otherwise).
---   * max_queued_jobs_per_role (54000) applies to roles under RLS as for an import; the run's
---     children are enqueued by the sidecar and bounded by max_tables_per_run instead.
+--   * max_queued_jobs_per_role (54000) applies to roles under RLS as for an import, and
+--     max_active_runs_per_role (54000) to their runs listing or importing (counted under a
+--     per-owner advisory lock): the children are enqueued by the sidecar, bounded by
+--     max_tables_per_run, so without it a role could queue any number of runs' worth of jobs.
 --   * Bookkeeping columns are forced; owner is current_user for roles under RLS.
 -- AFTER (database_runs_after_insert): seals the password into run_secrets and wakes the sidecars.
 -- Errors: 22023, 3F000, 42501, 54000. Locks: the INSERT's; check_queued_jobs_limit's advisory lock.
@@ -36,6 +38,10 @@ declare
   -- stands in for each child's table while the shared keys are validated
   placeholder constant text := 'cdb_run_placeholder';
   limited constant boolean := row_security_active('cdb_connectors.database_runs'::regclass);
+  -- advisory-lock namespace for "count this owner's active runs" ('CDB4')
+  run_limit_lock constant integer := 1128546868;
+  max_runs integer;
+  active_runs integer;
   req jsonb;
   connector jsonb;
   base jsonb;
@@ -175,6 +181,14 @@ begin
   end if;
   if limited then
     perform cdb_connectors.check_queued_jobs_limit(new.owner);
+    perform pg_advisory_xact_lock(run_limit_lock, hashtext(new.owner));
+    select coalesce((s.value #>> '{}')::integer, 2) into max_runs from cdb_connectors.settings as s where s.name = 'max_active_runs_per_role';
+    select count(*) into active_runs from cdb_connectors.database_runs as r where r.owner = new.owner and r.state in ('listing', 'importing');
+    if active_runs >= coalesce(max_runs, 2) then
+      raise exception using errcode = '54000',
+        message = format('Role %s already has %s whole-database run(s) listing or importing; the max_active_runs_per_role setting allows %s', new.owner, active_runs, coalesce(max_runs, 2)),
+        hint = 'Wait for one to finish (cdb_connectors.runs), cancel one with cdb_connector_cancel_run(run_id), or ask an administrator to raise max_active_runs_per_role.';
+    end if;
   end if;
 
   options := jsonb_build_object(
@@ -234,6 +248,26 @@ begin
 end
 $$;
 
+-- BEFORE UPDATE (database_runs_before_update): a role under RLS may only raise cancel_requested
+-- (false → true), never lower it again — an admin's cancel stays a cancel, as for jobs.
+create or replace function cdb_connectors.database_runs_before_update()
+returns trigger
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+  if old.cancel_requested and not new.cancel_requested and row_security_active('cdb_connectors.database_runs'::regclass) then
+    new.cancel_requested := true;
+  end if;
+  new.updated_at := clock_timestamp();
+  return new;
+end
+$$;
+
+drop trigger if exists database_runs_before_update on cdb_connectors.database_runs;
+create trigger database_runs_before_update before update on cdb_connectors.database_runs
+  for each row execute function cdb_connectors.database_runs_before_update();
+
 drop trigger if exists database_runs_before_insert on cdb_connectors.database_runs;
 create trigger database_runs_before_insert before insert on cdb_connectors.database_runs
   for each row execute function cdb_connectors.database_runs_before_insert();
@@ -242,4 +276,5 @@ create trigger database_runs_after_insert after insert on cdb_connectors.databas
   for each row execute function cdb_connectors.database_runs_after_insert();
 
 comment on function cdb_connectors.database_runs_before_insert() is 'Trigger: validates a new whole-database run (docs/whole-database.md), forces its bookkeeping columns and creates the staging schema of an atomic run as the caller.';
+comment on function cdb_connectors.database_runs_before_update() is 'Trigger: a cancel request of a run cannot be withdrawn by a role under RLS; maintains updated_at.';
 comment on function cdb_connectors.database_runs_after_insert() is 'Trigger: stores a new run''s password in run_secrets and wakes the sidecars.';

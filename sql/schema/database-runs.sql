@@ -58,7 +58,8 @@ create index if not exists jobs_run on cdb_connectors.jobs (run_id) where run_id
 alter table cdb_connectors.syncs add column if not exists run_id uuid references cdb_connectors.database_runs (id) on delete set null;
 
 insert into cdb_connectors.settings (name, value, description) values
-  ('max_tables_per_run', '1000', 'Tables one cdb_connector_import_database run may take at most; a run whose include/exclude select more fails with error 1502.')
+  ('max_tables_per_run', '1000', 'Tables one cdb_connector_import_database run may take at most; a run whose include/exclude select more fails with error 1502.'),
+  ('max_active_runs_per_role', '2', 'Whole-database runs of one role listing or importing at once at most; one more is refused (SQLSTATE 54000). A run''s tables are bounded by max_tables_per_run instead of max_queued_jobs_per_role.')
 on conflict (name) do nothing;
 
 comment on table cdb_connectors.database_runs is 'Whole-database runs (users read cdb_connectors.runs). Users may UPDATE cancel_requested only (cdb_connector_cancel_run).';

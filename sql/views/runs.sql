@@ -29,7 +29,9 @@ select
        when c.rows_estimated > 0 then least(99.9, round(100 * c.rows_fetched / c.rows_estimated, 1))
   end as percent,
   p.rows_per_second,
+  -- NULL beyond ten years: no ETA is better than one make_interval cannot hold
   case when r.state in ('listing', 'importing') and p.rows_per_second > 0 and c.rows_estimated > c.rows_fetched
+            and (c.rows_estimated - c.rows_fetched) / p.rows_per_second < 315576000
        then make_interval(secs => round((c.rows_estimated - c.rows_fetched) / p.rows_per_second))
   end as eta,
   r.warnings,
@@ -46,7 +48,8 @@ left join lateral (
          count(*) filter (where j.state = 'importing') as running,
          sum(j.rows_fetched)::numeric as rows_fetched,
          sum(case when j.state in ('complete', 'failure', 'cancelled') then j.rows_fetched
-                  else greatest(j.rows_fetched, coalesce(j.rows_estimated, (r.table_estimates ->> (j.params ->> 'table'))::bigint, 0)) end)::numeric as rows_estimated
+                  -- a remote's estimate is clamped: a broken or hostile one must not break the view
+                  else greatest(j.rows_fetched, least(coalesce(j.rows_estimated::numeric, (r.table_estimates ->> (j.params ->> 'table'))::numeric, 0), 1e15)) end)::numeric as rows_estimated
     from cdb_connectors.jobs as j where j.run_id = r.id
 ) as c on true
 cross join lateral (

@@ -9,8 +9,8 @@
  * remote's unique index did not hold (MySQL's prefix or collation rules), a NOT NULL over an
  * empty string turned NULL, a foreign key whose rows the remote never checked
  * (foreign_key_checks=0), an index row too large — is rolled back to its savepoint and becomes
- * a warning naming what and why; the data stays, and the rest of the structure is applied. Any
- * other error (connection, cancel, privileges) is the run's and propagates.
+ * a warning naming what and why; the data stays, and the rest of the structure is applied. So is a
+ * name clash (isNameClash). Any other error (connection, cancel, privileges) is the run's and propagates.
  */
 import type pg from 'pg';
 import { runAsOwner } from './owner-frame.js';
@@ -18,6 +18,14 @@ import { isRowError } from './row-errors.js';
 import type { StructurePlan, StructureStatement, StructureWarning } from './structure-ddl.js';
 
 const SAVEPOINT = 'cdb_structure';
+
+/**
+ * 42P07 duplicate_table, 42710 duplicate_object: a name the plan could not know was taken (a
+ * relation created concurrently, two remote foreign keys whose names clean to the same one): the
+ * statement becomes a warning like a data error, never the run's failure.
+ */
+const NAME_CLASH_CODES = new Set(['42P07', '42710']);
+const isNameClash = (err: unknown) => NAME_CLASH_CODES.has((err as { code?: string }).code ?? '');
 
 export interface AppliedStructure {
   /** Statements that ran. */
@@ -36,7 +44,7 @@ export async function applyStructure(client: pg.ClientBase, owner: string, plan:
       await client.query(`release savepoint ${SAVEPOINT}`);
       result.applied.push(statement);
     } catch (err) {
-      if (!isRowError(err)) throw err;
+      if (!isRowError(err) && !isNameClash(err)) throw err;
       await client.query(`rollback to savepoint ${SAVEPOINT}`);
       await client.query(`release savepoint ${SAVEPOINT}`);
       const message = (err as Error).message;

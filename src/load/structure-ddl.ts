@@ -65,12 +65,18 @@ export interface StructurePlan {
 
 const GEOMETRY_TYPE = /^(geometry|geography)\b/;
 
-export function planStructure(structures: readonly TableStructure[], loaded: ReadonlyMap<string, LoadedTable>, options: StructureOptions): StructurePlan {
+/**
+ * `taken`: per target schema, the relation names it holds already (another role's index named
+ * `orders_pkey` included): an index is never given one of them.
+ */
+export function planStructure(structures: readonly TableStructure[], loaded: ReadonlyMap<string, LoadedTable>, options: StructureOptions,
+  taken: ReadonlyMap<string, readonly string[]> = new Map()): StructurePlan {
   const plan: StructurePlan = { tables: new Map(), foreignKeys: [], warnings: [] };
   const warn = (table: string, message: string) => plan.warnings.push({ table, message });
   const names = new NameAllocator();
-  // an index may not take the name of a table of the run either
+  // an index may not take the name of a table of the run, nor of anything in the schema already
   for (const t of loaded.values()) names.reserve(t.schema, t.table);
+  for (const [schema, relations] of taken) for (const name of relations) names.reserve(schema, name);
   /** Local table → the column lists (local names, sorted) of its unique constraints and indexes. */
   const uniqueSets = new Map<string, string[][]>();
 

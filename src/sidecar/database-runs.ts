@@ -29,20 +29,43 @@ export interface RunCoordinatorDeps {
  * cancelled at once instead of loading for nothing (the jobs' update trigger finishes queued ones).
  */
 const STOP_DOOMED_SQL = `
+with doomed as (
+  select j.id from cdb_connectors.jobs j join cdb_connectors.database_runs r on r.id = j.run_id
+   where r.state = 'importing' and (r.options ->> 'atomic')::boolean
+     and j.state in ('enqueued', 'importing') and not j.cancel_requested
+     and exists (select from cdb_connectors.jobs f where f.run_id = r.id and f.state = 'failure')
+     -- a row its owner holds locked is passed by (the next pass takes it), never waited for
+     for update of j skip locked
+)
 update cdb_connectors.jobs j
    set cancel_requested = true,
        state = case when j.state = 'enqueued' then 'cancelled' else j.state end,
        error_code = case when j.state = 'enqueued' then 1509 else j.error_code end,
        error_message = case when j.state = 'enqueued' then $1 else j.error_message end,
        finished_at = case when j.state = 'enqueued' then now() else j.finished_at end
-  from cdb_connectors.database_runs r
- where j.run_id = r.id and r.state = 'importing' and (r.options ->> 'atomic')::boolean
-   and j.state in ('enqueued', 'importing') and not j.cancel_requested
-   and exists (select from cdb_connectors.jobs f where f.run_id = r.id and f.state = 'failure')`;
+  from doomed d where j.id = d.id`;
 const DOOMED_MESSAGE = 'Not run: another table of its atomic whole-database run failed, so no table of the run is published.';
+
+/**
+ * Every coordinator transaction waits this long for a lock at most: a tenant holding a lock on
+ * its run, a child job or a staged table (any role may lock what it may update) delays only its
+ * own run's step, which is retried, never the coordinator of every run.
+ */
+const LOCK_TIMEOUT = '5s';
+/** Publishing attempts of one run before a transient failure (lock timeout, deadlock…) fails it. */
+export const MAX_PUBLISH_ATTEMPTS = 3;
+/** Seconds a run waits after a failed publishing attempt, times the attempts so far. */
+const PUBLISH_BACKOFF_MS = 5_000;
+/**
+ * SQLSTATEs worth another publishing attempt: serialization failure, deadlock, lock timeout,
+ * statement timeout (a cancel), out of memory, and a table name taken by a concurrent session.
+ */
+const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '55P03', '57014', '53200', '42P07']);
 
 export class RunCoordinator {
   private stopping = false;
+  /** Runs whose publishing failed for now: skipped until `until`, failed after MAX_PUBLISH_ATTEMPTS. */
+  private readonly publishRetries = new Map<string, { attempts: number; until: number }>();
   private readonly controller = new AbortController();
   readonly poke: Coalesced = coalesce(() => this.pass(), {
     active: () => !this.stopping,
@@ -78,6 +101,7 @@ export class RunCoordinator {
 
   private async listOne(client: pg.PoolClient): Promise<boolean> {
     await client.query('begin');
+    await client.query(`set local lock_timeout = '${LOCK_TIMEOUT}'`);
     const run = await lockListingRun(client);
     if (!run) {
       await client.query('commit');
@@ -108,6 +132,7 @@ export class RunCoordinator {
   /** The listing's failure, in a transaction of its own (the listing's was rolled back). */
   private async failListing(client: pg.PoolClient, runId: string, err: unknown): Promise<void> {
     await client.query('begin');
+    await client.query(`set local lock_timeout = '${LOCK_TIMEOUT}'`);
     const run = await lockRunIn(client, runId, 'listing');
     if (run) await this.endEarly(client, run, listingFailure(err), 'failure');
     await client.query('commit');
@@ -125,7 +150,10 @@ export class RunCoordinator {
     await client.query('begin');
     let runId: string | undefined;
     try {
-      const run = await lockPublishableRun(client);
+      await client.query(`set local lock_timeout = '${LOCK_TIMEOUT}'`);
+      const now = Date.now();
+      const waiting = [...this.publishRetries].filter(([, r]) => r.until > now).map(([id]) => id);
+      const run = await lockPublishableRun(client, waiting);
       runId = run?.id;
       if (!run) {
         await client.query('commit');
@@ -135,12 +163,13 @@ export class RunCoordinator {
       const end = await publishRun(client, run, settings.maxIdentifierLength);
       await markRunFinished(client, run.id, this.deps.workerId, end);
       await client.query('commit');
+      this.publishRetries.delete(run.id);
       this.deps.log.info({ run_id: run.id, state: end.state }, 'whole-database run finished');
       return true;
     } catch (err) {
       await client.query('rollback').catch(() => undefined);
-      if (err instanceof ShutdownError || classifyTargetError(err) instanceof TargetUnavailableError) throw err;
-      if (runId === undefined) throw err;
+      if (err instanceof ShutdownError || runId === undefined) throw err;
+      if (await this.retryLater(runId, err)) return true;
       this.deps.log.error({ err, run_id: runId }, 'publishing a whole-database run failed');
       await this.failPublishing(client, runId, err);
       return true;
@@ -148,12 +177,35 @@ export class RunCoordinator {
   }
 
   /**
+   * A failed publishing attempt: true when it is tried again later (the run is skipped meanwhile,
+   * so it cannot hold up the others), false when the run should fail now. Throws on a real
+   * target outage. An error that only looks like one — a SQLSTATE of class 08 or 57P0x raised by
+   * the owner's own code inside a frame — is told apart by asking the target on another connection.
+   */
+  private async retryLater(runId: string, err: unknown): Promise<boolean> {
+    const looksLikeOutage = classifyTargetError(err) instanceof TargetUnavailableError;
+    if (looksLikeOutage && !(await this.deps.pool.query('select 1').then(() => true, () => false))) throw err;
+    const code = (err as { code?: string }).code;
+    if (!looksLikeOutage && (code === undefined || !TRANSIENT_SQLSTATES.has(code))) return false;
+    const attempts = (this.publishRetries.get(runId)?.attempts ?? 0) + 1;
+    if (attempts >= MAX_PUBLISH_ATTEMPTS) {
+      this.publishRetries.delete(runId);
+      return false;
+    }
+    this.publishRetries.set(runId, { attempts, until: Date.now() + attempts * PUBLISH_BACKOFF_MS });
+    this.deps.log.warn({ err, run_id: runId, attempts }, 'publishing a whole-database run failed; it is tried again later');
+    return true;
+  }
+
+  /**
    * Publishing failed for a reason that would fail it again (the owner dropped its staging schema,
    * lost CREATE on the target…): the run ends as a failure instead of being retried at every poll.
-   * Its staged tables stay in the staging schema for the owner to inspect or drop.
+   * Its staged tables stay in the staging schema for the owner to inspect or drop. A run locked
+   * by its owner right now is left for a later pass (lockRunIn skips it).
    */
   private async failPublishing(client: pg.PoolClient, runId: string, err: unknown): Promise<void> {
     await client.query('begin');
+    await client.query(`set local lock_timeout = '${LOCK_TIMEOUT}'`);
     const run = await lockRunIn(client, runId, 'importing');
     if (run) {
       const { errorCode, errorMessage } = listingFailure(err);

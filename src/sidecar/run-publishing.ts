@@ -42,7 +42,8 @@ export async function publishRun(client: pg.ClientBase, run: RunRow, maxIdentifi
   }
   if (run.structure && loaded.size > 0) {
     const s = run.options.structure;
-    const plan = planStructure(run.structure, loaded, { primaryKeys: s.primary_keys, indexes: s.indexes, notNull: s.not_null, foreignKeys: s.foreign_keys });
+    const taken = new Map([[run.target_schema, await relationsIn(client, run.target_schema)]]);
+    const plan = planStructure(run.structure, loaded, { primaryKeys: s.primary_keys, indexes: s.indexes, notNull: s.not_null, foreignKeys: s.foreign_keys }, taken);
     const applied = await applyStructure(client, run.owner, plan);
     await client.query('reset role');
     for (const w of applied.warnings) warnings.push({ code: 'structure', table: w.table, message: w.message });
@@ -93,6 +94,14 @@ async function loadedTable(client: pg.ClientBase, schema: string, table: string,
     if (type !== undefined) columns.set(r, { name: local[i]!, type });
   });
   return { schema, table, columns, hasPrimaryKey: rows.some((r) => r.primary) };
+}
+
+/** Every relation name of `schema` (tables, indexes, sequences, views…), whoever owns it. */
+async function relationsIn(client: pg.ClientBase, schema: string): Promise<string[]> {
+  const { rows } = await client.query<{ name: string }>(
+    `select c.relname::pg_catalog.text as name from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = $1`, [schema]);
+  return rows.map((r) => r.name);
 }
 
 async function dropStaging(client: pg.ClientBase, run: RunRow): Promise<void> {

@@ -53,20 +53,23 @@ export async function lockListingRun(client: pg.ClientBase): Promise<RunRow | un
   return rows[0];
 }
 
-/** The oldest importing run none of whose tables is queued or running any more, locked. */
-export async function lockPublishableRun(client: pg.ClientBase): Promise<RunRow | undefined> {
+/** The oldest importing run none of whose tables is queued or running any more, but `skip`, locked. */
+export async function lockPublishableRun(client: pg.ClientBase, skip: readonly string[] = []): Promise<RunRow | undefined> {
   const { rows } = await client.query<RunRow>(
     `select ${RUN_COLUMNS} from cdb_connectors.database_runs r
-      where r.state = 'importing'
+      where r.state = 'importing' and not (r.id = any ($1::uuid[]))
         and not exists (select from cdb_connectors.jobs j where j.run_id = r.id and j.state in ('enqueued', 'importing'))
-      order by r.created_at limit 1 for update of r skip locked`);
+      order by r.created_at limit 1 for update of r skip locked`, [[...skip]]);
   return rows[0];
 }
 
-/** The run's row again, locked, if it is still in `state` (a failure is recorded once). */
+/**
+ * The run's row again, locked, if it is still in `state` (a failure is recorded once) and no one
+ * else holds it (its owner may lock it: then a later pass records the failure).
+ */
 export async function lockRunIn(client: pg.ClientBase, runId: string, state: string): Promise<RunRow | undefined> {
   const { rows } = await client.query<RunRow>(
-    `select ${RUN_COLUMNS} from cdb_connectors.database_runs r where r.id = $1 and r.state = $2 for update of r`, [runId, state]);
+    `select ${RUN_COLUMNS} from cdb_connectors.database_runs r where r.id = $1 and r.state = $2 for update of r skip locked`, [runId, state]);
   return rows[0];
 }
 

@@ -4,7 +4,8 @@
  * POSIX regular expression. The patterns are evaluated by the target PostgreSQL itself, with
  * bound parameters: LIKE and `~` mean exactly what they mean in SQL (PostgreSQL's escapes, its
  * regular expression flavour), and a hostile expression costs the database's regex engine under
- * the session's statement_timeout, never the sidecar's event loop.
+ * a statement_timeout of SELECTION_TIMEOUT_MS (then the run fails with 1502), never the sidecar's
+ * event loop.
  *
  * A pattern is LIKE when it holds `%`; without one it is an exact name, even when it holds `_`
  * (`order_items` names that table and not also `orderXitems`; inside a LIKE pattern `_` is the
@@ -12,6 +13,7 @@
  * when there is none) and no exclude.
  */
 import type pg from 'pg';
+import { ConnectorError } from '../errors.js';
 
 export interface TableSelection {
   include?: readonly string[];
@@ -40,13 +42,31 @@ select n.name from pg_catalog.unnest($1::pg_catalog.text[]) with ordinality as n
         or n.name operator(pg_catalog.~) any ($8::pg_catalog.text[]))
  order by n.ord`;
 
-/** The names of `tables` the selection takes, in their order. */
-export async function selectTables(db: pg.Pool | pg.ClientBase, tables: readonly string[], selection: TableSelection): Promise<string[]> {
+/** How long the target may take to match the patterns (hostile ones included) before the run fails. */
+export const SELECTION_TIMEOUT_MS = 30_000;
+
+/** The names of `tables` the selection takes, in their order; 1502 when the patterns take too long. */
+export async function selectTables(db: pg.Pool, tables: readonly string[], selection: TableSelection): Promise<string[]> {
   const include = split(selection.include);
   const exclude = split(selection.exclude);
   const everything = (selection.include ?? []).length === 0;
-  const { rows } = await db.query<{ name: string }>(SELECT_SQL, [
-    [...tables], everything, include.exact, include.like, include.regex, exclude.exact, exclude.like, exclude.regex,
-  ]);
-  return rows.map((r) => r.name);
+  const client = await db.connect();
+  try {
+    await client.query('begin');
+    await client.query('select pg_catalog.set_config($1, $2, true)', ['statement_timeout', String(SELECTION_TIMEOUT_MS)]);
+    const { rows } = await client.query<{ name: string }>(SELECT_SQL, [
+      [...tables], everything, include.exact, include.like, include.regex, exclude.exact, exclude.like, exclude.regex,
+    ]);
+    await client.query('commit');
+    return rows.map((r) => r.name);
+  } catch (err) {
+    await client.query('rollback').catch(() => undefined);
+    if ((err as { code?: string }).code === '57014') {
+      throw new ConnectorError('INVALID_PARAMETERS',
+        `Matching "include"/"exclude" against the ${tables.length} remote names took longer than ${SELECTION_TIMEOUT_MS / 1000} s; use fewer or simpler regular expressions.`);
+    }
+    throw err;
+  } finally {
+    client.release();
+  }
 }

@@ -30,6 +30,8 @@ beforeAll(async () => {
   bob = await roles.create('bob', 'cdb_connector_user');
   await db.query(`create schema alice_data authorization "${alice.name}"; create schema bob_data authorization "${bob.name}"`);
   await db.query(`grant create on database "${db.name}" to "${alice.name}"`);
+  // several runs per role below; the limit itself is tested at the end
+  await db.query(`update cdb_connectors.settings set value = '10' where name = 'max_active_runs_per_role'`);
   aliceRun = await runAs(alice, { include: ['orders'] }, 'alice_data');
 });
 
@@ -133,9 +135,37 @@ describe('who may do what', () => {
     expect((await db.query('select run_id from cdb_connectors.jobs where id = $1', [rows[0].r.item_queue_id])).rows[0].run_id).toBeNull();
   });
 
-  it('the owner cancels its own run; a finished run answers false', async () => {
+  it('the owner cancels its own run, and cannot take the cancel back; the run\'s sync tables are paused', async () => {
+    const sync = (await alice.query(`select cdb_connector_sync($1::jsonb, 'alice_data') as s`,
+      [JSON.stringify({ connector: { provider: 'mysql', connection, table: 'orders' }, interval: 3600 })])).rows[0].s.id;
+    await db.query('update cdb_connectors.syncs set run_id = $2 where id = $1', [sync, aliceRun]);
     expect((await alice.query('select cdb_connector_cancel_run($1) as ok', [aliceRun])).rows[0].ok).toBe(true);
+    expect((await db.query('select paused from cdb_connectors.syncs where id = $1', [sync])).rows[0].paused).toBe(true);
+    await alice.query('update cdb_connectors.database_runs set cancel_requested = false where id = $1', [aliceRun]);
+    expect((await db.query('select cancel_requested from cdb_connectors.database_runs where id = $1', [aliceRun])).rows[0].cancel_requested).toBe(true);
+  });
+
+  it('a finished run answers false', async () => {
     await db.query(`update cdb_connectors.database_runs set state = 'cancelled' where id = $1`, [aliceRun]);
     expect((await alice.query('select cdb_connector_cancel_run($1) as ok', [aliceRun])).rows[0].ok).toBe(false);
+  });
+
+  it('max_active_runs_per_role refuses one more run listing or importing with 54000', async () => {
+    const { rows } = await db.query(`select count(*)::int as n from cdb_connectors.database_runs where owner = $1 and state in ('listing', 'importing')`, [alice.name]);
+    await db.query(`update cdb_connectors.settings set value = $1 where name = 'max_active_runs_per_role'`, [String(rows[0].n)]);
+    const e = await sqlError(alice.query('select cdb_connector_import_database($1::jsonb, $2)', [request({ atomic: false }), 'alice_data']));
+    expect(e.code).toBe('54000');
+    expect(e.message).toMatch(/whole-database run\(s\) listing or importing; the max_active_runs_per_role setting allows/);
+    await db.query(`update cdb_connectors.settings set value = '10' where name = 'max_active_runs_per_role'`);
+  });
+
+  it('the runs view survives absurd remote estimates: no error, no negative ETA', async () => {
+    const run = await runAs(alice, { atomic: false }, 'alice_data');
+    await db.query(`update cdb_connectors.database_runs set state = 'importing', started_at = now() - interval '1 hour', table_estimates = '{"huge": 1e21}' where id = $1`, [run]);
+    await db.query(`insert into cdb_connectors.jobs (params, target_schema, owner, run_id) values ($1::jsonb, 'alice_data', $2, $3)`,
+      [JSON.stringify({ connector: { provider: 'mysql', connection, table: 'huge' } }), alice.name, run]);
+    await db.query(`update cdb_connectors.jobs set state = 'importing', rows_fetched = 1 where run_id = $1`, [run]);
+    const { rows } = await alice.query('select rows_estimated::text, percent::text, eta from cdb_connectors.runs where run_id = $1', [run]);
+    expect(rows[0]).toEqual({ rows_estimated: '1000000000000000', percent: '0.0', eta: null });
   });
 });

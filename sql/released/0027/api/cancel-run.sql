@@ -2,7 +2,9 @@
 -- true  — it was listing or importing: its queued tables are cancelled at once, its running ones
 --         are stopped by their sidecars (as cdb_connector_cancel), and once none runs the run
 --         ends cancelled (an atomic run publishes nothing and drops its staging schema; a
---         non-atomic one keeps the tables that had completed).
+--         non-atomic one keeps the tables that had completed); the sync tables of a run with
+--         "interval" are paused (cdb_connectors.syncs.paused), so nothing of it refreshes later;
+--         resume one by setting paused back to false.
 -- false — it had already finished.
 -- Updates under RLS (members of cdb_connector_admin may cancel any run). Unknown / another
 -- role's id → SQLSTATE P0002. Invoker rights.
@@ -27,6 +29,8 @@ begin
   update cdb_connectors.database_runs as r set cancel_requested = true where r.id = cdb_connector_cancel_run.run_id;
   update cdb_connectors.jobs as j set cancel_requested = true
    where j.run_id = cdb_connector_cancel_run.run_id and j.state in ('enqueued', 'importing') and not j.cancel_requested;
+  update cdb_connectors.syncs as s set paused = true
+   where s.run_id = cdb_connector_cancel_run.run_id and not s.paused;
   return true;
 end
 $$;

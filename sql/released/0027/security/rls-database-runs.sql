@@ -29,5 +29,7 @@ grant update (cancel_requested) on cdb_connectors.database_runs to cdb_connector
 grant insert on cdb_connectors.run_secrets to cdb_connector_user;
 grant select on cdb_connectors.runs to cdb_connector_user;
 
-revoke execute on function cdb_connectors.database_runs_before_insert(), cdb_connectors.database_runs_after_insert() from public;
-grant execute on function cdb_connectors.database_runs_before_insert(), cdb_connectors.database_runs_after_insert() to cdb_connector_user;
+revoke execute on function cdb_connectors.database_runs_before_insert(), cdb_connectors.database_runs_after_insert(),
+  cdb_connectors.database_runs_before_update() from public;
+grant execute on function cdb_connectors.database_runs_before_insert(), cdb_connectors.database_runs_after_insert(),
+  cdb_connectors.database_runs_before_update() to cdb_connector_user;
