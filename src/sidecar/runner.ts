@@ -155,8 +155,9 @@ export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortCon
     return { state: 'complete', rows, bytes: load.bytes };
   } catch (thrown) {
     failed = true;
-    const err = signal.aborted && !(thrown instanceof ConnectorError && thrown.errorName !== 'CANCELLED') ? signal.reason : thrown;
-    await load?.abort(err instanceof Error ? err : new Error(String(err)));
+    const raised = signal.aborted && !(thrown instanceof ConnectorError && thrown.errorName !== 'CANCELLED') ? signal.reason : thrown;
+    await load?.abort(raised instanceof Error ? raised : new Error(String(raised)));
+    const err = await provenOutage(raised, loadClient);
     // kept for diagnosis (1512 above all); a re-run of this job deletes them first
     await rejects?.flush().catch((e) => log.warn({ err: e }, 'could not record the rejected rows'));
     return finishWithError(deps, job, log, err, password, counts, plan, finishing);
@@ -167,6 +168,28 @@ export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortCon
     // code ran (a trigger may have left session settings behind: owner-frame.ts).
     loadClient?.release(failed || (loadClient !== undefined && ranOwnerCode(loadClient)));
   }
+}
+
+/** How long the load connection gets to prove it still works after a "target unavailable" error. */
+const PROBE_MS = 2000;
+
+/**
+ * A "target unavailable" SQLSTATE (57P01 …, class 08) that the load connection survived was raised
+ * by SQL — a trigger or function of the table's owner can raise any SQLSTATE — not by an outage:
+ * handed back, the job would be claimed and handed back forever. It fails as an error instead
+ * (sync tables retry with their backoff). A real outage takes the connection with it.
+ */
+async function provenOutage(err: unknown, client: pg.PoolClient | undefined): Promise<unknown> {
+  if (client === undefined || !(classifyTargetError(err) instanceof TargetUnavailableError)) return err;
+  let timer: NodeJS.Timeout | undefined;
+  const alive = await Promise.race([
+    client.query('select 1').then(() => true, () => false),
+    new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), PROBE_MS); }),
+  ]).finally(() => clearTimeout(timer));
+  if (!alive) return err;
+  const e = err as { code?: string; message?: string };
+  return new ConnectorError('INTERNAL',
+    `Target database error ${e.code ?? ''}: ${e.message ?? String(err)}, raised while the target kept working (by a trigger or function on the table?); the job was not handed back as for an outage.`, { cause: err });
 }
 
 /** The job's own target connection, named so a re-claiming sidecar can find and end it. */
