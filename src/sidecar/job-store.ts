@@ -53,10 +53,17 @@ returning j.id, j.sync_id, j.run_id, j.provider, j.params, j.requested_name, j.t
 
 /** A job asked to stop whose sidecar died is finished as cancelled rather than re-run. */
 const REAP_CANCELLED_SQL = `
-update cdb_connectors.jobs
+with reaped as (
+  -- SKIP LOCKED here and below: a job row its owner holds locked (any role may lock a row it may
+  -- update) is reaped by a later claim, and never holds up every claim under the claim lock
+  select id from cdb_connectors.jobs
+   where state = 'importing' and lease_expires_at < now() and cancel_requested
+   for update skip locked
+)
+update cdb_connectors.jobs j
    set state = 'cancelled', error_code = 1509, finished_at = now(), updated_at = now(), lease_expires_at = null,
        error_message = 'The import was cancelled with cdb_connector_cancel; its sidecar stopped before finishing.'
- where state = 'importing' and lease_expires_at < now() and cancel_requested`;
+  from reaped r where j.id = r.id`;
 
 /**
  * Poison-pill guard (issue 16 §5): a running job whose lease expired has crashed the sidecar that
@@ -67,14 +74,18 @@ update cdb_connectors.jobs
  */
 export const MAX_CRASHES = 2;
 const REAP_POISON_SQL = `
-with failed as (
-  update cdb_connectors.jobs
-     set state = 'failure', crashes = crashes + 1, error_code = 99999, finished_at = now(), updated_at = now(), lease_expires_at = null,
+with poisoned as (
+  select id from cdb_connectors.jobs
+   where state = 'importing' and lease_expires_at < now() and not cancel_requested and crashes + 1 >= $1
+   for update skip locked
+), failed as (
+  update cdb_connectors.jobs j
+     set state = 'failure', crashes = j.crashes + 1, error_code = 99999, finished_at = now(), updated_at = now(), lease_expires_at = null,
          error_message = format('The job crashed the sidecar twice (its sidecar stopped renewing the lease while running it, the last time on attempt %s by sidecar %s); it was not retried. '
            || 'Look for job %s in that sidecar''s log (killed, out of memory, or a source that breaks the connector) and import again once the cause is fixed.',
-           attempt, coalesce(worker_id, '?'), id)
-   where state = 'importing' and lease_expires_at < now() and not cancel_requested and crashes + 1 >= $1
-  returning id, error_message
+           j.attempt, coalesce(j.worker_id, '?'), j.id)
+    from poisoned p where j.id = p.id
+  returning j.id, j.error_message
 ), logged as (
   insert into cdb_connectors.job_log (job_id, level, message) select id, 'error', error_message from failed
 ), forgotten as (
