@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import pg from 'pg';
-import { FINISHED, progressLine, RateWindow } from './cli-progress.js';
+import { FINISHED, progressLine, RateWindow, WaitWatch } from './cli-progress.js';
 import { quoteIdent } from './db/sql.js';
 
 export const POLL_MS = 250;
@@ -120,32 +120,23 @@ export async function runImportCommand(url: string, json: string | undefined, wa
     const tty = out.isTTY === true;
     const started = Date.now();
     const rate = new RateWindow();
+    const watch = new WaitWatch(NO_SIDECAR_MS, PLAIN_PROGRESS_MS);
     let frame = 0;
-    let lastState: string | undefined;
-    let lastPlainAt = 0;
-    let noSidecarSince: number | undefined;
-    let notedNoSidecar = false;
     for (;;) {
       const s = (await c.query<{ s: Status; alive: boolean }>(
         'select cdb_connector_import_status($1) as s, exists (select from cdb_connectors.workers where alive) as alive', [id])).rows[0]!;
       const status = s.s;
       const now = Date.now();
       const finished = FINISHED.has(status.state);
-      noSidecarSince = s.alive || finished ? undefined : noSidecarSince ?? now;
-      const note = noSidecarSince !== undefined && now - noSidecarSince >= NO_SIDECAR_MS
-        ? 'no connector sidecar is running: waiting until one starts' : undefined;
+      const note = watch.note(s.alive, finished, now);
       const rows = Number(status.rows_fetched) || 0;
       if (status.state === 'importing') rate.add(now, rows);
       const estimate = status.rows_estimated === null || status.rows_estimated === undefined ? null : Number(status.rows_estimated);
       const rowsPerSecond = rate.rowsPerSecond();
       const line = progressLine({ frame: frame++, state: status.state, rows, estimate, elapsedMs: now - started, note, ...(rowsPerSecond !== undefined ? { rowsPerSecond } : {}) });
+      const plainDue = watch.plainDue(status.state, note, now);
       if (tty) out.write(`\r\x1b[2K${line}`);
-      else if (status.state !== lastState || (note !== undefined && !notedNoSidecar) || (status.state === 'importing' && now - lastPlainAt >= PLAIN_PROGRESS_MS)) {
-        out.write(`${line}\n`); // a log: one line per change, and one now and then while importing
-        lastPlainAt = now;
-      }
-      lastState = status.state;
-      notedNoSidecar ||= note !== undefined;
+      else if (plainDue) out.write(`${line}\n`);
       if (finished) {
         if (tty) out.write('\n');
         // what a person must not miss, on the terminal beside the JSON (issue 22 §3, §4)

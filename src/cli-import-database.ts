@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { formatTable, NO_SIDECAR_MS, PLAIN_PROGRESS_MS, POLL_MS, sqlErrorText, withClient } from './cli-commands.js';
-import { count, FINISHED, RateWindow } from './cli-progress.js';
+import { count, FINISHED, RateWindow, WaitWatch } from './cli-progress.js';
 import { frameLines, overallLine, Redrawer, type RunFrame, type TableFrame } from './cli-run-progress.js';
 
 /**
@@ -122,16 +122,13 @@ async function followRun(c: pg.Client, runId: string, interrupted: AbortSignal, 
   const started = Date.now();
   const rate = new RateWindow();
   const reported = new Set<string>();
+  const watch = new WaitWatch(NO_SIDECAR_MS, PLAIN_PROGRESS_MS);
   let frame = 0;
-  let lastState: string | undefined;
-  let lastPlainAt = 0;
-  let noSidecarSince: number | undefined;
-  let notedNoSidecar = false;
   for (;;) {
     const { run, jobs } = await readRun(c, runId);
     const now = Date.now();
     const finished = FINISHED.has(run.state);
-    noSidecarSince = run.alive || finished ? undefined : noSidecarSince ?? now;
+    const note = watch.note(run.alive, finished, now);
     const rows = Number(run.rows_fetched);
     if (run.state === 'importing') rate.add(now, rows);
     const rowsPerSecond = rate.rowsPerSecond();
@@ -139,7 +136,7 @@ async function followRun(c: pg.Client, runId: string, interrupted: AbortSignal, 
       state: run.state, tablesTotal: run.tables_total, tablesComplete: run.tables_complete, tablesFailed: run.tables_failed,
       rows, estimate: num(run.rows_estimated), percent: num(run.percent), elapsedMs: now - started,
       ...(rowsPerSecond !== undefined ? { rowsPerSecond } : {}),
-      ...(noSidecarSince !== undefined && now - noSidecarSince >= NO_SIDECAR_MS ? { note: 'no connector sidecar is running: waiting until one starts' } : {}),
+      ...(note !== undefined ? { note } : {}),
     };
     for (const j of jobs.filter((x) => FINISHED.has(x.state) && !reported.has(x.remote_table))) {
       reported.add(j.remote_table);
@@ -150,13 +147,9 @@ async function followRun(c: pg.Client, runId: string, interrupted: AbortSignal, 
       const running: TableFrame[] = jobs.filter((j) => j.state === 'importing')
         .map((j) => ({ table: j.remote_table, rows: Number(j.rows), estimate: num(j.rows_estimated) }));
       redrawer.draw(frameLines(progress, running, frame++, Math.min(out.rows > 2 ? out.rows - 1 : Infinity, MAX_TABLE_LINES + 1)));
-    } else if (run.state !== lastState || (progress.note !== undefined && !notedNoSidecar)
-      || (run.state === 'importing' && now - lastPlainAt >= PLAIN_PROGRESS_MS)) {
-      out.write(`${overallLine(progress, frame++)}\n`); // a log: one line per change, and one now and then while importing
-      lastPlainAt = now;
     }
-    lastState = run.state;
-    notedNoSidecar ||= progress.note !== undefined;
+    const plainDue = watch.plainDue(run.state, note, now);
+    if (!redrawer && plainDue) out.write(`${overallLine(progress, frame++)}\n`);
     if (finished) {
       redrawer?.end();
       return printOutcome(c, runId, run, opts);

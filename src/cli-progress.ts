@@ -95,3 +95,33 @@ export class RateWindow {
     return ((last.rows - first.rows) / (last.atMs - first.atMs)) * 1000;
   }
 }
+
+/**
+ * What a `--wait` loop says beside its progress (import and import-database alike): the "no
+ * sidecar" note once no sidecar has been seen for `noSidecarMs` while the job or run waits, and
+ * when a plain (non-TTY) line is due — on a state change, on the first note, and every
+ * `plainEveryMs` while importing, so a log gets one line per change and one now and then.
+ */
+export class WaitWatch {
+  private noSidecarSince: number | undefined;
+  private noted = false;
+  private lastState: string | undefined;
+  private lastPlainAt = 0;
+
+  constructor(private readonly noSidecarMs: number, private readonly plainEveryMs: number) {}
+
+  note(alive: boolean, finished: boolean, now: number): string | undefined {
+    this.noSidecarSince = alive || finished ? undefined : this.noSidecarSince ?? now;
+    return this.noSidecarSince !== undefined && now - this.noSidecarSince >= this.noSidecarMs
+      ? 'no connector sidecar is running: waiting until one starts' : undefined;
+  }
+
+  /** True when a plain line is due now; records the state and the note either way. */
+  plainDue(state: string, note: string | undefined, now: number): boolean {
+    const due = state !== this.lastState || (note !== undefined && !this.noted) || (state === 'importing' && now - this.lastPlainAt >= this.plainEveryMs);
+    this.lastState = state;
+    this.noted ||= note !== undefined;
+    if (due) this.lastPlainAt = now;
+    return due;
+  }
+}
