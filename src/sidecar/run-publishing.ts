@@ -33,6 +33,7 @@ export async function publishRun(client: pg.ClientBase, run: RunRow, maxIdentifi
   const warnings: RunWarning[] = [...run.warnings];
   if (run.options.atomic && (failed.length > 0 || run.cancel_requested)) {
     await dropStaging(client, run);
+    await markNotPublished(client, run.id);
     return ended(run, children, failed, warnings);
   }
   const loaded = new Map<string, LoadedTable>();
@@ -102,6 +103,12 @@ async function relationsIn(client: pg.ClientBase, schema: string): Promise<strin
     `select c.relname::pg_catalog.text as name from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
       where n.nspname = $1`, [schema]);
   return rows.map((r) => r.name);
+}
+
+/** The completed tables of an atomic run that published nothing say so in their own warnings (imports view). */
+async function markNotPublished(client: pg.ClientBase, runId: string): Promise<void> {
+  const warning = [{ code: 'not_published', message: 'This table loaded, but its atomic whole-database run failed or was cancelled, so it was dropped with the run\'s staging schema.' }];
+  await client.query(`update cdb_connectors.jobs set warnings = warnings || $2::jsonb where run_id = $1 and state = 'complete'`, [runId, JSON.stringify(warning)]);
 }
 
 async function dropStaging(client: pg.ClientBase, run: RunRow): Promise<void> {

@@ -171,6 +171,9 @@ describe('selection, failure and cancel', () => {
       expect(status.error_code).toBe(1507);
       expect(status.error_message).toMatch(/^1 of 3 tables failed, so nothing was published \(atomic run\): customers \(1507: /);
       expect(await tablesIn(db, 'atomic_fail')).toEqual([]);
+      // a table that did load says it was not published
+      const { rows } = await db.query(`select state, warnings from cdb_connectors.jobs where run_id = $1 and state = 'complete'`, [status.run_id]);
+      for (const r of rows) expect(r.warnings.map((w: { code: string }) => w.code)).toContain('not_published');
       expect((await db.query(`select count(*)::int as n from pg_namespace where nspname like 'cdb_run_%'`)).rows[0].n).toBe(0);
     });
   });
