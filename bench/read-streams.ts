@@ -8,7 +8,7 @@
  *   npm run bench -- --only streams [--rows 1000000] [--runs 5]
  */
 import { DATABASE, TABLE } from './datasets.js';
-import { importThroughSidecar, sql, type Measurement } from './tools.js';
+import { importThroughSidecar, median, sql, type Measurement } from './tools.js';
 
 const STREAMS = [1, 2, 3];
 
@@ -24,11 +24,6 @@ export interface StreamsResult {
   lines: StreamsLine[];
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
 export async function measureReadStreams(targetUrl: string, mysqlPort: number, opts: { rows: number; runs: number }): Promise<StreamsResult> {
   const connection = { server: '127.0.0.1', port: mysqlPort, database: DATABASE, username: 'root', password: '' };

@@ -33,7 +33,7 @@ import { measureLatency, type LatencyResult } from './latency.js';
 import { measureRejects, printRejects } from './rejects.js';
 import { measureReadStreams, printReadStreams } from './read-streams.js';
 import { describeMachine, ensureReferenceTools, type MachineLine } from './machine.js';
-import { ALL_TOOLS, cPipe, psqlBinaryPipe, sql, type BenchContext, type Measurement, type Tool } from './tools.js';
+import { ALL_TOOLS, cPipe, median, psqlBinaryPipe, sql, type BenchContext, type Measurement, type Tool } from './tools.js';
 
 /** Issue 7 states its targets against these two C pipelines. */
 const PIPES: Record<string, string> = { mysql: cPipe.name, postgres: psqlBinaryPipe.name };
@@ -66,11 +66,6 @@ interface Row {
   skipped?: string;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 const spreadOf = (xs: number[]): Spread => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
 
 async function main(): Promise<void> {

@@ -127,6 +127,13 @@ export const postgresFdw: Tool = {
 };
 
 /** A fresh sidecar process per measurement, so its peak RSS (VmHWM) belongs to this import alone. */
+/** The median of some runs (the mean of the middle two for an even count). */
+export const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
 export async function startSidecarProcess(targetUrl: string, env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
   const dist = path.join(ROOT, 'dist', 'cli.js');
   // e.g. BENCH_SIDECAR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the sidecar

@@ -12,7 +12,7 @@
 import type { Writable } from 'node:stream';
 import { ConnectorError } from '../errors.js';
 import type { CopyValue, FieldSink, RowSink } from '../rows/sink.js';
-import { BinaryValueError, isFloatText, numericWireBytes, parseClock, parseDate, parseDouble, parseInteger, parseTimestamp, write16, write32, writeInt64, writeNumeric, type BinaryKind } from './binary-values.js';
+import { BinaryValueError, numericWireBytes, parseClock, parseDate, parseDouble, parseInteger, parseTimestamp, write16, write32, writeInt64, writeNumeric, type BinaryKind } from './binary-values.js';
 import { ChunkedCopy } from './chunked-copy.js';
 
 const HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
@@ -121,9 +121,7 @@ export class CopyBinaryEncoder extends ChunkedCopy implements RowSink, FieldSink
         this.pos += 12;
         return;
       }
-      case 'float8':
-        if (!isFloatText(buf, start, end)) throw new BinaryValueError(kind, buf.toString('latin1', start, end));
-        write32(c, at, 8); c.writeDoubleBE(parseDouble(buf, start, end), at + 4); this.pos += 12; return;
+      case 'float8': write32(c, at, 8); c.writeDoubleBE(parseDouble(buf, start, end), at + 4); this.pos += 12; return;
       case 'date': write32(c, at, 4); write32(c, at + 4, parseDate(buf, start, end)); this.pos += 8; return;
       case 'timestamp': write32(c, at, 8); writeInt64(c, parseTimestamp(buf, start, end), at + 4); this.pos += 12; return;
       case 'time': write32(c, at, 8); writeInt64(c, parseClock(kind, buf, start, start, end), at + 4); this.pos += 12; return;

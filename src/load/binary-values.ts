@@ -207,15 +207,17 @@ export function write32(out: Buffer, at: number, v: number): void {
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
 /**
- * The double of a float text (isFloatText) by Clinger's fast path when it applies — at most 15
- * significant digits and a power of ten up to 10^22, where one IEEE multiplication or division
- * of two exact operands is the correctly rounded result — else Number() of the text, which
- * rounds correctly too. Either way the double float8in would produce.
+ * The double of a float text as MySQL prints one (`-?digits[.digits][e[+-]digits]`), by Clinger's
+ * fast path when it applies — at most 15 significant digits and a power of ten up to 10^22, where
+ * one IEEE multiplication or division of two exact operands is the correctly rounded result — else
+ * Number() of the text, which rounds correctly too. Either way the double float8in would produce.
+ * One scan both checks the form and reads the digits; anything else is a BinaryValueError.
  */
 export function parseDouble(buf: Buffer, start: number, end: number): number {
   let i = start;
   const negative = buf[i] === MINUS;
   if (negative) i++;
+  const digitsFrom = i;
   let mantissa = 0;
   let digits = 0;
   let scale = 0;
@@ -223,6 +225,7 @@ export function parseDouble(buf: Buffer, start: number, end: number): number {
     if (mantissa !== 0 || buf[i] !== ZERO) digits++;
     mantissa = mantissa * 10 + (buf[i]! - ZERO);
   }
+  if (i === digitsFrom) fail('float8', buf, start, end);
   if (i < end && buf[i] === DOT) {
     for (i++; i < end && isDigit(buf[i]); i++) {
       if (mantissa !== 0 || buf[i] !== ZERO) digits++;
@@ -230,7 +233,11 @@ export function parseDouble(buf: Buffer, start: number, end: number): number {
       scale--;
     }
   }
-  if (i < end) return Number(buf.toString('latin1', start, end)); // an exponent: the general path
+  if (i < end) {
+    // an exponent (or not a float at all): the general path
+    if (!isFloatText(buf, start, end)) fail('float8', buf, start, end);
+    return Number(buf.toString('latin1', start, end));
+  }
   if (digits > SAFE_DIGITS || -scale > 22) return Number(buf.toString('latin1', start, end));
   const value = scale === 0 ? mantissa : mantissa / POW10[-scale]!;
   return negative ? -value : value;

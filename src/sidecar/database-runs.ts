@@ -9,11 +9,10 @@
 import type { Logger } from 'pino';
 import type pg from 'pg';
 import { classifyTargetError, TargetUnavailableError } from '../db/target-errors.js';
-import { ranOwnerCode, runAsOwner } from '../load/owner-frame.js';
-import { qi } from '../load/ddl.js';
+import { ranOwnerCode } from '../load/owner-frame.js';
 import { coalesce, type Coalesced } from './coalesce.js';
-import { enqueueChildren, listingFailure, listRun } from './run-listing.js';
-import { publishRun } from './run-publishing.js';
+import { enqueueChildren, listRun, runFailure } from './run-listing.js';
+import { dropStaging, publishRun } from './run-publishing.js';
 import { lockListingRun, lockPublishableRun, lockRunIn, markListed, markRunFinished, type RunRow } from './run-store.js';
 import { readSettings } from './settings.js';
 import { ShutdownError } from './runner.js';
@@ -62,6 +61,12 @@ const PUBLISH_BACKOFF_MS = 5_000;
  */
 const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '55P03', '57014', '53200', '42P07']);
 
+/** Opens a coordinator transaction: every one waits LOCK_TIMEOUT for a lock at most. */
+async function beginStep(client: pg.ClientBase): Promise<void> {
+  await client.query('begin');
+  await client.query(`set local lock_timeout = '${LOCK_TIMEOUT}'`);
+}
+
 export class RunCoordinator {
   private stopping = false;
   /** Runs whose publishing failed for now: skipped until `until`, failed after MAX_PUBLISH_ATTEMPTS. */
@@ -100,8 +105,7 @@ export class RunCoordinator {
   }
 
   private async listOne(client: pg.PoolClient): Promise<boolean> {
-    await client.query('begin');
-    await client.query(`set local lock_timeout = '${LOCK_TIMEOUT}'`);
+    await beginStep(client);
     const run = await lockListingRun(client);
     if (!run) {
       await client.query('commit');
@@ -130,27 +134,30 @@ export class RunCoordinator {
   }
 
   /** The listing's failure, in a transaction of its own (the listing's was rolled back). */
-  private async failListing(client: pg.PoolClient, runId: string, err: unknown): Promise<void> {
-    await client.query('begin');
-    await client.query(`set local lock_timeout = '${LOCK_TIMEOUT}'`);
-    const run = await lockRunIn(client, runId, 'listing');
-    if (run) await this.endEarly(client, run, listingFailure(err), 'failure');
+  private failListing(client: pg.PoolClient, runId: string, err: unknown): Promise<void> {
+    return this.failRun(client, runId, 'listing', (run) => this.endEarly(client, run, runFailure(err), 'failure'));
+  }
+
+  /**
+   * Ends a run that is still in `state`, in a transaction of its own, unless its owner holds it
+   * locked right now (lockRunIn skips it): a later pass records the failure then.
+   */
+  private async failRun(client: pg.PoolClient, runId: string, state: 'listing' | 'importing', end: (run: RunRow) => Promise<void>): Promise<void> {
+    await beginStep(client);
+    const run = await lockRunIn(client, runId, state);
+    if (run) await end(run);
     await client.query('commit');
   }
 
   private async endEarly(client: pg.PoolClient, run: RunRow, error: { errorCode: number; errorMessage: string }, state: 'failure' | 'cancelled'): Promise<void> {
-    if (run.staging_schema) {
-      await runAsOwner(client, run.owner, [`drop schema if exists ${qi(run.staging_schema)} cascade`]);
-      await client.query('reset role');
-    }
+    await dropStaging(client, run);
     await markRunFinished(client, run.id, this.deps.workerId, { state, ...error, warnings: run.warnings });
   }
 
   private async publishOne(client: pg.PoolClient): Promise<boolean> {
-    await client.query('begin');
     let runId: string | undefined;
     try {
-      await client.query(`set local lock_timeout = '${LOCK_TIMEOUT}'`);
+      await beginStep(client);
       const now = Date.now();
       const waiting = [...this.publishRetries].filter(([, r]) => r.until > now).map(([id]) => id);
       const run = await lockPublishableRun(client, waiting);
@@ -200,20 +207,13 @@ export class RunCoordinator {
   /**
    * Publishing failed for a reason that would fail it again (the owner dropped its staging schema,
    * lost CREATE on the target…): the run ends as a failure instead of being retried at every poll.
-   * Its staged tables stay in the staging schema for the owner to inspect or drop. A run locked
-   * by its owner right now is left for a later pass (lockRunIn skips it).
+   * Its staged tables stay in the staging schema for the owner to inspect or drop.
    */
-  private async failPublishing(client: pg.PoolClient, runId: string, err: unknown): Promise<void> {
-    await client.query('begin');
-    await client.query(`set local lock_timeout = '${LOCK_TIMEOUT}'`);
-    const run = await lockRunIn(client, runId, 'importing');
-    if (run) {
-      const { errorCode, errorMessage } = listingFailure(err);
-      await markRunFinished(client, run.id, this.deps.workerId, {
-        state: 'failure', errorCode, warnings: run.warnings,
-        errorMessage: `Publishing the run's tables failed, so none was published: ${errorMessage}${run.staging_schema ? ` The loaded tables stay in schema ${run.staging_schema}.` : ''}`,
-      });
-    }
-    await client.query('commit');
+  private failPublishing(client: pg.PoolClient, runId: string, err: unknown): Promise<void> {
+    const { errorCode, errorMessage } = runFailure(err);
+    return this.failRun(client, runId, 'importing', (run) => markRunFinished(client, run.id, this.deps.workerId, {
+      state: 'failure', errorCode, warnings: run.warnings,
+      errorMessage: `Publishing the run's tables failed, so none was published: ${errorMessage}${run.staging_schema ? ` The loaded tables stay in schema ${run.staging_schema}.` : ''}`,
+    }));
   }
 }

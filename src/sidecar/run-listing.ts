@@ -133,8 +133,8 @@ function shown(names: readonly string[]): string {
   return names.slice(0, NAMES_SHOWN).join(', ') + (names.length > NAMES_SHOWN ? `, … (${names.length - NAMES_SHOWN} more)` : '');
 }
 
-/** For the run's row: a listing's failure as the user sees it. */
-export function listingFailure(err: unknown): { errorCode: number; errorMessage: string } {
+/** For the run's row: a failure (of its listing or its publishing) as the user sees it. */
+export function runFailure(err: unknown): { errorCode: number; errorMessage: string } {
   const e = toConnectorError(err);
   return { errorCode: e.code, errorMessage: e.message };
 }

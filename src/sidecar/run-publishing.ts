@@ -111,7 +111,8 @@ async function markNotPublished(client: pg.ClientBase, runId: string): Promise<v
   await client.query(`update cdb_connectors.jobs set warnings = warnings || $2::jsonb where run_id = $1 and state = 'complete'`, [runId, JSON.stringify(warning)]);
 }
 
-async function dropStaging(client: pg.ClientBase, run: RunRow): Promise<void> {
+/** Drops an atomic run's staging schema as its owner (it and everything in it are the owner's). */
+export async function dropStaging(client: pg.ClientBase, run: RunRow): Promise<void> {
   if (!run.staging_schema) return;
   await runAsOwner(client, run.owner, [`drop schema if exists ${qi(run.staging_schema)} cascade`]);
   await client.query('reset role');

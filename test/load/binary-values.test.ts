@@ -86,3 +86,9 @@ describe('parseDouble', () => {
       expect(ours.toString('hex')).toBe(await send('float8send($1::float8)', t));
     });
 });
+
+describe('parseDouble refuses what is not a float text', () => {
+  it.each(['', '-', 'NaN', 'inf', ' 1', '1 ', '0x10', '1e', '.5', '1.2.3'])('"%s"', (t) => {
+    expect(() => parseDouble(bytes(t), 0, t.length)).toThrow(BinaryValueError);
+  });
+});
