@@ -2,6 +2,7 @@
  * Errors raised by the target PostgreSQL while loading, mapped to what the user should do.
  * A code-less I/O error means the target is unavailable: the job is handed back, not failed.
  */
+import type pg from 'pg';
 import { ConnectorError } from '../errors.js';
 import { isTargetUnavailable } from './pool.js';
 import { inClass, SQLSTATE } from './sqlstate.js';
@@ -28,4 +29,22 @@ export function classifyTargetError(err: unknown): ConnectorError | TargetUnavai
     return new ConnectorError('CONNECTOR_ERROR', `PostgreSQL rejected a value from the remote server: ${text}`, { cause: err });
   }
   return new ConnectorError('INTERNAL', `Target database error: ${text}`, { cause: err });
+}
+
+/** How long a connection gets to prove it still works after a "target unavailable" error. */
+const OUTAGE_PROBE_MS = 2000;
+
+/**
+ * True when `err` says the target is unavailable and `client` agrees: it does not answer a
+ * `select 1` within OUTAGE_PROBE_MS. SQL can raise any SQLSTATE — a trigger or function of a
+ * tenant raising 57P01 looks like a shutdown — while a real outage takes the connection with it.
+ */
+export async function confirmedOutage(err: unknown, client: pg.ClientBase | pg.Pool): Promise<boolean> {
+  if (!(classifyTargetError(err) instanceof TargetUnavailableError)) return false;
+  let timer: NodeJS.Timeout | undefined;
+  const answered = await Promise.race([
+    client.query('select 1').then(() => true, () => false),
+    new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), OUTAGE_PROBE_MS); }),
+  ]).finally(() => clearTimeout(timer));
+  return !answered;
 }

@@ -8,7 +8,7 @@
  */
 import type { Logger } from 'pino';
 import type pg from 'pg';
-import { classifyTargetError, TargetUnavailableError } from '../db/target-errors.js';
+import { classifyTargetError, confirmedOutage, TargetUnavailableError } from '../db/target-errors.js';
 import { ranOwnerCode } from '../load/owner-frame.js';
 import { coalesce, type Coalesced } from './coalesce.js';
 import { enqueueChildren, listRun, runFailure } from './run-listing.js';
@@ -190,8 +190,8 @@ export class RunCoordinator {
    * the owner's own code inside a frame — is told apart by asking the target on another connection.
    */
   private async retryLater(runId: string, err: unknown): Promise<boolean> {
+    if (await confirmedOutage(err, this.deps.pool)) throw err;
     const looksLikeOutage = classifyTargetError(err) instanceof TargetUnavailableError;
-    if (looksLikeOutage && !(await this.deps.pool.query('select 1').then(() => true, () => false))) throw err;
     const code = (err as { code?: string }).code;
     if (!looksLikeOutage && (code === undefined || !TRANSIENT_SQLSTATES.has(code))) return false;
     const attempts = (this.publishRetries.get(runId)?.attempts ?? 0) + 1;

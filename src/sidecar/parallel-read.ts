@@ -11,7 +11,7 @@
  *   - a single-column integer key (the plan's unique key) and a provider that reads its bounds;
  *   - more than MIN_ROWS_PER_STREAM rows per stream by the estimate: below that, connecting costs
  *     more than splitting saves;
- *   - the text COPY path (binary COPY from a PostgreSQL source is one byte stream).
+ *   - a read of rows (binary COPY forwarded from a PostgreSQL source is one byte stream).
  * The ranges split [min, max] evenly: a key with large gaps gives uneven streams, never wrong
  * rows — every key lies in exactly one range.
  */
@@ -33,14 +33,14 @@ export interface ParallelReadInput {
   streams: number;
   fetchRows: number;
   estimate: number | null;
-  /** The read is the whole table, unordered, on the text COPY path. */
-  plainTextRead: boolean;
+  /** The read is the whole table, unordered, of rows (text or binary-rows COPY, not forwarded bytes). */
+  rowRead: boolean;
   signal: AbortSignal;
 }
 
 export async function planParallelRead(input: ParallelReadInput): Promise<ParallelRead | undefined> {
   const { session, plan, streams, estimate } = input;
-  if (streams < 2 || !input.plainTextRead || !session.keyBounds) return undefined;
+  if (streams < 2 || !input.rowRead || !session.keyBounds) return undefined;
   if (estimate === null || estimate < streams * MIN_ROUND_TRIPS_PER_STREAM * input.fetchRows) return undefined;
   const key = plan.uniqueKey;
   if (!key || key.length !== 1) return undefined;

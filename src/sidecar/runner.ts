@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type pg from 'pg';
 import { capabilitiesOf, readTargetFacts } from '../db/capabilities.js';
-import { classifyTargetError, TargetUnavailableError } from '../db/target-errors.js';
+import { classifyTargetError, confirmedOutage, TargetUnavailableError } from '../db/target-errors.js';
 import { ConnectorError, redactSecrets, toConnectorError } from '../errors.js';
 import { jobLogger } from '../log.js';
 import type { SourcePlan } from '../rows/plan.js';
@@ -112,7 +112,7 @@ export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortCon
     const streamOptions: StreamOptions = { limit: read.maxRows + 1, warnings: counts, signal, ...(read.window ? { window: read.window } : {}) };
     const parallel = noRead ? undefined : await planParallelRead({
       session, plan, streams: settings.tableReadStreams, fetchRows: settings.fetchRows, estimate: read.estimate ?? null,
-      plainTextRead: load.sink.format !== 'binary' && read.window === undefined, signal,
+      rowRead: load.sink.format !== 'binary' && read.window === undefined, signal,
     });
     if (parallel) {
       await appendLog(deps.pool, job.id, 'info', `Reading in ${parallel.ranges.length} streams by ranges of ${parallel.column} (setting table_read_streams)`);
@@ -170,23 +170,13 @@ export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortCon
   }
 }
 
-/** How long the load connection gets to prove it still works after a "target unavailable" error. */
-const PROBE_MS = 2000;
-
 /**
- * A "target unavailable" SQLSTATE (57P01 …, class 08) that the load connection survived was raised
- * by SQL — a trigger or function of the table's owner can raise any SQLSTATE — not by an outage:
- * handed back, the job would be claimed and handed back forever. It fails as an error instead
- * (sync tables retry with their backoff). A real outage takes the connection with it.
+ * A "target unavailable" error the load connection survived was raised by SQL (confirmedOutage),
+ * not by an outage: handed back, the job would be claimed and handed back forever. It fails as an
+ * error instead (sync tables retry with their backoff).
  */
 async function provenOutage(err: unknown, client: pg.PoolClient | undefined): Promise<unknown> {
-  if (client === undefined || !(classifyTargetError(err) instanceof TargetUnavailableError)) return err;
-  let timer: NodeJS.Timeout | undefined;
-  const alive = await Promise.race([
-    client.query('select 1').then(() => true, () => false),
-    new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), PROBE_MS); }),
-  ]).finally(() => clearTimeout(timer));
-  if (!alive) return err;
+  if (client === undefined || !(classifyTargetError(err) instanceof TargetUnavailableError) || await confirmedOutage(err, client)) return err;
   const e = err as { code?: string; message?: string };
   return new ConnectorError('INTERNAL',
     `Target database error ${e.code ?? ''}: ${e.message ?? String(err)}, raised while the target kept working (by a trigger or function on the table?); the job was not handed back as for an outage.`, { cause: err });
