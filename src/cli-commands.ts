@@ -106,8 +106,29 @@ export async function printStatus(url: string, limit: number, opts: { json?: boo
 
 interface Status { state: string; rows_fetched: number; rows_estimated?: number | null; [key: string]: unknown }
 
+/**
+ * Why `text` is no JSON, without quoting it: V8's messages may quote the text, password and all
+ * (Node 20: `Unexpected token 's', "{"password": secret}" is not valid JSON`), and so would
+ * PostgreSQL's (`DETAIL: Token "secret" is invalid.`): the password given on stdin must never
+ * reach the output (issue 20 item 4). Checked before anything is sent.
+ */
+export function jsonProblem(text: string): string | undefined {
+  try {
+    JSON.parse(text);
+    return undefined;
+  } catch (err) {
+    const at = /at position (\d+)/.exec((err as Error).message)?.[1];
+    return `The request is not valid JSON${at === undefined ? '' : ` (at character ${Number(at) + 1})`}: give one object, {"connector": {...}}.`;
+  }
+}
+
 export async function runImportCommand(url: string, json: string | undefined, wait: boolean): Promise<number> {
   const text = json === undefined || json === '-' ? fs.readFileSync(0, 'utf8') : json;
+  const problem = jsonProblem(text);
+  if (problem) {
+    console.error(`ERROR: ${problem}`);
+    return 1;
+  }
   return withClient(url, async (c) => {
     const { rows } = await c.query<{ r: { item_queue_id?: string; data_import?: { item_queue_id: string } } }>(
       'select cdb_connector_import($1::jsonb) as r', [text]);

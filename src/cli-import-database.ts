@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { formatTable, NO_SIDECAR_MS, PLAIN_PROGRESS_MS, POLL_MS, sqlErrorText, withClient } from './cli-commands.js';
+import { formatTable, jsonProblem, NO_SIDECAR_MS, PLAIN_PROGRESS_MS, POLL_MS, sqlErrorText, withClient } from './cli-commands.js';
 import { count, FINISHED, RateWindow, WaitWatch } from './cli-progress.js';
 import { frameLines, overallLine, Redrawer, type RunFrame, type TableFrame } from './cli-run-progress.js';
 
@@ -36,21 +36,6 @@ interface RunRow {
   error_code: number | null; error_message: string | null; alive: boolean;
 }
 interface JobRow { remote_table: string; state: string; rows: string; rows_estimated: string | null; error_code: number | null; error_message: string | null }
-
-/**
- * Why `text` is no JSON, without quoting it: V8's messages may quote the text, password and all
- * (Node 20: `Unexpected token 's', "{"password": secret}" is not valid JSON`), and the password
- * given on stdin must never reach the output (issue 20 item 4).
- */
-function jsonProblem(text: string): string | undefined {
-  try {
-    JSON.parse(text);
-    return undefined;
-  } catch (err) {
-    const at = /at position (\d+)/.exec((err as Error).message)?.[1];
-    return `The request is not valid JSON${at === undefined ? '' : ` (at character ${Number(at) + 1})`}: give one object, {"connector": {...}}.`;
-  }
-}
 
 export async function runImportDatabaseCommand(url: string, json: string | undefined, opts: ImportDatabaseOptions): Promise<number> {
   const text = json === undefined || json === '-' ? fs.readFileSync(0, 'utf8') : json;

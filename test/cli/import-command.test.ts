@@ -66,6 +66,15 @@ describe('connector-bridge CLI', () => {
     expect((await db.query('select count(*)::int as n from cdb_connectors.jobs')).rows[0].n).toBe(before);
   });
 
+  it('malformed JSON on stdin: exit 1, a message that quotes none of it (the password), nothing enqueued', async () => {
+    const before = (await db.query('select count(*)::int as n from cdb_connectors.jobs')).rows[0].n;
+    const r = await cli(['import'], '{"connector": {"provider": "mysql", "connection": {"password": s3cretPw}}}');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^ERROR: The request is not valid JSON( \(at character \d+\))?: give one object/);
+    expect(r.stderr + r.stdout).not.toContain('s3cretPw');
+    expect((await db.query('select count(*)::int as n from cdb_connectors.jobs')).rows[0].n).toBe(before);
+  });
+
   it('status lists the sidecar and recent imports', async () => {
     const r = await cli(['status']);
     expect(r.code, r.stderr).toBe(0);
