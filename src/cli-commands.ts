@@ -112,13 +112,13 @@ interface Status { state: string; rows_fetched: number; rows_estimated?: number 
  * PostgreSQL's (`DETAIL: Token "secret" is invalid.`): the password given on stdin must never
  * reach the output (issue 20 item 4). Checked before anything is sent.
  */
-export function jsonProblem(text: string): string | undefined {
+export function jsonProblem(text: string, shape = '{"connector": {...}}'): string | undefined {
   try {
     JSON.parse(text);
     return undefined;
   } catch (err) {
     const at = /at position (\d+)/.exec((err as Error).message)?.[1];
-    return `The request is not valid JSON${at === undefined ? '' : ` (at character ${Number(at) + 1})`}: give one object, {"connector": {...}}.`;
+    return `The request is not valid JSON${at === undefined ? '' : ` (at character ${Number(at) + 1})`}: give one object, ${shape}.`;
   }
 }
 
@@ -197,6 +197,11 @@ export async function runConnectionCommand(url: string, action: 'create' | 'alte
       return 0;
     }
     const text = fs.readFileSync(0, 'utf8');
+    const problem = jsonProblem(text, '{"provider": …, "server": …, "password": …}');
+    if (problem) {
+      console.error(`ERROR: ${problem}`);
+      return 1;
+    }
     const fn = action === 'create' ? 'cdb_connector_create_connection' : 'cdb_connector_alter_connection';
     const { rows } = await c.query<{ r: unknown }>(`select ${fn}($1, $2::jsonb) as r`, [name, text]);
     console.log(JSON.stringify(rows[0]!.r));

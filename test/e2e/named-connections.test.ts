@@ -198,4 +198,14 @@ describe('the password and the server log', () => {
     expect(connections.find((c) => c.name === 'cli_made')?.connection).toMatchObject({ username: MYSQL_USER, password: '***' });
     expect(listed.stdout).not.toContain(FIRST_PASSWORD);
   });
+
+  it('a create whose JSON is malformed is refused before it is sent: the password is in neither the output nor the log', async () => {
+    let run: Awaited<ReturnType<typeof cli>> | undefined;
+    const log = await serverLogDuring(async () => {
+      run = await cli(['connection', 'create', 'cli_broken'], `{"provider": "mysql", "password": ${FIRST_PASSWORD}}`, alice.url);
+    });
+    expect(run!.code).toBe(1);
+    expect(run!.stderr).toMatch(/^ERROR: The request is not valid JSON( \(at character \d+\))?: give one object, \{"provider"/);
+    expect(run!.stderr + run!.stdout + log).not.toContain(FIRST_PASSWORD);
+  });
 });
