@@ -27,7 +27,8 @@ declare
   c jsonb;
   allowed text[] := array['provider', 'connection', 'schema', 'table', 'sql_query', 'import_as', 'encoding',
                           'mode', 'primary_key', 'cursor', 'lookback', 'deletes', 'on_row_limit', 'if_exists',
-                          'on_schema_change', 'on_error', 'max_rejects', 'max_reject_ratio', 'casts'];
+                          'on_schema_change', 'on_error', 'max_rejects', 'max_reject_ratio', 'casts',
+                          'continuous', 'publication'];
   -- user cast rules in one job (SPEC §14); the built-in tables have about 30 each
   max_cast_rules constant integer := 200;
   i integer;
@@ -181,9 +182,20 @@ begin
       mode := lower(c ->> 'mode');
       normalized := normalized || jsonb_build_object('mode', mode);
     elsif jsonb_typeof(c -> 'mode') = 'string' and lower(c ->> 'mode') = 'cdc' then
-      problems := problems || 'The mode "cdc" (log-based change capture) is not available yet: use "merge" with a cursor'::text;
+      -- SPEC §16: the change log of PostgreSQL (logical decoding) and MySQL/MariaDB (row binlog)
+      mode := 'cdc';
+      normalized := normalized || jsonb_build_object('mode', mode);
+      if cat.provider not in ('postgres', 'mysql') then
+        problems := problems || format('The mode "cdc" (log-based change capture) is available for postgres and mysql sources, not %s: use "merge"', cat.provider);
+      end if;
+      if c ? 'sql_query' then
+        problems := problems || 'The mode "cdc" follows a table''s change log and cannot follow a sql_query: give a table'::text;
+      end if;
+      if c ? 'cursor' or c ? 'lookback' then
+        problems := problems || 'The mode "cdc" reads the change log and takes no cursor or lookback parameter'::text;
+      end if;
     else
-      problems := problems || 'The mode parameter must be "replace", "append" or "merge"'::text;
+      problems := problems || 'The mode parameter must be "replace", "append", "merge" or "cdc"'::text;
     end if;
   end if;
   if c ? 'primary_key' then
@@ -220,6 +232,27 @@ begin
       normalized := normalized || jsonb_build_object('deletes', lower(c ->> 'deletes'));
     else
       problems := problems || 'The deletes parameter must be "keep", "soft" or "hard"'::text;
+    end if;
+  end if;
+  -- SPEC §16: "continuous" (a cdc sync that follows the log without waiting for its interval)
+  -- and "publication" (a DBA-made PostgreSQL publication, when the user may not create one)
+  if c ? 'continuous' then
+    if jsonb_typeof(c -> 'continuous') <> 'boolean' then
+      problems := problems || 'The continuous parameter must be true or false'::text;
+    elsif coalesce(mode, '') <> 'cdc' then
+      problems := problems || 'The continuous parameter needs "mode": "cdc"'::text;
+    else
+      normalized := normalized || jsonb_build_object('continuous', c -> 'continuous');
+    end if;
+  end if;
+  if c ? 'publication' then
+    problem := cdb_connectors.text_param_problem('The publication parameter', c -> 'publication', 63, false);
+    if problem is not null then
+      problems := problems || problem;
+    elsif coalesce(mode, '') <> 'cdc' or cat.provider <> 'postgres' then
+      problems := problems || 'The publication parameter needs "mode": "cdc" and a postgres source'::text;
+    else
+      normalized := normalized || jsonb_build_object('publication', c -> 'publication');
     end if;
   end if;
   if coalesce(mode, 'replace') = 'replace' then

@@ -33,6 +33,8 @@ begin
   case new.name
     when 'max_rows', 'max_listed_tables', 'max_concurrent_jobs_per_role', 'max_queued_jobs_per_role', 'fetch_rows', 'max_tables_per_run', 'max_active_runs_per_role' then
       if n is null or n < 1 then rule := 'an integer of at least 1'; end if;
+    when 'cdc_max_lag_bytes' then
+      if n is null or n < 1 then rule := 'a whole number of bytes of at least 1'; end if;
     when 'table_read_streams' then
       if n is null or n < 1 or n > 8 then rule := 'an integer from 1 to 8'; end if;
     when 'max_columns' then

@@ -51,10 +51,18 @@ select
                               coalesce(' ' || c.old_type, ''), coalesce(case when c.old_type is null then ' ' else ' → ' end || c.new_type, ''),
                               coalesce(c.reason, 'waits for a decision')), '; ' order by c.detected_at, c.column_name)
        from cdb_connectors.schema_changes as c where c.sync_id = s.id and c.action = 'pending')
-  end as paused_reason
+  end as paused_reason,
+  -- SPEC §16: a cdc sync whose source keeps more log for it than cdc_max_lag_bytes allows
+  case when s.params ->> 'mode' = 'cdc' and s.cdc_lag_bytes > coalesce(
+         (select (st.value #>> '{}')::numeric from cdb_connectors.settings as st where st.name = 'cdc_max_lag_bytes'), 1073741824)
+       then format('cdc_lag: the source keeps %s bytes of change log past what this sync applied (more than the setting cdc_max_lag_bytes)%s; '
+                   'let it catch up (cdb_connector_sync_now, "continuous": true) or unsync it to free the source''s disk',
+                   s.cdc_lag_bytes, case when s.paused then ', and the sync is paused' else '' end)
+  end as cdc_warning
 from cdb_connectors.syncs as s;
 
 comment on view cdb_connectors.synchronizations is 'Sync tables (CARTO synchronization fields). Each role sees its own; cdb_connector_admin members see all. UPDATE interval / paused and DELETE (unsync) work on the view.';
+comment on column cdb_connectors.synchronizations.cdc_warning is '"mode": "cdc": set when the source keeps more change log for this sync than the setting cdc_max_lag_bytes (a slot not consumed fills the source''s disk); NULL otherwise.';
 comment on column cdb_connectors.synchronizations.interval is 'Seconds between runs (at least the min_interval setting). Writable.';
 comment on column cdb_connectors.synchronizations.state is 'created (first run queued), queued, syncing, success, failure, or paused (remote column changes wait for cdb_connector_schema_change_approve / _reject: see paused_reason).';
 comment on column cdb_connectors.synchronizations.user_id is 'Role that owns the sync and the synced table.';

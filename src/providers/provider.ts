@@ -13,6 +13,7 @@
 import type { Logger } from 'pino';
 import { ConnectorError } from '../errors.js';
 import type { SourcePlan, TargetCapabilities } from '../rows/plan.js';
+import type { ChangeCapture } from '../rows/changes.js';
 import type { BinaryCopySink, RowSink } from '../rows/sink.js';
 import type { TableStructure } from '../rows/structure.js';
 import type { UserCast } from '../rows/user-casts.js';
@@ -236,6 +237,8 @@ export interface SourceSession {
    * `tables` in the session's schema, from the catalog. A table the schema lacks comes back empty.
    */
   readStructure?(tables: readonly string[]): Promise<TableStructure[]>;
+  /** Optional (SPEC §16, `"mode": "cdc"`): the source's change log; PostgreSQL and MySQL/MariaDB only. */
+  readonly changeCapture?: ChangeCapture;
   /** Releases the connection(s); safe to call twice and after errors. */
   close(): Promise<void>;
 }

@@ -1,11 +1,12 @@
 /**
  * How a claimed job reads and lands, by kind of job: an import takes the `new-table` write
  * strategy; a run of a sync table takes the strategy of its `mode` (load/strategies/: replace
- * here, append and merge in incremental-finishing.ts) and keeps the sync's state
+ * here, append and merge in incremental-finishing.ts, change capture in cdc-finishing.ts) and keeps the sync's state
  * (sync-store.ts). The runner asks this module and stays the same straight line for all of them.
  */
 import type pg from 'pg';
 import { writeStrategy } from '../load/strategies/registry.js';
+import { cdcFinishing } from './cdc-finishing.js';
 import { incrementalFinishing } from './incremental-finishing.js';
 import { incrementalMode } from './incremental.js';
 import type { JobRow } from './job.js';
@@ -29,6 +30,7 @@ export type { Finishing, ReadPlan } from './sync-run.js';
 export function finishingFor(pool: pg.Pool, job: JobRow): Finishing {
   const syncId = job.sync_id;
   if (!syncId) return IMPORT(pool);
+  if (job.params.mode === 'cdc') return cdcFinishing(pool, job, syncId);
   const mode = incrementalMode(job.params);
   return mode ? incrementalFinishing(pool, job, syncId, mode) : replaceFinishing(pool, job, syncId);
 }

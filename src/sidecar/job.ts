@@ -30,7 +30,11 @@ export interface ConnectorParams {
   import_as?: string;
   encoding?: string;
   /** SPEC §13, validated by normalize_connector: absent = replace. */
-  mode?: 'replace' | 'append' | 'merge';
+  mode?: 'replace' | 'append' | 'merge' | 'cdc';
+  /** SPEC §16, mode cdc: follow the log without waiting for the interval. */
+  continuous?: boolean;
+  /** SPEC §16, mode cdc, postgres: a DBA-made publication to decode with. */
+  publication?: string;
   primary_key?: string[];
   cursor?: string;
   /** A number (numeric cursors) or an interval text (date and time cursors). */

@@ -17,9 +17,11 @@ import { readRequestSecret } from './request-store.js';
 import { readRunSecret } from './run-store.js';
 import type { Settings } from './settings.js';
 
-/** A job, a request or a whole-database run, by id: where its password is stored. */
+/** A job, a request, a whole-database run, by id: where its password is stored; or a cdc release (cdc-release.ts), which carries it. */
 export interface SourceOrigin {
-  kind: 'job' | 'request' | 'run';
+  kind: 'job' | 'request' | 'run' | 'release';
+  /** kind release: the password, already opened. */
+  password?: string | undefined;
   id: string;
   /** The role that asked: a named connection is one of its own. */
   owner: string;
@@ -51,7 +53,7 @@ export async function openSource(origin: SourceOrigin, settings: Settings, db: p
     const named = await readNamedConnection(db, origin.owner, connection.name);
     if (!named) {
       throw new ConnectorError('INVALID_PARAMETERS',
-        `The connection "${connection.name}" no longer exists (it was dropped after this ${origin.kind === 'job' ? 'import or sync' : origin.kind === 'run' ? 'run' : 'request'} was made). Create it again with cdb_connector_create_connection.`);
+        `The connection "${connection.name}" no longer exists (it was dropped after this ${origin.kind === 'job' ? 'import or sync' : origin.kind === 'run' ? 'run' : origin.kind === 'release' ? 'sync' : 'request'} was made). Create it again with cdb_connector_create_connection.`);
     }
     if (named.provider !== origin.provider) {
       throw new ConnectorError('INVALID_PARAMETERS',
@@ -59,7 +61,8 @@ export async function openSource(origin: SourceOrigin, settings: Settings, db: p
     }
     return { provider: await getProvider(origin.provider), params: { ...origin.params, connection: named.params }, password: named.password };
   }
-  const password = origin.kind === 'job' ? await readSecret(db, origin.id)
+  const password = origin.kind === 'release' ? origin.password
+    : origin.kind === 'job' ? await readSecret(db, origin.id)
     : origin.kind === 'run' ? await readRunSecret(db, origin.id) : await readRequestSecret(db, origin.id);
   return { provider: await getProvider(origin.provider), params: { ...origin.params, connection }, password };
 }

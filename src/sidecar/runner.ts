@@ -95,13 +95,14 @@ export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortCon
     // diff mode over an unchanged remote: no key range to read, the run only records itself
     const noRead = read.window?.keyRanges?.ranges.length === 0;
     const binary = plan.binaryCopy === true && session.streamBinaryCopy !== undefined && !noRead;
-    load = await finishing.beginLoad(loadClient, {
+    const loadPlan = {
       schema: job.target_schema, owner: job.owner, columns, maxRows: read.maxRows,
-      stagingName: `cdb_import_${job.id.replace(/-/g, '')}`, format: binary ? 'binary' : rowFormat(plan, columns, rejects), carto: carto.table,
+      stagingName: `cdb_import_${job.id.replace(/-/g, '')}`, format: binary ? 'binary' as const : rowFormat(plan, columns, rejects), carto: carto.table,
       ...(job.params.if_exists ? { ifExists: job.params.if_exists } : {}),
       ...(carto.postgisSchema !== undefined ? { postgisSchema: carto.postgisSchema } : {}),
       ...(rejects ? { rejects } : {}),
-    }, settings);
+    };
+    load = await finishing.beginLoad(loadClient, loadPlan, settings);
     // the strategy may have chosen text: a sync column staged with its table's type (SPEC §14)
     await appendLog(deps.pool, job.id, 'info',
       `Importing ${columns.length} columns${plan.skipped.length ? `, skipping ${plan.skipped.length}` : ''} (${load.sink.format} COPY)${describeWindow(read.window)}`);
@@ -110,7 +111,7 @@ export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortCon
     load.stream.on('error', onCopyError);
 
     const streamOptions: StreamOptions = { limit: read.maxRows + 1, warnings: counts, signal, ...(read.window ? { window: read.window } : {}) };
-    const parallel = noRead ? undefined : await planParallelRead({
+    const parallel = noRead || read.changeLog ? undefined : await planParallelRead({
       session, plan, streams: settings.tableReadStreams, fetchRows: settings.fetchRows, estimate: read.estimate ?? null,
       rowRead: load.sink.format !== 'binary' && read.window === undefined, signal,
     });
@@ -120,6 +121,14 @@ export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortCon
       await streamRanges(session, open, parallel,
         (s, range) => streamInto(s, plan!, load!, { ...streamOptions, window: { keyRanges: { column: parallel.column, ranges: [range] } } }),
         (err) => controller.abort(err));
+    } else if (read.changeLog === 'changes') {
+      // a continuous cdc run commits batch after batch on the same connection (cdc-follow.ts)
+      load = await finishing.readChanges!(session, plan, load, signal, async () => {
+        load = await finishing.beginLoad(loadClient!, loadPlan, settings);
+        load.stream.on('error', onCopyError);
+        return load;
+      });
+      if (signal.aborted) throw signal.reason;
     } else if (!noRead) {
       await streamInto(session, plan, load, streamOptions);
     }
@@ -132,6 +141,10 @@ export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortCon
       await keys.endCopy();
     }
     const truncated = load.truncated;
+    if (truncated && read.changeLog === 'snapshot') {
+      throw new ConnectorError('ROW_LIMIT_EXCEEDED',
+        `The source table has more than ${settings.maxRows} rows (setting max_rows); a change-capture sync starts from a whole snapshot and the log continues it, so it cannot take part of the table. Ask for a higher max_rows.`);
+    }
     if (truncated && job.params.on_row_limit === 'fail') {
       throw new ConnectorError('ROW_LIMIT_EXCEEDED',
         `The source has more than ${settings.maxRows} rows (setting max_rows) and the import asked for "on_row_limit": "fail"; nothing was imported. Import fewer rows with sql_query, or ask for a higher max_rows.`);
@@ -148,6 +161,7 @@ export async function runJob(deps: RunnerDeps, job: JobRow, controller: AbortCon
         ],
       });
     });
+    await finishing.committed?.();
     log.info({ table: tableName, rows }, 'import complete');
     await appendLog(deps.pool, job.id, 'info', finishing.incremental
       ? `Read ${rows} rows and merged them into ${job.target_schema}.${tableName}${describeCounts(finishing.runCounts())}`

@@ -50,6 +50,8 @@ export interface Settings {
   maxTablesPerRun: number;
   /** table_read_streams (issue 20 item 5): key-range reads one large table may be split into. */
   tableReadStreams: number;
+  /** cdc_max_lag_bytes (SPEC §16): source change log past a cdc sync's position that earns the cdc_lag warning. */
+  cdcMaxLagBytes: number;
 }
 
 /** Each setting's default by name, as seeded in SQL (sql/schema/settings.sql and the *-settings.sql files). */
@@ -60,7 +62,7 @@ export const SETTING_DEFAULTS = {
   enabled_providers: ['mysql', 'postgres', 'sqlserver', 'hive'], connect_timeout: 30, statement_timeout: 3600,
   allowed_hosts: [], lease_seconds: 60, fetch_rows: 10_000,
   ssl_ca_file: null, cartodbfy: 'auto', sync_rebuild_on_schema_change: false, max_delete_ratio: 0.5, cast_rules: [],
-  max_tables_per_run: 1000, table_read_streams: 1,
+  max_tables_per_run: 1000, table_read_streams: 1, cdc_max_lag_bytes: 1_073_741_824,
 } as const satisfies Record<string, unknown>;
 
 export type SettingName = keyof typeof SETTING_DEFAULTS;
@@ -94,5 +96,6 @@ export async function readSettings(db: pg.Pool | pg.ClientBase): Promise<Setting
     castRules: Array.isArray(raw.cast_rules) ? (raw.cast_rules as UserCastRule[]) : [],
     maxTablesPerRun: num('max_tables_per_run'),
     tableReadStreams: num('table_read_streams'),
+    cdcMaxLagBytes: num('cdc_max_lag_bytes'),
   };
 }

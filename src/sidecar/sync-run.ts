@@ -28,6 +28,12 @@ export interface ReadPlan {
   keyWindow?: ReadWindow;
   /** The remote's row estimate for a read of everything (row-estimate.ts); absent or null = unknown. */
   estimate?: number | null;
+  /**
+   * SPEC §16 change capture: `snapshot` = the read is the consistent snapshot the session was
+   * put in (one stream, never cut at max_rows); `changes` = the run reads the source's change
+   * log (Finishing.readChanges) instead of rows.
+   */
+  changeLog?: 'snapshot' | 'changes';
 }
 
 export interface Finishing {
@@ -36,11 +42,19 @@ export interface Finishing {
   /** The table a sync run refreshes (its last run's table), null for imports and first runs. */
   syncedTableOid(): Promise<number | null>;
   /** SPEC §13 syncs: their tables are plain (no CARTO columns); undefined for imports and replace syncs. */
-  readonly incremental: IncrementalMode | undefined;
+  readonly incremental: IncrementalMode | 'cdc' | undefined;
   /** After describe: what to read (diff mode asks the remote for its bucket hashes here). Throws 1502 for a key or cursor the source does not have. */
   planRead(plan: SourcePlan, columns: LocalColumn[], settings: Settings, session: SourceSession, signal: AbortSignal): Promise<ReadPlan>;
   /** Opens the load transaction and its COPY (`plan.maxRows` from planRead). */
   beginLoad(client: pg.PoolClient, plan: LoadPlan, settings: Settings): Promise<IncrementalLoad>;
+  /**
+   * ReadPlan.changeLog `changes`: streams the source's change log into the load's COPY. A
+   * continuous sync commits batches itself and opens the next load with `next`; it resolves with
+   * the load the runner finishes (and completes the job with).
+   */
+  readChanges?(session: SourceSession, plan: SourcePlan, load: IncrementalLoad, signal: AbortSignal, next: () => Promise<IncrementalLoad>): Promise<IncrementalLoad>;
+  /** After the load committed (change capture: lets the source release the log it no longer needs). */
+  committed?(): Promise<void>;
   /** Warnings only this kind of run knows of (the row limit of an incremental backfill, NULL cursors). */
   runWarnings(truncated: boolean, settings: Settings): Warning[];
   /** What an append or merge run did to its table, once it committed (for the job log); undefined for other jobs. */

@@ -17,6 +17,7 @@ import { runJob, ShutdownError, type JobOutcome } from './runner.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
 import { RequestRunner } from './requests.js';
 import { RunCoordinator } from './database-runs.js';
+import { releaseChangeLogs } from './cdc-release.js';
 import { readSettings } from './settings.js';
 import { registerSidecar, removeSidecar, touchSidecar } from './sidecar-store.js';
 import { cancelledByUser } from './ticker.js';
@@ -75,6 +76,12 @@ export class Sidecar extends EventEmitter<SidecarEvents> {
     onError: (err) => this.opts.log.warn({ err }, 'checking for cancel requests failed; the progress tick checks again'),
   });
   private timers: NodeJS.Timeout[] = [];
+  /** Unsynced cdc syncs' slots to drop on their sources (cdc-release.ts), outside the job slots. */
+  private readonly releases = new AbortController();
+  private readonly release: Coalesced = coalesce(() => releaseChangeLogs(this.pool, this.opts.log, this.releases.signal), {
+    active: () => !this.stopping,
+    onError: (err) => this.opts.log.warn({ err }, 'releasing change logs failed; will retry on the next poll'),
+  });
 
   constructor(private readonly opts: SidecarOptions) {
     super();
@@ -111,7 +118,7 @@ export class Sidecar extends EventEmitter<SidecarEvents> {
     this.scheduler = startScheduler({
       pool: this.pool, log: this.opts.log, tickMs: this.opts.schedulerTickMs ?? SIDECAR_DEFAULTS.schedulerTickMs, onEnqueued: () => this.fill(),
     });
-    this.timers.push(setInterval(() => { this.fill(); this.runs?.poke(); }, this.opts.pollIntervalMs));
+    this.timers.push(setInterval(() => { this.fill(); this.runs?.poke(); this.release(); }, this.opts.pollIntervalMs));
     this.timers.push(setInterval(() => this.requests?.tick(), this.opts.pollIntervalMs));
     this.timers.push(setInterval(() => void this.heartbeat(), WORKER_HEARTBEAT_MS));
     for (const t of this.timers) t.unref();
@@ -192,6 +199,8 @@ export class Sidecar extends EventEmitter<SidecarEvents> {
     await this.listener?.close();
     await this.requests?.stop();
     await this.runs?.stop();
+    this.releases.abort();
+    await this.release.current;
     const all = Promise.all([...this.running.values()].map((r) => r.done));
     const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);
     if (timedOut) {

@@ -262,14 +262,19 @@ describe('validation', () => {
       [JSON.stringify({ connector: { provider: 'mysql', connection: my.connection(), table: 'orders', ...connector }, ...(interval ? { interval } : {}) })]);
 
   it('bad incremental keys are refused at creation (22023) with a message naming the key', async () => {
-    await expect(create({ mode: 'upsert' })).rejects.toThrow(/The mode parameter must be "replace", "append" or "merge"/);
+    await expect(create({ mode: 'upsert' })).rejects.toThrow(/The mode parameter must be "replace", "append", "merge" or "cdc"/);
     await expect(create({ mode: 'append' })).rejects.toThrow(/The append mode needs a cursor parameter/);
     await expect(create({ cursor: 'updated_at' })).rejects.toThrow(/The cursor parameter needs "mode": "merge" or "append"/);
     await expect(create({ mode: 'merge', deletes: 'sometimes' })).rejects.toThrow(/The deletes parameter must be "keep", "soft" or "hard"/);
     await expect(create({ mode: 'merge', cursor: 'updated_at', lookback: 'soon' })).rejects.toThrow(/The lookback parameter "soon" is not an interval/);
     await expect(create({ mode: 'merge', primary_key: [] })).rejects.toThrow(/The primary_key parameter must be a column name or an array/);
     await expect(create({ mode: "merge" }, null)).rejects.toThrow(/"merge" makes an incremental sync table and needs an interval/);
-    await expect(create({ mode: 'cdc' })).rejects.toThrow(/"cdc" .* is not available yet/);
+    await expect(create({ mode: 'cdc', cursor: 'updated_at' })).rejects.toThrow(/The mode "cdc" reads the change log and takes no cursor or lookback parameter/);
+    await expect(create({ mode: 'cdc', sql_query: 'select 1', table: undefined })).rejects.toThrow(/cannot follow a sql_query/);
+    await expect(create({ mode: 'cdc', publication: 'p' })).rejects.toThrow(/The publication parameter needs "mode": "cdc" and a postgres source/);
+    await expect(create({ mode: 'merge', cursor: 'updated_at', continuous: true })).rejects.toThrow(/The continuous parameter needs "mode": "cdc"/);
+    await expect(create({ mode: 'cdc', continuous: 'yes' })).rejects.toThrow(/The continuous parameter must be true or false/);
+    await expect(create({ mode: 'cdc' }, null)).rejects.toThrow(/"cdc" makes an incremental sync table and needs an interval/);
   });
 
   it('a cursor or key the remote does not have fails the first run with 1502 naming the column', async () => {

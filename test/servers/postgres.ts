@@ -76,6 +76,10 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Postgre
     max_connections: 300,
     shared_buffers: "'128MB'",
     log_min_messages: 'warning',
+    // change capture (SPEC §16): logical decoding from the SQL functions; slots are per test file
+    wal_level: 'logical',
+    max_replication_slots: 64,
+    max_wal_senders: 64,
     ...(opts.tls ? { ssl: 'on', ssl_cert_file: `'${opts.tls.certFile}'`, ssl_key_file: `'${opts.tls.keyFile}'` } : {}),
     ...opts.settings,
   };

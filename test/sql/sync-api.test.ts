@@ -47,7 +47,7 @@ describe('creating a sync', () => {
   it('returns the synchronization object with every CARTO field, first run enqueued', async () => {
     const s = await syncAs(alice);
     expect(Object.keys(s).sort()).toEqual([
-      'checksum', 'content_guessing', 'created_at', 'data_import', 'error_code', 'error_message', 'etag', 'from_external_source',
+      'cdc_warning', 'checksum', 'content_guessing', 'created_at', 'data_import', 'error_code', 'error_message', 'etag', 'from_external_source',
       'id', 'interval', 'last_import_id', 'log_id', 'modified_at', 'name', 'paused', 'paused_reason', 'provider', 'quoted_fields_guessing', 'ran_at',
       'retried_times', 'run_at', 'service_item_id', 'service_name', 'state', 'table_name', 'target_schema', 'type_guessing',
       'updated_at', 'url', 'user_id', 'visualization_id',

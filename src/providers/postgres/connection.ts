@@ -111,25 +111,44 @@ export function errorContext(request: SourceRequest, opts: SessionOptions): Erro
 
 export async function openConnection(request: SourceRequest, opts: SessionOptions): Promise<PgConnection> {
   const ctx = errorContext(request, opts);
+  const { client, encrypted } = await connectWithFallback(request, opts, ctx, false);
+  return setUpSession(client, ctx, encrypted);
+}
+
+/**
+ * A `replication: 'database'` connection (change capture: CREATE_REPLICATION_SLOT … EXPORT
+ * SNAPSHOT), with the same address, TLS and timeouts. A walsender speaks only the simple query
+ * protocol, so it gets no session setup (its settings do not matter: it only creates the slot).
+ */
+export async function openReplicationConnection(request: SourceRequest, opts: SessionOptions): Promise<PgConnection> {
+  const ctx = errorContext(request, opts);
+  const { client, encrypted } = await connectWithFallback(request, opts, ctx, true);
+  try {
+    const { rows } = await client.query<{ version_num: number }>("select current_setting('server_version_num')::int as version_num");
+    return new PgConnection(client, { versionNum: rows[0]!.version_num, integerDatetimes: true, hasPostgis: false }, ctx, encrypted);
+  } catch (err) {
+    dropSocket(client);
+    throw classifyPgError(err, ctx);
+  }
+}
+
+async function connectWithFallback(request: SourceRequest, opts: SessionOptions, ctx: ErrorContext, replication: boolean): Promise<{ client: pg.Client; encrypted: boolean }> {
   if (!request.connection.username) throw new ConnectorError('INVALID_PARAMETERS', 'Missing required connection parameters username');
   const tls = tlsOptionsFor(ctx.sslmode, opts.caFile);
-  let client: pg.Client;
   try {
-    client = await connectClient(request, opts, tls);
+    return { client: await connectClient(request, opts, tls, replication), encrypted: tls !== false };
   } catch (err) {
     if (ctx.sslmode !== 'prefer' || !shouldRetryPlain(err)) throw classifyPgError(err, ctx);
     opts.log.info({ reason: (err as Error).message }, 'sslmode prefer: TLS failed, connecting without TLS');
     try {
-      client = await connectClient(request, opts, false);
+      return { client: await connectClient(request, opts, false, replication), encrypted: false };
     } catch (plainErr) {
       throw classifyPgError(plainErr, ctx);
     }
-    return setUpSession(client, ctx, false);
   }
-  return setUpSession(client, ctx, tls !== false);
 }
 
-async function connectClient(request: SourceRequest, opts: SessionOptions, ssl: pg.ClientConfig['ssl']): Promise<pg.Client> {
+async function connectClient(request: SourceRequest, opts: SessionOptions, ssl: pg.ClientConfig['ssl'], replication: boolean): Promise<pg.Client> {
   const c = request.connection;
   const password = c.password ?? '';
   // TLS checks the certificate against the name the user gave, not the address connected to.
@@ -145,6 +164,7 @@ async function connectClient(request: SourceRequest, opts: SessionOptions, ssl: 
     application_name: APPLICATION_NAME,
     connectionTimeoutMillis: opts.connectTimeoutMs,
     keepAlive: true,
+    ...(replication ? { replication: 'database' } : {}),
   });
   // Errors outside a query (the server closed an idle connection) must not crash the process;
   // the next query on this connection reports them.

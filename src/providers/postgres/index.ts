@@ -9,12 +9,14 @@
  * and diff mode.
  */
 import { ConnectorError } from '../../errors.js';
+import type { ChangeCapture } from '../../rows/changes.js';
 import type { BinaryCopySink, RowSink } from '../../rows/sink.js';
 import type { SourcePlan } from '../../rows/plan.js';
 import type { TableStructure } from '../../rows/structure.js';
 import { requireSource, type BucketHash, type KeyBuckets, type Provider, type RemoteTable, type SessionOptions, type SourceRequest, type SourceSession, type StreamOptions } from '../provider.js';
 import { hashBucketsStatement, toBucketHashes, type BucketRow } from './buckets.js';
 import { describeQuery, describeTable, listTables, type Described } from './catalog.js';
+import { PostgresChangeCapture } from './change-capture.js';
 import { openConnection, type PgConnection } from './connection.js';
 import { estimatePostgresRows, estimatePostgresTables } from './estimate.js';
 import { copyOut } from './rows.js';
@@ -31,7 +33,19 @@ class PostgresSession implements SourceSession {
   /** What describe() learned per plan, so streaming finds the same relation and casts. */
   private readonly described = new WeakMap<SourcePlan, Described>();
 
-  constructor(private conn: PgConnection, private readonly request: SourceRequest, private readonly opts: SessionOptions) {}
+  /** The connection inside change capture's snapshot transaction (change-capture.ts), until a change-capture call ends it. */
+  private snapshotConn: PgConnection | undefined;
+  readonly changeCapture: ChangeCapture;
+
+  constructor(private conn: PgConnection, private readonly request: SourceRequest, private readonly opts: SessionOptions) {
+    this.changeCapture = new PostgresChangeCapture({
+      request, options: opts,
+      freshConnection: () => this.endSnapshot(),
+      connection: () => this.connection(),
+      described: (plan) => this.describedFor(plan),
+      holdSnapshot: (c) => { this.snapshotConn = c; },
+    });
+  }
 
   async describe(): Promise<SourcePlan> {
     const described = await this.describeSource();
@@ -110,10 +124,27 @@ class PostgresSession implements SourceSession {
     return { plan, source: fresh.source, selected };
   }
 
-  /** The session's connection, reopened when a cancel or an early stop dropped it. */
+  /**
+   * The session's connection, reopened when a cancel or an early stop dropped it; but not when it
+   * held a change-capture snapshot: a new connection would silently read outside it.
+   */
   private async connection(): Promise<PgConnection> {
-    if (this.conn.isClosed) this.conn = await openConnection(this.request, this.opts);
+    if (this.conn.isClosed) {
+      if (this.snapshotConn === this.conn) {
+        this.snapshotConn = undefined;
+        throw new ConnectorError('SOURCE_UNREACHABLE', 'The PostgreSQL connection holding the change-capture snapshot was closed (a cancel, an early stop or a network failure); the snapshot must be taken again');
+      }
+      this.conn = await openConnection(this.request, this.opts);
+    }
     return this.conn;
+  }
+
+  /** Commits a snapshot transaction left open by changeCapture.snapshot(), then gives the connection. */
+  private async endSnapshot(): Promise<PgConnection> {
+    const held = this.snapshotConn;
+    this.snapshotConn = undefined;
+    if (held && !held.isClosed) await held.query('commit');
+    return this.connection();
   }
 }
 
