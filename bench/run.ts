@@ -8,7 +8,8 @@
  * round (ours / the C pipe of the same round), so a load spike that slows one round slows both
  * sides of its ratio. Writes bench/results/latest.json. Not a test: CI skips it.
  *
- *   npm run bench -- [--rows 1000000] [--runs 5] [--only mysql|postgres|incremental|rejects|streams[,…]] [--big]   # --big: 10M rows, RSS check
+ *   npm run bench -- [--rows 1000000] [--runs 5] [--only mysql|postgres|incremental|rejects|streams|cdc[,…]] [--big]   # --big: 10M rows, RSS check
+ *   npm run bench -- --only cdc [--changes 100000] [--latency 30]   # change capture: continuous latency, bounded runs (cdc.ts)
  *   npm run bench -- --quick     # 100k rows, 3 rounds, the import flows: a regression guard
  *
  * The lines starting with `ratio\t` (flow, tool, median, min, max) and `latency\t` are the stable
@@ -32,6 +33,7 @@ import { measureIncremental, printIncremental } from './incremental.js';
 import { measureLatency, type LatencyResult } from './latency.js';
 import { measureRejects, printRejects } from './rejects.js';
 import { measureReadStreams, printReadStreams } from './read-streams.js';
+import { measureCdc, printCdc } from './cdc.js';
 import { describeMachine, ensureReferenceTools, type MachineLine } from './machine.js';
 import { ALL_TOOLS, cPipe, median, psqlBinaryPipe, sql, type BenchContext, type Measurement, type Tool } from './tools.js';
 
@@ -50,6 +52,9 @@ const { values: args } = parseArgs({
     changed: { type: 'string', default: '1000' },
     /** Only tools whose name matches this regular expression (profiling one path). */
     tools: { type: 'string' },
+    /** --only cdc: changes per bounded run, and continuous-latency samples per source. */
+    changes: { type: 'string' },
+    latency: { type: 'string' },
   },
 });
 const ROWS = args.big ? 10_000_000 : Number(args.rows ?? (args.quick ? 100_000 : 1_000_000));
@@ -75,7 +80,7 @@ async function main(): Promise<void> {
   console.log(`starting servers (${ROWS.toLocaleString('en')} rows, ${RUNS} rounds)…`);
   const [target, remote, maria] = await Promise.all([
     startPostgres({ settings: { max_wal_size: "'4GB'", checkpoint_timeout: "'30min'" } }),
-    startPostgres(), startMariaDb(),
+    startPostgres(), startMariaDb({ binlog: flows.includes('cdc') }),
   ]);
   try {
     await sql(target.url, 'create database bench_target');
@@ -111,19 +116,23 @@ async function main(): Promise<void> {
       : undefined;
     const rejects = flows.includes('rejects') ? await measureRejects(targetUrl, maria.port, { rows: ROWS, runs: RUNS }) : undefined;
     const streams = flows.includes('streams') ? await measureReadStreams(targetUrl, maria.port, { rows: ROWS, runs: RUNS }) : undefined;
+    const cdc = flows.includes('cdc')
+      ? await measureCdc(targetUrl, remote.url, remote.port, maria, { runs: RUNS, changes: Number(args.changes ?? 100_000), latency: Number(args.latency ?? 30) })
+      : undefined;
     const machine = await describeMachine({ targetUrl, mysqlPort: maria.port });
     printMachine(machine, tooling, t0);
     if (rows.length > 0 || latency) print(rows, latency);
     if (incremental) printIncremental(incremental);
     if (rejects) printRejects(rejects);
     if (streams) printReadStreams(streams);
+    if (cdc) printCdc(cdc);
     const out = {
       at: new Date(t0).toISOString(), rows: ROWS, runs: RUNS, quick: args.quick, machine, tools: tooling,
-      results: rows, latency, incremental, rejects, streams, totalSeconds: (Date.now() - t0) / 1000,
+      results: rows, latency, incremental, rejects, streams, cdc, totalSeconds: (Date.now() - t0) / 1000,
     };
     const dir = path.join(path.dirname(new URL(import.meta.url).pathname), 'results');
     fs.mkdirSync(dir, { recursive: true });
-    const file = args.big ? 'latest-big.json' : args.quick ? 'latest-quick.json' : importFlows.length > 0 ? 'latest.json' : flows.includes('incremental') ? 'latest-incremental.json' : flows.includes('streams') ? 'latest-streams.json' : 'latest-rejects.json';
+    const file = args.big ? 'latest-big.json' : args.quick ? 'latest-quick.json' : importFlows.length > 0 ? 'latest.json' : flows.includes('incremental') ? 'latest-incremental.json' : flows.includes('streams') ? 'latest-streams.json' : flows.includes('cdc') ? 'latest-cdc.json' : 'latest-rejects.json';
     fs.writeFileSync(path.join(dir, file), JSON.stringify(out, null, 2));
     console.log(`\nwritten to bench/results/${file} (${out.totalSeconds.toFixed(0)} s in all)`);
   } finally {

@@ -15,7 +15,7 @@
 import type pg from 'pg';
 import { ConnectorError } from '../errors.js';
 import type { ChangeCapture, ChangeLogNames, ChangeReadOptions } from '../rows/changes.js';
-import { beginChangeRun } from '../load/strategies/change-apply.js';
+import { beginChangeRun, CHANGE_COLUMNS } from '../load/strategies/change-apply.js';
 import { writeStrategy } from '../load/strategies/registry.js';
 import type { IncrementalRun } from '../load/strategies/incremental-table.js';
 import type { SchemaChangePlan } from '../load/schema-policy.js';
@@ -62,6 +62,8 @@ export function cdcFinishing(pool: pg.Pool, job: JobRow, syncId: string): Finish
       if (!capture) {
         throw new ConnectorError('INVALID_PARAMETERS', `The ${job.provider} provider cannot follow a change log; use "mode": "merge".`);
       }
+      const clash = columns.find((c) => CHANGE_COLUMNS.some((x) => x.name === c.name));
+      if (clash) throw new ConnectorError('INVALID_PARAMETERS', `The source has a column named ${clash.name}, which change capture needs for itself; rename it at the source.`);
       sync = await currentSyncTable(pool, syncId);
       // a cdc sync applies the log's deletes unless told otherwise
       read = await planIncrementalRead(pool, 'merge', { ...job.params, deletes: job.params.deletes ?? 'hard' }, plan, columns, sync, settings.maxRows);

@@ -49,6 +49,8 @@ export function findMariaDbBinaries(): { server: string; installDb: string; clie
 export interface MariaDbOptions {
   /** Serve TLS with this certificate (test/servers/tls.ts); without it the server offers no TLS (MariaDB < 11.4). */
   tls?: { certFile: string; keyFile: string; caFile: string };
+  /** Write a row-based binlog (FULL images) for change-capture tests; off by default (sync_binlog/2PC cost). */
+  binlog?: boolean;
 }
 
 export async function startMariaDb(opts: MariaDbOptions = {}): Promise<MariaDbServer> {
@@ -57,8 +59,14 @@ export async function startMariaDb(opts: MariaDbOptions = {}): Promise<MariaDbSe
   const datadir = path.join(dataDir, 'data');
   const socket = path.join(dataDir, 'mysqld.sock');
   const userArgs = isRoot ? ['--user=root'] : [];
+  const binlogArgs = opts.binlog
+    ? [`--log-bin=${path.join(datadir, 'binlog')}`, '--server-id=1', '--binlog-format=ROW', '--binlog-row-image=FULL']
+    : ['--skip-log-bin'];
   const tlsArgs = opts.tls ? [`--ssl-cert=${opts.tls.certFile}`, `--ssl-key=${opts.tls.keyFile}`, `--ssl-ca=${opts.tls.caFile}`] : [];
-  await run(bins.installDb, ['--no-defaults', ...userArgs, `--datadir=${datadir}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve']);
+  // its own tmpdir: installs running side by side in one /tmp collided on '#sql-temptable-…' (ERROR 1051)
+  const tmpdir = path.join(dataDir, 'tmp');
+  fs.mkdirSync(tmpdir);
+  await run(bins.installDb, ['--no-defaults', ...userArgs, `--datadir=${datadir}`, `--tmpdir=${tmpdir}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve']);
   const port = await freePort();
   let child: ChildProcess | undefined;
   let log = '';
@@ -66,7 +74,7 @@ export async function startMariaDb(opts: MariaDbOptions = {}): Promise<MariaDbSe
     log = '';
     child = spawn(bins.server, [
       '--no-defaults', ...userArgs, `--datadir=${datadir}`, `--socket=${socket}`, `--port=${port}`,
-      '--bind-address=127.0.0.1', '--skip-log-bin', '--skip-name-resolve', `--pid-file=${path.join(dataDir, 'mysqld.pid')}`,
+      '--bind-address=127.0.0.1', `--tmpdir=${tmpdir}`, ...binlogArgs, '--skip-name-resolve', `--pid-file=${path.join(dataDir, 'mysqld.pid')}`,
       '--innodb-flush-log-at-trx-commit=0', '--innodb-buffer-pool-size=256M', '--innodb-doublewrite=0',
       '--max-connections=500', '--character-set-server=utf8mb4', '--collation-server=utf8mb4_general_ci',
       '--sql-mode=NO_ENGINE_SUBSTITUTION', '--log-error=' + path.join(dataDir, 'error.log'), ...tlsArgs,

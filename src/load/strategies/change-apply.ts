@@ -53,8 +53,6 @@ export interface ChangePlan extends IncrementalPlan {
 export async function beginChangeRun(client: pg.PoolClient, plan: ChangePlan): Promise<IncrementalLoad> {
   const target = plan.tableOid === null ? undefined : await findTable(client, plan.tableOid);
   if (!target) throw new ConnectorError('INTERNAL', 'A change-capture run needs the table of the first run');
-  const clash = plan.columns.find((c) => CHANGE_COLUMNS.some((x) => x.name === c.name));
-  if (clash) throw new ConnectorError('INVALID_PARAMETERS', `The source has a column named ${clash.name}, which change capture needs for itself; rename it.`);
   const columns = [...CHANGE_COLUMNS, ...plan.columns];
   await client.query('begin');
   try {

@@ -52,7 +52,8 @@ export class MysqlConnection {
     /** CONNECTION_ID() (the handshake carries only 32 bits of it on MySQL 8). */
     readonly connectionId: string,
     readonly ctx: ErrorContext,
-    private readonly config: mysql.ConnectionOptions,
+    /** The options it was opened with (TLS as negotiated): binlog.ts opens its dump with the same. */
+    readonly config: mysql.ConnectionOptions,
   ) {}
 
   get isClosed(): boolean {

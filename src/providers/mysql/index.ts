@@ -6,12 +6,14 @@
  * docs/providers/mysql.md for parameters, types, encoding, zero dates and timeouts.
  */
 import { ConnectorError } from '../../errors.js';
+import type { ChangeCapture } from '../../rows/changes.js';
 import { codecFor } from '../../rows/encoding.js';
 import type { RowSink } from '../../rows/sink.js';
 import type { SourcePlan } from '../../rows/plan.js';
 import type { TableStructure } from '../../rows/structure.js';
 import { requireSource, type BucketHash, type KeyBuckets, type Provider, type RemoteTable, type SessionOptions, type SourceObject, type SourceRequest, type SourceSession, type StreamOptions } from '../provider.js';
 import { describeQuery, describeTable, listTables, loadCharsets, type CharsetInfo } from './catalog.js';
+import { MysqlChangeCapture } from './change-capture.js';
 import { resultsCharset } from './charsets.js';
 import { openConnection, type MysqlConnection } from './connection.js';
 import { bucketSource, hashBucketsSql, runHashBuckets } from './diff.js';
@@ -25,8 +27,22 @@ export const MYSQL_DEFAULT_PORT = 3306;
 
 class MysqlSession implements SourceSession {
   private charsets?: Promise<Map<number, CharsetInfo>>;
+  /** The connection changeCapture.snapshot() left in a consistent-snapshot transaction, for the next streamRows. */
+  private snapshotConn?: MysqlConnection;
+  readonly changeCapture: ChangeCapture;
 
-  constructor(private conn: MysqlConnection, private readonly request: SourceRequest, private readonly opts: SessionOptions) {}
+  constructor(private conn: MysqlConnection, private readonly request: SourceRequest, private readonly opts: SessionOptions) {
+    this.changeCapture = new MysqlChangeCapture({
+      connection: () => this.connection(),
+      table: () => {
+        const source = requireSource(this.request);
+        if (source.kind !== 'table') throw new ConnectorError('INVALID_PARAMETERS', 'Change capture ("mode": "cdc") follows a table; a sql_query source cannot be followed');
+        return { schema: this.schema, table: source.table };
+      },
+      encoding: request.encoding,
+      snapshotTaken: (c) => { this.snapshotConn = c; },
+    });
+  }
 
   private get schema(): string {
     return this.request.schema || this.request.connection.database;
@@ -47,6 +63,10 @@ class MysqlSession implements SourceSession {
     if (plan.columns.length === 0) throw new ConnectorError('NO_IMPORTABLE_COLUMNS', 'No column of the MySQL source has a type that can be imported');
     const source = requireSource(this.request);
     const { sql, limitPushed, matchByName, read } = this.selectFor(source, plan, opts);
+    const snapshot = this.snapshotConn;
+    this.snapshotConn = undefined;
+    // A reconnect would read outside the snapshot, and the change log would then miss or repeat rows.
+    if (snapshot?.isClosed) throw new ConnectorError('CONNECTOR_ERROR', 'The MySQL connection holding the change-capture snapshot was lost; retry the run');
     const conn = await this.connection();
     const { encoding } = this.request;
     const charsets = encoding === undefined ? undefined : await this.charsetMap(conn);
@@ -55,6 +75,8 @@ class MysqlSession implements SourceSession {
       await streamSelect({ conn, sql, limitPushed, matchByName, encoding, charsets, log: this.opts.log }, read, sink, opts);
     } finally {
       if (encoding !== undefined && !conn.isClosed) await conn.query(`SET character_set_results = ${resultsCharset(undefined)}`).catch(() => conn.destroy());
+      // The snapshot served its one read; ending it lets the source purge the old row versions.
+      if (snapshot && !conn.isClosed) await conn.query('COMMIT').catch(() => conn.destroy());
     }
   }
 
