@@ -103,6 +103,10 @@ export async function measureCdc(targetUrl: string, remotePgUrl: string, remoteP
       { name: 'postgres', exec: (text) => sql(remotePgUrl, text), connection: { server: '127.0.0.1', port: remotePgPort, database: 'postgres', username: 'postgres', sslmode: 'disable' } },
       { name: 'mysql', exec: (text) => my.query(text), connection: { server: '127.0.0.1', port: maria.port, database: 'bench_cdc', username: 'root', password: '' } },
     ];
+    // the throwaway servers run with synchronous_commit off, and logical decoding sees only flushed
+    // WAL: a run would leave the last commits to the next one (docs/providers/postgres.md#change-capture)
+    await sql(remotePgUrl, 'alter system set synchronous_commit = on');
+    await sql(remotePgUrl, 'select pg_reload_conf()');
     const results: CdcSourceResult[] = [];
     for (const src of sources) results.push(await measureSource(targetUrl, src, opts));
     return { sources: results, peakRssMb: peakRssMb(child.pid!) };

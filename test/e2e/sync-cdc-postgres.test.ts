@@ -10,7 +10,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localRemoteFactory, remoteSql, type RemotePostgres } from '../providers/postgres/remote.js';
-import { lastRun, syncAndWait, syncFixture } from '../helpers/incremental.js';
+import { lastRun, syncAndWait, syncFixture, pgRowsAsJson } from '../helpers/incremental.js';
 import { queryOnce } from '../helpers/one-shot-sql.js';
 import { readSync, runSyncNow, type SyncRow } from '../helpers/sync.js';
 import type { TargetDb } from '../helpers/target.js';
@@ -27,17 +27,7 @@ const sync = (connector: Record<string, unknown>): Promise<SyncRow> => syncAndWa
   interval: 3600,
 });
 
-/** Rows as JSON text, sorted. */
-async function rowsOf(url: string, sql: string): Promise<string[]> {
-  const client = new pg.Client(url);
-  await client.connect();
-  try {
-    await client.query("set timezone = 'UTC'");
-    return (await client.query(sql)).rows.map((r) => JSON.stringify(r)).sort();
-  } finally {
-    await client.end();
-  }
-}
+const rowsOf = pgRowsAsJson;
 
 const same = async (remoteSelect: string, localSelect = remoteSelect) =>
   expect(await rowsOf(db.url, localSelect)).toEqual(await rowsOf(remote.adminUrl(), remoteSelect));

@@ -6,10 +6,9 @@
  *   - hard deletes, append with a bigint cursor, a sql_query source with a primary_key;
  *   - diff mode: an unchanged table reads nothing, one change reads one bucket.
  */
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localRemoteFactory, remoteSql, type RemotePostgres } from '../providers/postgres/remote.js';
-import { lastRun, markOf, syncAndWait, syncFixture } from '../helpers/incremental.js';
+import { lastRun, markOf, syncAndWait, syncFixture, pgRowsAsJson } from '../helpers/incremental.js';
 import { runSyncNow, type SyncRow } from '../helpers/sync.js';
 import type { TargetDb } from '../helpers/target.js';
 import type { TestRole } from '../sql/helpers.js';
@@ -23,17 +22,7 @@ const sync = (connector: Record<string, unknown>): Promise<SyncRow> => syncAndWa
   interval: 3600,
 });
 
-/** Rows as JSON text, sorted, read in UTC on both sides. */
-async function rowsOf(url: string, sql: string): Promise<string[]> {
-  const client = new pg.Client(url);
-  await client.connect();
-  try {
-    await client.query("set timezone = 'UTC'");
-    return (await client.query(sql)).rows.map((r) => JSON.stringify(r)).sort();
-  } finally {
-    await client.end();
-  }
-}
+const rowsOf = pgRowsAsJson;
 
 const same = async (remoteSelect: string, localSelect = remoteSelect) =>
   expect(await rowsOf(db.url, localSelect)).toEqual(await rowsOf(remote.adminUrl(), remoteSelect));

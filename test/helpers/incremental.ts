@@ -6,6 +6,7 @@
  * Reading the remote side stays in each provider's file; only the MariaDB read, used by three
  * files, is here.
  */
+import pg from 'pg';
 import type { MysqlDb } from './mysql.js';
 import type { TestSidecar } from './sidecar.js';
 import { createSync, startSyncSidecar, waitForSyncRun, type SyncRow } from './sync.js';
@@ -166,4 +167,16 @@ export function roundToMicroseconds(text: Cell, what: string, digits: { min: num
   const us = (ns + 500n) / 1000n;
   const whole = new Date(Number(us / 1_000_000n) * 1000).toISOString().slice(0, 19).replace('T', ' ');
   return `${whole}.${(us % 1_000_000n).toString().padStart(6, '0')}`;
+}
+
+/** Rows of `sql` as JSON text, sorted, read in UTC: for comparing a PostgreSQL remote's table with its copy. */
+export async function pgRowsAsJson(url: string, sql: string): Promise<string[]> {
+  const client = new pg.Client(url);
+  await client.connect();
+  try {
+    await client.query("set timezone = 'UTC'");
+    return (await client.query(sql)).rows.map((r) => JSON.stringify(r)).sort();
+  } finally {
+    await client.end();
+  }
 }
