@@ -44,6 +44,10 @@ export async function followChanges(
     else await steps.discard(load);
     if (await steps.paused()) return next();
     if (!batch.full) {
+      // a read that found nothing new waits a poll before the next one, whatever pending() says:
+      // the log's end also moves for other tables' writes (and lag is unknown without privileges),
+      // which must not turn the loop into back-to-back reads
+      if (!batch.moved) await sleep(opts.pollMs, signal);
       while (!over() && !(await steps.pending())) {
         await sleep(opts.pollMs, signal);
         if (await steps.paused()) return next();
